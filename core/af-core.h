@@ -1,0 +1,21 @@
+/* af-core.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "af-gcode-info.h"
+#include "af-gcode-reader.h"
+#include "af-thumbnail.h"
+#include "af-archive.h"
+
+G_BEGIN_DECLS
+
+void af_core_init (void);
+
+G_END_DECLS
