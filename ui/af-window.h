@@ -1,0 +1,23 @@
+/* af-window.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define AF_TYPE_WINDOW (af_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (AfWindow, af_window, AF, WINDOW, AdwApplicationWindow)
+
+AfWindow *af_window_new  (AdwApplication *application);
+/* Loads a .gcode, .bgcode or .gcode.3mf in the background and shows it. */
+void      af_window_open (AfWindow       *self,
+                          GFile          *file);
+
+G_END_DECLS
