@@ -298,7 +298,15 @@ af_gcode_info_get_best_thumbnail (AfGcodeInfo *self)
 const char * const *
 af_gcode_info_get_objects (AfGcodeInfo *self)
 {
+  static const char * const empty[] = { NULL };
+
   g_return_val_if_fail (AF_IS_GCODE_INFO (self), NULL);
+
+  /* A null-terminated GPtrArray that never held an element has no pdata
+   * at all in GLib 2.74, not an empty vector.
+   */
+  if (self->objects->pdata == NULL)
+    return empty;
 
   return (const char * const *)self->objects->pdata;
 }
