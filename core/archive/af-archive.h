@@ -86,6 +86,11 @@ gboolean     af_archive_extract_plate (AfArchive           *self,
                                        GOutputStream       *out,
                                        GCancellable        *cancellable,
                                        GError             **error);
+/* The vendor's printer model id slice_info.config gives for a plate ("C12"
+ * for a P1S), or NULL when the archive leaves it empty.
+ */
+const char  *af_archive_get_printer_model_id (AfArchive      *self,
+                                              guint           plate);
 /* Every entry name, in archive order. */
 const char * const *af_archive_get_entries (AfArchive      *self);
 
