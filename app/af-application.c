@@ -1,0 +1,239 @@
+/* af-application.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "af-application.h"
+#include "af-cli.h"
+#include "af-window.h"
+
+struct _AfApplication
+{
+  AdwApplication parent_instance;
+
+  /* Set once GApplication has parsed the options without complaint. */
+  gboolean       options_parsed;
+};
+
+G_DEFINE_FINAL_TYPE (AfApplication, af_application, ADW_TYPE_APPLICATION)
+
+static AfWindow *
+new_window (AfApplication *self)
+{
+  g_assert (AF_IS_APPLICATION (self));
+
+  return af_window_new (ADW_APPLICATION (self));
+}
+
+/* Windows are closed rather than the application quit outright, so that
+ * each cancels its own work on the way out, and a window may refuse in
+ * close-request (a send still running): quitting then stops at that window.
+ */
+static void
+quit_cb (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (app)) != NULL)
+    {
+      GtkWindow *window = windows->data;
+
+      gtk_window_close (window);
+      if (g_list_find (gtk_application_get_windows (app), window) != NULL)
+        return;
+    }
+
+  g_application_quit (G_APPLICATION (app));
+}
+
+static void
+new_window_cb (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  AfApplication *self = user_data;
+
+  gtk_window_present (GTK_WINDOW (new_window (self)));
+}
+
+static void
+about_cb (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  AfApplication *self = user_data;
+  static const char *developers[] = { "The AtomForm Connect Authors", NULL };
+  GtkWindow *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                        "application-name", "AtomForm Connect",
+                        "application-icon", APP_ID,
+                        "developer-name", "The AtomForm Connect Authors",
+                        "developers", developers,
+                        "version", PACKAGE_VERSION,
+                        "copyright", "© 2026 The AtomForm Connect Authors",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* Translators: your name and e-mail address, one translator a line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (about);
+}
+
+static const GActionEntry app_entries[] = {
+  { .name = "quit", .activate = quit_cb },
+  { .name = "new-window", .activate = new_window_cb },
+  { .name = "about", .activate = about_cb },
+};
+
+static void
+af_application_startup (GApplication *app)
+{
+  static const char * const quit_accels[] = { "<Control>q", NULL };
+  static const char * const new_window_accels[] = { "<Control>n", NULL };
+
+  G_APPLICATION_CLASS (af_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries,
+                                   G_N_ELEMENTS (app_entries), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-window",
+                                         new_window_accels);
+}
+
+static void
+af_application_activate (GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (new_window (AF_APPLICATION (app)));
+
+  gtk_window_present (window);
+}
+
+/* The most recently focused window still showing its start page, if any:
+ * a file opened from Files while the app waits for one belongs there.
+ */
+static AfWindow *
+find_empty_window (AfApplication *self)
+{
+  g_assert (AF_IS_APPLICATION (self));
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      if (AF_IS_WINDOW (l->data) && af_window_get_file (l->data) == NULL)
+        return l->data;
+    }
+
+  return NULL;
+}
+
+/* Runs in the primary instance, also for files a second launch handed over. */
+static void
+af_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  AfApplication *self = AF_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      AfWindow *window = find_empty_window (self);
+
+      if (window == NULL)
+        window = new_window (self);
+
+      af_window_open (window, files[i]);
+      gtk_window_present (GTK_WINDOW (window));
+    }
+}
+
+static int
+af_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  AF_APPLICATION (app)->options_parsed = TRUE;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", AF_CLI_NAME, PACKAGE_VERSION);
+      return AF_EXIT_OK;
+    }
+
+  return -1;
+}
+
+static gboolean
+af_application_local_command_line (GApplication   *app,
+                                   char         ***arguments,
+                                   int            *exit_status)
+{
+  AfApplication *self = AF_APPLICATION (app);
+
+  if (!G_APPLICATION_CLASS (af_application_parent_class)->local_command_line (app, arguments,
+                                                                               exit_status))
+    return FALSE;
+
+  /* GApplication reports an option it cannot parse with status 1, before
+   * handle-local-options runs. The command line promises 2 for every usage
+   * error, as the subcommands give.
+   */
+  if (!self->options_parsed)
+    *exit_status = AF_EXIT_USAGE;
+
+  return TRUE;
+}
+
+static void
+af_application_class_init (AfApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->startup = af_application_startup;
+  app_class->activate = af_application_activate;
+  app_class->open = af_application_open;
+  app_class->handle_local_options = af_application_handle_local_options;
+  app_class->local_command_line = af_application_local_command_line;
+}
+
+static void
+af_application_init (AfApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[FILE…]"));
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Opens each FILE (G-code, binary G-code or a "
+                                              "printer-ready 3MF) in a window."));
+  g_application_set_option_context_description (G_APPLICATION (self), af_cli_get_commands_help ());
+}
+
+AfApplication *
+af_application_new (void)
+{
+  return g_object_new (AF_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       /* The .Devel id would otherwise move the base path, and
+                        * with it style.css and the help overlay.
+                        */
+                       "resource-base-path", RESOURCE_PATH,
+                       NULL);
+}

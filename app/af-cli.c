@@ -1,0 +1,211 @@
+/* af-cli.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-app"
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "af-core.h"
+#include "af-cli-private.h"
+
+typedef struct
+{
+  const char       *name;
+  AfCliCommandFunc  run;
+} AfCliCommand;
+
+static const AfCliCommand commands[] = {
+  { "inspect", af_cli_inspect },
+  { "pack", af_cli_pack },
+};
+
+G_DEFINE_QUARK (af-cli-error-quark, af_cli_error)
+
+static const AfCliCommand *
+find_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (g_strcmp0 (commands[i].name, name) == 0)
+        return &commands[i];
+    }
+
+  return NULL;
+}
+
+gboolean
+af_cli_is_command (int    argc,
+                   char **argv)
+{
+  return argc > 1 && find_command (argv[1]) != NULL;
+}
+
+const char *
+af_cli_get_commands_help (void)
+{
+  return _("Commands (they need no display and never reach a running instance):\n"
+           "  inspect FILE [--json]            Show what FILE says about its print\n"
+           "  pack FILE [-o OUT] [--plate N]   Write FILE as a printer-ready .gcode.3mf\n"
+           "\n"
+           "Run “atomform-connect COMMAND --help” for the options of a command.");
+}
+
+/* What the input was is the caller's mistake (2); what happened around it,
+ * such as an output folder that cannot be written, is not (1). An archive
+ * error other than FAILED always describes the archive itself.
+ */
+static int
+exit_status_for_error (const GError *error)
+{
+  if (error->domain == AF_ARCHIVE_ERROR)
+    return error->code == AF_ARCHIVE_ERROR_FAILED ? AF_EXIT_FAILURE : AF_EXIT_USAGE;
+
+  if (error->domain == AF_GCODE_ERROR ||
+      error->domain == AF_CLI_ERROR ||
+      error->domain == G_OPTION_ERROR)
+    return AF_EXIT_USAGE;
+
+  return AF_EXIT_FAILURE;
+}
+
+/* One line on stderr, whatever the message carries, so scripts can read it. */
+static void
+print_error (const GError *error)
+{
+  g_autofree char *message = g_strdup (error->message);
+
+  g_strstrip (g_strdelimit (message, "\r\n", ' '));
+  /* Translators: how the command line reports an error: the program's name, then the message */
+  g_printerr (_("%s: %s\n"), AF_CLI_NAME, message);
+}
+
+/* A full disk or a closed pipe must not pass for success. */
+static gboolean
+flush_stdout (GError **error)
+{
+  int saved_errno;
+
+  if (fflush (stdout) == 0 && !ferror (stdout))
+    return TRUE;
+
+  saved_errno = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               _("Could not write the output: %s"), g_strerror (saved_errno));
+  return FALSE;
+}
+
+int
+af_cli_run (int    argc,
+            char **argv)
+{
+  const AfCliCommand *command;
+  g_auto(GStrv) args = NULL;
+  g_autofree char *prgname = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (af_cli_is_command (argc, argv), AF_EXIT_USAGE);
+
+  command = find_command (argv[1]);
+
+  /* GOption names the program in --help: "atomform-connect inspect". */
+  prgname = g_strdup_printf ("%s %s", AF_CLI_NAME, command->name);
+  g_set_prgname (prgname);
+
+  args = g_strdupv (argv + 1);
+  if (command->run (&args, &error) && flush_stdout (&error))
+    return AF_EXIT_OK;
+
+  print_error (error);
+  return exit_status_for_error (error);
+}
+
+GOptionContext *
+af_cli_option_context_new (const char         *parameter_string,
+                           const char         *summary,
+                           const GOptionEntry *entries)
+{
+  GOptionContext *context = g_option_context_new (parameter_string);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  return context;
+}
+
+GFile *
+af_cli_get_input (char   **args,
+                  GError **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *display_name = NULL;
+
+  if (g_strv_length (args) != 2)
+    {
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                   _("Give exactly one FILE; see “%s --help”."), g_get_prgname ());
+      return NULL;
+    }
+
+  file = g_file_new_for_commandline_arg (args[1]);
+  display_name = g_filename_display_name (args[1]);
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
+                            NULL, &local_error);
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+      g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
+    {
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_BAD_INPUT,
+                   _("“%s” does not exist; check the name and the folder."), display_name);
+      return NULL;
+    }
+  if (info == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    {
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_BAD_INPUT,
+                   _("“%s” is a folder; give a .gcode, .bgcode or .gcode.3mf file."),
+                   display_name);
+      return NULL;
+    }
+
+  return g_steal_pointer (&file);
+}
+
+/* The content decides, not the name: files get renamed, and browsers append
+ * ".txt". Binary G-code ("GCDE") and text both go to the G-code reader.
+ */
+gboolean
+af_cli_is_archive (GFile     *file,
+                   gboolean  *is_archive,
+                   GError   **error)
+{
+  static const guchar zip_magic[] = { 'P', 'K', 0x03, 0x04 };
+  guchar head[sizeof zip_magic] = { 0 };
+  g_autoptr(GFileInputStream) stream = NULL;
+  gsize n_read = 0;
+
+  stream = g_file_read (file, NULL, error);
+  if (stream == NULL)
+    return FALSE;
+
+  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n_read,
+                                NULL, error))
+    return FALSE;
+
+  *is_archive = n_read == sizeof zip_magic && memcmp (head, zip_magic, sizeof zip_magic) == 0;
+
+  return TRUE;
+}
