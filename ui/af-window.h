@@ -19,5 +19,9 @@ AfWindow *af_window_new  (AdwApplication *application);
 /* Loads a .gcode, .bgcode or .gcode.3mf in the background and shows it. */
 void      af_window_open (AfWindow       *self,
                           GFile          *file);
+/* The file shown or being read, or NULL while the window is empty, e.g. to
+ * reuse an empty window for a file a second launch hands over.
+ */
+GFile    *af_window_get_file (AfWindow       *self);
 
 G_END_DECLS

@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+# test_handoff.py EXECUTABLE
+#
+# Copyright 2026 The AtomForm Connect Authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# With the application already running, launching it again with a file (a
+# double click in Files) hands the file to the running instance: the second
+# process exits at once and the first, empty window shows the file.
+
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import afui  # noqa: E402
+import pyatspi  # noqa: E402
+
+NAME = "orcaslicer-2.3.0-k1max.gcode"
+
+
+def test():
+    exe = sys.argv[1]
+    with afui.App(exe) as app:
+        app.wait_for("the empty state's title", role=pyatspi.ROLE_LABEL, name="Open a Sliced File")
+        afui.check(len(app.frames()) == 1, "one window at start")
+
+        started = time.monotonic()
+        second = subprocess.run([exe, afui.corpus("gcode", NAME)], env=afui.APP_ENV, timeout=30)
+        elapsed = time.monotonic() - started
+        afui.check(second.returncode == 0,
+                   "the second launch exited with %d, expected 0" % second.returncode)
+        # It only forwards the file over D-Bus; it must not sit there.
+        afui.check(elapsed < 10, "the second launch took %.1f s" % elapsed)
+        afui.log("second launch exited 0 after %.2f s" % elapsed)
+
+        frame = app.top_level(NAME)
+        label = afui.wait_print_time(app, root=frame)
+        afui.check(afui.text_of(label) == "1 h 32 min 43 s", "print time in the first process")
+        frames = app.frames()
+        afui.check(len(frames) == 1,
+                   "the file should be shown in the first, empty window, but the first process "
+                   "now has %d windows: %r" % (len(frames), [f.name for f in frames]))
+
+        afui.screenshot(NAME, "window-handoff.png")
+
+
+afui.run(test)

@@ -1,0 +1,243 @@
+/* af-window-actions.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-window"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "af-window-private.h"
+
+/* The next chooser starts where the last file came from: slicers export
+ * into one folder, and people open the files from there one after another.
+ */
+static void
+remember_folder (AfWindow *self,
+                 GFile    *file)
+{
+  g_autoptr(GFile) folder = g_file_get_parent (file);
+  g_autofree char *uri = NULL;
+
+  if (self->settings == NULL || folder == NULL)
+    return;
+
+  uri = g_file_get_uri (folder);
+  g_settings_set_string (self->settings, "last-folder", uri);
+}
+
+static void
+start_in_last_folder (AfWindow       *self,
+                      GtkFileChooser *chooser)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GFile) folder = NULL;
+
+  if (self->settings == NULL)
+    return;
+
+  uri = g_settings_get_string (self->settings, "last-folder");
+  if (*uri == '\0')
+    return;
+
+  /* A folder since deleted or unmounted just leaves the chooser's default. */
+  folder = g_file_new_for_uri (uri);
+  gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+}
+
+static void
+chooser_response_cb (AfWindow             *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+  g_clear_object (&self->chooser);
+
+  if (file == NULL)
+    return;
+
+  remember_folder (self, file);
+  af_window_open (self, file);
+}
+
+static GtkFileFilter *
+new_filter (const char        *name,
+            const char * const *suffixes)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  for (guint i = 0; suffixes[i] != NULL; i++)
+    gtk_file_filter_add_suffix (filter, suffixes[i]);
+
+  return filter;
+}
+
+static void
+add_filters (GtkFileChooser *chooser)
+{
+  static const char * const all[] = { "gcode", "bgcode", "gcode.3mf", NULL };
+  static const char * const gcode[] = { "gcode", NULL };
+  static const char * const bgcode[] = { "bgcode", NULL };
+  static const char * const archive[] = { "gcode.3mf", NULL };
+  g_autoptr(GtkFileFilter) all_filter = new_filter (_("All Sliced Files"), all);
+  g_autoptr(GtkFileFilter) gcode_filter = new_filter (_("G-code"), gcode);
+  g_autoptr(GtkFileFilter) bgcode_filter = new_filter (_("Binary G-code"), bgcode);
+  g_autoptr(GtkFileFilter) archive_filter = new_filter (_("Printer-Ready 3MF"), archive);
+
+  gtk_file_chooser_add_filter (chooser, all_filter);
+  gtk_file_chooser_add_filter (chooser, gcode_filter);
+  gtk_file_chooser_add_filter (chooser, bgcode_filter);
+  gtk_file_chooser_add_filter (chooser, archive_filter);
+  gtk_file_chooser_set_filter (chooser, all_filter);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AfWindow *self = AF_WINDOW (widget);
+
+  if (self->chooser != NULL)
+    return;
+
+  /* The native chooser goes through the file chooser portal when sandboxed. */
+  self->chooser = gtk_file_chooser_native_new (_("Open a Sliced File"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN,
+                                               _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  add_filters (GTK_FILE_CHOOSER (self->chooser));
+  start_in_last_folder (self, GTK_FILE_CHOOSER (self->chooser));
+  g_signal_connect_object (self->chooser, "response",
+                           G_CALLBACK (chooser_response_cb), self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  g_autoptr(GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+
+  af_window_open (AF_WINDOW (widget), file);
+}
+
+static void
+set_drop_highlight (AfWindow *self,
+                    gboolean  highlight)
+{
+  if (highlight)
+    gtk_widget_add_css_class (GTK_WIDGET (self->toast_overlay), "af-drop-highlight");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->toast_overlay), "af-drop-highlight");
+}
+
+static GdkDragAction
+drop_enter_cb (AfWindow      *self,
+               double         x,
+               double         y,
+               GtkDropTarget *target)
+{
+  set_drop_highlight (self, TRUE);
+
+  return GDK_ACTION_COPY;
+}
+
+static void
+drop_leave_cb (AfWindow      *self,
+               GtkDropTarget *target)
+{
+  set_drop_highlight (self, FALSE);
+}
+
+static gboolean
+drop_cb (AfWindow      *self,
+         const GValue  *value,
+         double         x,
+         double         y,
+         GtkDropTarget *target)
+{
+  GFile *file = NULL;
+
+  set_drop_highlight (self, FALSE);
+
+  /* Several files dropped at once: the window shows one, so the first wins. */
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = g_value_get_boxed (value);
+
+      file = files != NULL ? files->data : NULL;
+    }
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    file = g_value_get_object (value);
+
+  if (file == NULL)
+    return FALSE;
+
+  af_window_open (self, file);
+
+  return TRUE;
+}
+
+static void
+setup_drop_target (AfWindow *self)
+{
+  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+
+  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  g_signal_connect_object (target, "enter", G_CALLBACK (drop_enter_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (target, "leave", G_CALLBACK (drop_leave_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+}
+
+/* libadwaita 1.2 gives the split button's arrow a tooltip but no accessible
+ * name, so a screen reader would announce it by its class name.
+ */
+static void
+name_recent_button (AfWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->open_button));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_MENU_BUTTON (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _("Recent Files"),
+                                        -1);
+    }
+}
+
+void
+_af_window_class_actions_init (AfWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
+}
+
+void
+_af_window_actions_init (AfWindow *self)
+{
+  self->recent_menu = af_recent_menu_new ("win.open-recent");
+  adw_split_button_set_menu_model (self->open_button,
+                                   af_recent_menu_get_model (self->recent_menu));
+  name_recent_button (self);
+  setup_drop_target (self);
+}
