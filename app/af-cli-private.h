@@ -40,9 +40,5 @@ GOptionContext *af_cli_option_context_new (const char     *parameter_string,
 /* The one FILE left after options, as an existing, non-folder GFile. */
 GFile          *af_cli_get_input          (char          **args,
                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
-/* Whether the file starts like a zip archive (a .gcode.3mf). */
-gboolean        af_cli_is_archive         (GFile          *file,
-                                           gboolean       *is_archive,
-                                           GError        **error);
 
 G_END_DECLS

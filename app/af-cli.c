@@ -183,29 +183,3 @@ af_cli_get_input (char   **args,
 
   return g_steal_pointer (&file);
 }
-
-/* The content decides, not the name: files get renamed, and browsers append
- * ".txt". Binary G-code ("GCDE") and text both go to the G-code reader.
- */
-gboolean
-af_cli_is_archive (GFile     *file,
-                   gboolean  *is_archive,
-                   GError   **error)
-{
-  static const guchar zip_magic[] = { 'P', 'K', 0x03, 0x04 };
-  guchar head[sizeof zip_magic] = { 0 };
-  g_autoptr(GFileInputStream) stream = NULL;
-  gsize n_read = 0;
-
-  stream = g_file_read (file, NULL, error);
-  if (stream == NULL)
-    return FALSE;
-
-  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n_read,
-                                NULL, error))
-    return FALSE;
-
-  *is_archive = n_read == sizeof zip_magic && memcmp (head, zip_magic, sizeof zip_magic) == 0;
-
-  return TRUE;
-}

@@ -356,7 +356,7 @@ assert_read_back (const char  *archive_path,
       const AfFilament *want = af_gcode_info_get_filament (source_info, i);
       const AfFilament *got;
 
-      if (!af_archive_filament_is_used (want))
+      if (!af_filament_is_used (want))
         continue;
       got = af_gcode_info_get_filament (info, i);
       g_assert_cmpstr (got->type, ==, want->type);

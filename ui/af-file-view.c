@@ -109,21 +109,6 @@ show_print_time (AfFileView  *self,
                                   -1);
 }
 
-/* Extruders a print does not touch are listed with zero use; they are noise.
- * The same rule as the archive writer's slice_info (af_archive_filament_is_used).
- */
-static gboolean
-filament_is_used (const AfFilament *filament)
-{
-  gboolean length_known = !isnan (filament->length_m);
-  gboolean weight_known = !isnan (filament->weight_g);
-
-  if (!length_known && !weight_known)
-    return filament->type != NULL || filament->color != NULL;
-
-  return (length_known && filament->length_m > 0) || (weight_known && filament->weight_g > 0);
-}
-
 static void
 clear_filaments (AfFileView *self)
 {
@@ -148,7 +133,7 @@ show_filaments (AfFileView  *self,
       const AfFilament *filament = af_gcode_info_get_filament (info, i);
       GtkWidget *row;
 
-      if (!filament_is_used (filament))
+      if (!af_filament_is_used (filament))
         continue;
 
       row = af_filament_row_new (filament, i);

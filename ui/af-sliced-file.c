@@ -53,36 +53,6 @@ af_sliced_file_init (AfSlicedFile *self)
 {
 }
 
-/* A .gcode.3mf is a zip archive; everything else goes to the G-code reader,
- * which itself tells text G-code from binary. The extension is not trusted:
- * files get renamed, and browsers append ".txt".
- */
-static gboolean
-is_zip_archive (GFile         *file,
-                GCancellable  *cancellable,
-                gboolean      *is_zip,
-                GError       **error)
-{
-  static const guchar zip_magic[] = { 'P', 'K', 0x03, 0x04 };
-  guchar head[sizeof zip_magic] = { 0 };
-  g_autoptr(GFileInputStream) stream = NULL;
-  gsize n_read = 0;
-
-  g_assert (G_IS_FILE (file));
-
-  stream = g_file_read (file, cancellable, error);
-  if (stream == NULL)
-    return FALSE;
-
-  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n_read,
-                                cancellable, error))
-    return FALSE;
-
-  *is_zip = n_read == sizeof zip_magic && memcmp (head, zip_magic, sizeof zip_magic) == 0;
-
-  return TRUE;
-}
-
 static AfGcodeInfo *
 read_first_plate (GFile         *file,
                   GCancellable  *cancellable,
@@ -146,7 +116,7 @@ load_thread (GTask        *task,
   gboolean is_zip = FALSE;
   guint plate = 0;
 
-  if (!is_zip_archive (file, cancellable, &is_zip, &error))
+  if (!af_archive_sniff (file, &is_zip, cancellable, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

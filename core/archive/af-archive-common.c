@@ -241,3 +241,30 @@ af_archive_object_free (gpointer data)
   g_free (object->name);
   g_free (object);
 }
+
+gboolean
+af_archive_sniff (GFile         *file,
+                  gboolean      *is_archive,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  static const guchar zip_magic[] = { 'P', 'K', 0x03, 0x04 };
+  guchar head[sizeof zip_magic] = { 0 };
+  g_autoptr(GFileInputStream) stream = NULL;
+  gsize n_read = 0;
+
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  g_return_val_if_fail (is_archive != NULL, FALSE);
+
+  stream = g_file_read (file, cancellable, error);
+  if (stream == NULL)
+    return FALSE;
+
+  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n_read,
+                                cancellable, error))
+    return FALSE;
+
+  *is_archive = n_read == sizeof zip_magic && memcmp (head, zip_magic, sizeof zip_magic) == 0;
+
+  return TRUE;
+}

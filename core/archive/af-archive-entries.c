@@ -136,17 +136,6 @@ format_fixed2 (double value)
   return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.2f", value));
 }
 
-gboolean
-af_archive_filament_is_used (const AfFilament *filament)
-{
-  gboolean length_known = !isnan (filament->length_m);
-  gboolean weight_known = !isnan (filament->weight_g);
-
-  if (!length_known && !weight_known)
-    return filament->type != NULL || filament->color != NULL;
-  return (length_known && filament->length_m > 0) || (weight_known && filament->weight_g > 0);
-}
-
 static const struct
 {
   const char *name;
@@ -215,7 +204,7 @@ append_filament_lists (GString     *s,
       const AfFilament *filament = af_gcode_info_get_filament (info, i);
       g_autofree char *escaped = NULL;
 
-      if (!af_archive_filament_is_used (filament))
+      if (!af_filament_is_used (filament))
         continue;
       /* Colours come from a parser, but JSON must stay valid whatever they hold. */
       escaped = g_strescape (filament->color != NULL ? filament->color : "", NULL);
@@ -535,7 +524,7 @@ append_filaments (GString     *s,
       g_autofree char *used_m = NULL;
       g_autofree char *used_g = NULL;
 
-      if (!af_archive_filament_is_used (filament))
+      if (!af_filament_is_used (filament))
         continue;
 
       tray = tray_info_idx (info, i);

@@ -36,7 +36,5 @@ GBytes *af_archive_build_slice_info (const AfPlateMeta *meta) G_GNUC_WARN_UNUSED
 
 /* The vendor model id for the info's printer, or NULL when not known. */
 const char *af_archive_find_model_id (AfGcodeInfo *info);
-/* Whether slice_info lists a filament: all but those known to be unused. */
-gboolean af_archive_filament_is_used (const AfFilament *filament);
 
 G_END_DECLS

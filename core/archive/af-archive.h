@@ -29,6 +29,14 @@ typedef enum
 
 GQuark af_archive_error_quark (void);
 
+/* Tells a zip archive (a .gcode.3mf) from G-code by its first bytes, not by
+ * its name: files get renamed, and browsers append ".txt".
+ */
+gboolean af_archive_sniff (GFile         *file,
+                           gboolean      *is_archive,
+                           GCancellable  *cancellable,
+                           GError       **error);
+
 /* Writing: the printer-ready .gcode.3mf the vendor's slicer writes. */
 
 typedef void (*AfProgressFunc) (guint64  done,

@@ -25,6 +25,12 @@ typedef struct
   double  volume_cm3;  /* cubic centimetres */
 } AfFilament;
 
+/* Whether a print uses the filament at all. Slicers list every extruder of
+ * the printer, with zero use for those the print never touches; those are
+ * noise to a person and must not be mapped to a tray or listed in slice_info.
+ */
+gboolean            af_filament_is_used                 (const AfFilament *filament);
+
 #define AF_TYPE_GCODE_INFO (af_gcode_info_get_type ())
 
 G_DECLARE_FINAL_TYPE (AfGcodeInfo, af_gcode_info, AF, GCODE_INFO, GObject)
