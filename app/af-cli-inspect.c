@@ -368,7 +368,6 @@ archive_to_json (AfArchive  *archive,
                  GError    **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   guint n_plates = 0;
   const guint *plates = af_archive_get_plates (archive, &n_plates);
@@ -392,9 +391,7 @@ archive_to_json (AfArchive  *archive,
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, NULL);
+  return af_json_to_data (root, TRUE);
 }
 
 static gboolean
@@ -489,7 +486,7 @@ af_cli_inspect (char   ***args,
     return FALSE;
 
   file = af_cli_get_input (*args, error);
-  if (file == NULL || !af_cli_is_archive (file, &is_archive, error))
+  if (file == NULL || !af_archive_sniff (file, &is_archive, NULL, error))
     return FALSE;
 
   if (is_archive)

@@ -13,6 +13,7 @@
 #include "af-gcode-reader.h"
 #include "af-thumbnail.h"
 #include "af-archive.h"
+#include "af-json.h"
 
 G_BEGIN_DECLS
 

@@ -1318,6 +1318,54 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
+static void
+test_json_numbers (void)
+{
+  g_autoptr(AfGcodeInfo) info = af_gcode_info_new ();
+  g_autofree char *json = NULL;
+  double nozzles[] = { 0.4, 0.6 };
+  AfFilament *filament;
+
+  af_gcode_info_set_layer_height (info, 0.2);
+  af_gcode_info_set_max_z (info, 6.0);
+  af_gcode_info_set_nozzle_diameters (info, nozzles, G_N_ELEMENTS (nozzles));
+  af_gcode_info_set_slicer (info, "Slicer true 0.20000000000000001", "1e5");
+  filament = af_gcode_info_peek_filament (info, 0);
+  filament->weight_g = 1234.5678;
+  filament->length_m = 1e-7;
+  af_gcode_info_set_setting (info, "note", "say \"0.1\" -2.50");
+
+  json = af_gcode_info_to_json (info, FALSE);
+
+  g_assert_nonnull (strstr (json, "\"layer_height_mm\":0.2,"));
+  g_assert_nonnull (strstr (json, "\"max_z_mm\":6,"));
+  g_assert_nonnull (strstr (json, "\"nozzle_diameters_mm\":[0.4,0.6]"));
+  g_assert_nonnull (strstr (json, "\"weight_g\":1234.5678"));
+  g_assert_nonnull (strstr (json, "\"length_m\":1e-07"));
+  /* Strings are copied untouched, digits and escapes included. */
+  g_assert_nonnull (strstr (json, "\"slicer\":\"Slicer true 0.20000000000000001\""));
+  g_assert_nonnull (strstr (json, "\"slicer_version\":\"1e5\""));
+  g_assert_nonnull (strstr (json, "\"note\":\"say \\\"0.1\\\" -2.50\""));
+  g_assert_nonnull (strstr (json, "\"format_version\":1,"));
+  g_assert_finalize_object (g_steal_pointer (&info));
+}
+
+static void
+test_filament_is_used (void)
+{
+  AfFilament declared = { (char *)"PLA", NULL, NAN, NAN, NAN };
+  AfFilament unknown = { NULL, NULL, NAN, NAN, NAN };
+  AfFilament zero = { (char *)"PLA", (char *)"#FFFFFF", 0.0, 0.0, 0.0 };
+  AfFilament weighed = { NULL, NULL, NAN, 0.01, NAN };
+  AfFilament measured = { NULL, NULL, 2.5, 0.0, NAN };
+
+  g_assert_true (af_filament_is_used (&declared));
+  g_assert_false (af_filament_is_used (&unknown));
+  g_assert_false (af_filament_is_used (&zero));
+  g_assert_true (af_filament_is_used (&weighed));
+  g_assert_true (af_filament_is_used (&measured));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1365,6 +1413,8 @@ main (int   argc,
   g_test_add_func ("/af/gcode/bad/directory", test_bad_directory);
   g_test_add_func ("/af/gcode/bad/unreadable", test_bad_unreadable);
   g_test_add_func ("/af/gcode/bad/sparse-2gb", test_bad_sparse);
+  g_test_add_func ("/af/gcode/json-numbers", test_json_numbers);
+  g_test_add_func ("/af/gcode/filament-is-used", test_filament_is_used);
 
   status = g_test_run ();
 

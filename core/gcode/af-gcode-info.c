@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "af-gcode-info.h"
+#include "af-json.h"
 
 struct _AfGcodeInfo
 {
@@ -87,6 +88,24 @@ af_gcode_info_init (AfGcodeInfo *self)
                                     NULL, g_free, g_free);
   self->thumbnails = g_list_store_new (AF_TYPE_THUMBNAIL);
   self->objects = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+}
+
+gboolean
+af_filament_is_used (const AfFilament *filament)
+{
+  gboolean length_known;
+  gboolean weight_known;
+
+  g_return_val_if_fail (filament != NULL, FALSE);
+
+  length_known = !isnan (filament->length_m);
+  weight_known = !isnan (filament->weight_g);
+
+  /* Nothing measured: the slicer only declared it, so trust the declaration. */
+  if (!length_known && !weight_known)
+    return filament->type != NULL || filament->color != NULL;
+
+  return (length_known && filament->length_m > 0) || (weight_known && filament->weight_g > 0);
 }
 
 AfGcodeInfo *
@@ -582,7 +601,6 @@ af_gcode_info_to_json (AfGcodeInfo *self,
                        gboolean     pretty)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
 
   g_return_val_if_fail (AF_IS_GCODE_INFO (self), NULL);
@@ -621,7 +639,5 @@ af_gcode_info_to_json (AfGcodeInfo *self,
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, pretty);
-  return json_generator_to_data (generator, NULL);
+  return af_json_to_data (root, pretty);
 }

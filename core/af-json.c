@@ -1,0 +1,100 @@
+/* af-json.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-json"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "af-json.h"
+
+static void
+append_shortest (GString    *out,
+                 const char *token,
+                 gsize       length)
+{
+  g_autofree char *copy = g_strndup (token, length);
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  double value = g_ascii_strtod (copy, NULL);
+
+  for (int precision = 1; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        {
+          g_string_append (out, buffer);
+          return;
+        }
+    }
+
+  g_string_append (out, copy);
+}
+
+/* Copies a string literal, escapes included; returns the position after it. */
+static const char *
+copy_string (GString    *out,
+             const char *p)
+{
+  const char *start = p++;
+
+  while (*p != '\0' && *p != '"')
+    p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+  if (*p == '"')
+    p++;
+  g_string_append_len (out, start, p - start);
+
+  return p;
+}
+
+char *
+af_json_to_data (JsonNode *root,
+                 gboolean  pretty)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *data = NULL;
+  GString *out;
+  const char *p;
+
+  g_return_val_if_fail (root != NULL, NULL);
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  data = json_generator_to_data (generator, NULL);
+  out = g_string_sized_new (strlen (data));
+
+  for (p = data; *p != '\0';)
+    {
+      gsize length;
+
+      if (*p == '"')
+        {
+          p = copy_string (out, p);
+          continue;
+        }
+      /* Outside strings, only numbers start with '-' or a digit; true,
+       * false and null never do.
+       */
+      if (*p != '-' && !g_ascii_isdigit (*p))
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      length = strspn (p, "-+0123456789.eE");
+      if (memchr (p, '.', length) != NULL || memchr (p, 'e', length) != NULL ||
+          memchr (p, 'E', length) != NULL)
+        append_shortest (out, p, length);
+      else
+        g_string_append_len (out, p, length);
+      p += length;
+    }
+
+  return g_string_free (out, FALSE);
+}
