@@ -1117,10 +1117,12 @@ finish_thumbnail (Parser  *p,
   if (p->thumb_length >= 0 && (gint64)p->thumb_data->len != p->thumb_length)
     {
       g_autofree char *what = NULL;
+      g_autofree char *declared = g_strdup_printf ("%" G_GINT64_FORMAT, p->thumb_length);
+      g_autofree char *actual = g_strdup_printf ("%" G_GSIZE_FORMAT, p->thumb_data->len);
 
-      what = g_strdup_printf (_("a thumbnail’s header says it holds %" G_GINT64_FORMAT
-                                " characters but it holds %" G_GSIZE_FORMAT),
-                              p->thumb_length, p->thumb_data->len);
+      /* Translators: both numbers are counts of base64 characters. */
+      what = g_strdup_printf (_("a thumbnail’s header says it holds %s characters but it holds %s"),
+                              declared, actual);
       return set_bad_thumbnail (error, what);
     }
   if (!is_valid_base64 (p->thumb_data))
@@ -1287,7 +1289,7 @@ check_text (const char  *data,
   const char *end = data + size;
 
   if (size == 0 && is_head)
-    return set_not_gcode (error, _("The file is empty."));
+    return set_not_gcode (error, _("The file is empty. Export the G-code from your slicer again."));
   if (memchr (data, '\0', size) != NULL)
     return set_not_gcode (error, _("This is not G-code: the file contains binary data."));
   if (!is_head)
