@@ -363,6 +363,30 @@ class PackTest(CliTestCase):
             self.assertEqual(z.read('Metadata/plate_1.gcode'), plate)
         self.assertIs(self.inspect_json(dest)['plates'][0]['md5_ok'], True)
 
+    def test_checker_agrees_with_inspect(self):
+        """What a user does: inspect, pack, and the archive says what inspect said.
+
+        tests/check-archive.py reads the archive with Python's zipfile and
+        xml.etree only, and compares slice_info, the plate JSON and the
+        settings with this command's own `inspect --json` output.
+        """
+        checker = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'check-archive.py')
+        for name in sorted(os.listdir(os.path.join(CORPUS, 'gcode'))):
+            with self.subTest(source=name):
+                source = self.copy_corpus(gcode_path(name))
+                report = os.path.join(self.tmp, name + '.json')
+                with open(report, 'wb') as f:
+                    result = run('inspect', source, '--json')
+                    self.assertOk(result)
+                    f.write(result.stdout)
+                dest = os.path.join(self.tmp, name + '.gcode.3mf')
+                self.pack_ok(source, '-o', dest)
+                check = subprocess.run(['/usr/bin/python3', checker, dest, '--ours',
+                                        '--inspect', report],
+                                       capture_output=True, timeout=120)
+                self.assertEqual(check.returncode, 0,
+                                 check.stdout.decode() + check.stderr.decode())
+
     def test_binary_source(self):
         source = self.copy_corpus(gcode_path('prusaslicer-2.8.1-mini-cube.bgcode'))
         self.pack_ok(source)
