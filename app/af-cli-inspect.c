@@ -128,20 +128,6 @@ kind_to_label (AfGcodeKind kind)
     }
 }
 
-static char *
-format_slicer (AfGcodeInfo *info)
-{
-  const char *name = af_gcode_info_get_slicer_name (info);
-  const char *version = af_gcode_info_get_slicer_version (info);
-
-  if (name == NULL)
-    return NULL;
-  if (version == NULL)
-    return g_strdup (name);
-
-  return g_strdup_printf ("%s %s", name, version);
-}
-
 /* Joins the parts that are there with ", "; takes the array. */
 static char *
 join_parts (GPtrArray *parts)
@@ -250,7 +236,7 @@ add_info_rows (GArray      *rows,
   gint64 print_time = af_gcode_info_get_print_time (info);
   int layer_count = af_gcode_info_get_layer_count (info);
 
-  add_row (rows, _("Slicer"), format_slicer (info));
+  add_row (rows, _("Slicer"), af_format_slicer (info));
   add_row (rows, _("Printer"), g_strdup (af_gcode_info_get_printer_model (info)));
   if (print_time >= 0)
     add_row (rows, _("Print time"), af_format_duration (print_time));

@@ -181,21 +181,6 @@ format_nozzles (AfGcodeInfo *info)
   return g_strjoinv (" · ", (char **)parts->pdata);
 }
 
-static char *
-format_slicer (AfGcodeInfo *info)
-{
-  const char *name = af_gcode_info_get_slicer_name (info);
-  const char *version = af_gcode_info_get_slicer_version (info);
-
-  if (name == NULL)
-    return NULL;
-  if (version == NULL)
-    return g_strdup (name);
-
-  /* Translators: a slicer and its version, e.g. "OrcaSlicer 2.3.0" */
-  return g_strdup_printf (C_("slicer", "%s %s"), name, version);
-}
-
 static void
 show_details (AfFileView   *self,
               AfSlicedFile *file)
@@ -209,7 +194,7 @@ show_details (AfFileView   *self,
   g_autofree char *height_text = isnan (layer_height) ? NULL : g_strdup_printf (_("%g mm"),
                                                                                  layer_height);
   g_autofree char *plate_text = plate > 0 ? g_strdup_printf ("%u", plate) : NULL;
-  g_autofree char *slicer = format_slicer (info);
+  g_autofree char *slicer = af_format_slicer (info);
   gboolean any = FALSE;
 
   any |= set_row (self->printer_row, af_gcode_info_get_printer_model (info));

@@ -85,3 +85,23 @@ af_format_duration_spoken (gint64 seconds)
    */
   return g_strjoinv (C_("duration separator", ", "), (char **)parts->pdata);
 }
+
+char *
+af_format_slicer (AfGcodeInfo *info)
+{
+  const char *name;
+  const char *version;
+
+  g_return_val_if_fail (AF_IS_GCODE_INFO (info), NULL);
+
+  name = af_gcode_info_get_slicer_name (info);
+  version = af_gcode_info_get_slicer_version (info);
+
+  if (name == NULL)
+    return NULL;
+  if (version == NULL)
+    return g_strdup (name);
+
+  /* Translators: a slicer and its version, e.g. "OrcaSlicer 2.3.0" */
+  return g_strdup_printf (C_("slicer", "%s %s"), name, version);
+}
