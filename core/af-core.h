@@ -14,6 +14,8 @@
 #include "af-thumbnail.h"
 #include "af-archive.h"
 #include "af-json.h"
+#include "af-secrets.h"
+#include "af-lan.h"
 
 G_BEGIN_DECLS
 

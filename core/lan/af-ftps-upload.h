@@ -1,0 +1,56 @@
+/* af-ftps-upload.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "af-printer.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64 sent;
+  guint64 total;
+  double  bytes_per_second;   /* smoothed */
+  gint64  eta_seconds;        /* -1 while unknown */
+} AfUploadProgress;
+
+/* Called on the main context of the caller of af_ftps_upload_async(),
+ * coalesced to at most a few times a second.
+ */
+typedef void (*AfUploadProgressFunc) (const AfUploadProgress *progress,
+                                      gpointer                user_data);
+
+/* Streams local to the printer's FTPS root as remote_name over implicit TLS
+ * (port ftps-port, TLS 1.2 at most, session reuse on the data channel,
+ * passive mode connecting to the control host whatever PASV says). The
+ * certificate is checked with the printer's AfTlsPolicy before the access
+ * code is sent. A stall timeout (no bytes for stall_seconds) rather than a
+ * total timeout. After a 426 the remote size is checked before failing; after
+ * any failure or cancellation the partial remote file is deleted.
+ */
+void      af_ftps_upload_async   (AfPrinter            *printer,
+                                  const char           *access_code,
+                                  GFile                *local,
+                                  const char           *remote_name,
+                                  guint                 stall_seconds,
+                                  AfUploadProgressFunc  progress,
+                                  gpointer              progress_data,
+                                  GDestroyNotify        progress_destroy,
+                                  GCancellable         *cancellable,
+                                  GAsyncReadyCallback   callback,
+                                  gpointer              user_data);
+gboolean  af_ftps_upload_finish  (GAsyncResult         *result,
+                                  GError              **error);
+/* "My Part (v2).gcode.3mf" → "My_Part_v2.gcode.3mf": safe ASCII
+ * [A-Za-z0-9._-], no leading dots, keeps the .gcode.3mf suffix.
+ */
+char     *af_ftps_sanitize_name  (const char           *name) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,53 @@
+/* af-print-job.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "af-mqtt-session.h"
+#include "af-print-options.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  AF_PRINT_JOB_PHASE_PENDING,
+  AF_PRINT_JOB_PHASE_PACKING,
+  AF_PRINT_JOB_PHASE_UPLOADING,
+  AF_PRINT_JOB_PHASE_STARTING,
+  AF_PRINT_JOB_PHASE_PRINTING,   /* the printer reports our job */
+  AF_PRINT_JOB_PHASE_FAILED,
+  AF_PRINT_JOB_PHASE_CANCELLED,
+} AfPrintJobPhase;
+
+/* Sending one file to one printer: packs a .gcode/.bgcode into a temporary
+ * .gcode.3mf (an archive is sent as it is), uploads it, then starts it.
+ * Properties: phase, fraction (0..1 of the current phase), bytes-sent,
+ * bytes-total, rate (bytes/s), eta-seconds, remote-name, error (GError
+ * boxed, when FAILED). All notify on the main context of the creator.
+ */
+#define AF_TYPE_PRINT_JOB (af_print_job_get_type ())
+
+G_DECLARE_FINAL_TYPE (AfPrintJob, af_print_job, AF, PRINT_JOB, GObject)
+
+AfPrintJob      *af_print_job_new          (AfMqttSession        *session,
+                                            const char           *access_code,
+                                            GFile                *file,
+                                            const AfPrintOptions *options) G_GNUC_WARN_UNUSED_RESULT;
+AfPrintJobPhase  af_print_job_get_phase    (AfPrintJob           *self);
+double           af_print_job_get_fraction (AfPrintJob           *self);
+const GError    *af_print_job_get_error    (AfPrintJob           *self);
+void             af_print_job_run_async    (AfPrintJob           *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gboolean         af_print_job_run_finish   (AfPrintJob           *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+G_END_DECLS
