@@ -1,0 +1,380 @@
+# tests/virtual-printer/vp_firmware.py
+# Copyright 2026 The AtomForm Connect Authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The simulated printer firmware: an MQTT client (paho-mqtt 1.6) that answers
+requests and runs print jobs on an accelerated clock. See
+docs/virtual-printer.md for the behaviour tests rely on."""
+
+import copy
+import json
+import os
+import ssl
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+
+import vp_gcode
+
+ERR_CANCELLED = 50348044          # 0x0300400C
+ERR_BUSY = 0x05004004
+ERR_VERIFY_FAILED = 84033543
+HMS_ATTR_FILE = 0x05000300
+FUN_SECURED_BIT = 1 << 29
+TICK = 0.25
+HEARTBEAT = 1.0
+
+
+def _tray(slot, kind, colour):
+    tray = {"id": str(slot), "remain": 100 if kind else -1, "k": 0.02, "n": 1,
+            "cali_idx": -1, "tag_uid": "0000000000000000", "total_len": 330000,
+            "tray_diameter": "1.75", "bed_temp": "0", "bed_temp_type": "0",
+            "xcam_info": "000000000000000000000000", "tray_uuid": "0" * 32}
+    if kind:
+        tray.update({"tray_type": kind, "tray_color": colour, "cols": [colour],
+                     "tray_info_idx": "GFA00" if kind == "PLA" else "GFG00",
+                     "tray_id_name": "", "tray_sub_brands": kind + " Basic",
+                     "tray_weight": "1000", "nozzle_temp_min": "190",
+                     "nozzle_temp_max": "250" if kind == "PETG" else "230", "state": 11})
+    else:
+        tray.update({"tray_type": "", "tray_color": "00000000", "cols": [], "state": 0})
+    return tray
+
+
+def initial_state():
+    return {
+        "command": "push_status", "msg": 0, "sequence_id": "0",
+        "gcode_state": "IDLE", "mc_percent": 0, "mc_remaining_time": 0,
+        "layer_num": 0, "total_layer_num": 0, "gcode_file_prepare_percent": "0",
+        "nozzle_temper": 24.0, "nozzle_target_temper": 0.0, "bed_temper": 23.0,
+        "bed_target_temper": 0.0, "chamber_temper": 22.0,
+        "subtask_name": "", "gcode_file": "", "project_id": "0", "profile_id": "0",
+        "task_id": "0", "subtask_id": "0", "print_type": "idle",
+        "print_error": 0, "mc_print_error_code": "0", "hms": [], "stg": [], "stg_cur": 255,
+        "mc_print_stage": "1", "mc_print_sub_stage": 0, "spd_lvl": 2, "spd_mag": 100,
+        "wifi_signal": "-44dBm", "sdcard": True, "home_flag": 0, "fun": "0",
+        "flag3": 671, "nozzle_diameter": "0.4", "nozzle_type": "stainless_steel",
+        "s_obj": [], "lifecycle": "product", "queue_number": 0,
+        "lights_report": [{"node": "chamber_light", "mode": "on"}],
+        "upload": {"status": "idle", "progress": 0, "message": ""},
+        "ams": {"ams": [{"id": "0", "humidity": "5", "temp": "25.0", "info": "1001",
+                         "tray": [_tray(0, "PLA", "FFFFFFFF"), _tray(1, "PLA", "000000FF"),
+                                  _tray(2, "PETG", "FF0000FF"), _tray(3, "", "")]}],
+                "ams_exist_bits": "1", "tray_exist_bits": "7", "tray_is_bbl_bits": "7",
+                "tray_now": "255", "tray_pre": "255", "tray_tar": "255",
+                "tray_read_done_bits": "7", "tray_reading_bits": "0", "version": 3,
+                "insert_flag": True, "power_on_flag": False},
+        "vt_tray": {"id": "254", "tray_type": "PLA", "tray_color": "808080FF",
+                    "tray_info_idx": "GFL99", "tray_sub_brands": "", "tray_id_name": "",
+                    "tray_diameter": "1.75", "tray_weight": "0", "remain": 0, "k": 0.02,
+                    "n": 1, "cali_idx": -1, "nozzle_temp_min": "190",
+                    "nozzle_temp_max": "230", "tag_uid": "0000000000000000",
+                    "tray_uuid": "0" * 32, "xcam_info": "000000000000000000000000"},
+    }
+
+
+class Firmware:
+    def __init__(self, serial, host, port, ca_file, user, password, storage, requests_file,
+                 speed, full_reports, emit):
+        self.serial = serial
+        self.storage = storage
+        self.requests_file = requests_file
+        self.speed = float(speed)
+        self.full_reports = full_reports
+        self.emit = emit
+        self.lock = threading.RLock()
+        self.state = initial_state()
+        self.state["fun"] = "%X" % (0x1A30F9CFB & ~FUN_SECURED_BIT)
+        self.published = {}
+        self.seq = 0
+        self.silent = False
+        self.verify_failed = False
+        self.job_id = 0              # bumping it cancels the running job thread
+        self.paused = threading.Event()
+        self.stopping = threading.Event()
+        self.last_publish = 0.0
+        self.connected = threading.Event()
+        self.client = mqtt.Client(client_id="vp-fw-" + serial, protocol=mqtt.MQTTv311)
+        self.client.username_pw_set(user, password)
+        self.client.tls_set(ca_certs=ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        self.client.tls_insecure_set(True)
+        self.client.reconnect_delay_set(0.1, 1)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda c, u, rc: self.connected.clear()
+        self.client.on_message = self._on_message
+        self.host, self.port = host, port
+        self.topic_report = "device/%s/report" % serial
+        self.topic_request = "device/%s/request" % serial
+
+    # --- connection ---------------------------------------------------------
+    def start(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.client.connect(self.host, self.port, keepalive=30)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.client.loop_start()
+        if not self.connected.wait(max(0.1, deadline - time.monotonic())):
+            raise RuntimeError("firmware could not subscribe on the broker")
+        threading.Thread(target=self._ticker, daemon=True).start()
+
+    def stop(self):
+        self.stopping.set()
+        self.job_id += 1
+        self.paused.clear()
+        try:
+            self.client.disconnect()
+            self.client.loop_stop()
+        except Exception:
+            pass
+
+    def _on_connect(self, client, userdata, flags, rc):
+        if rc != 0:
+            self.emit({"event": "error", "message": "firmware CONNACK %d" % rc})
+            return
+        client.subscribe(self.topic_request, qos=1)
+        self.connected.set()
+
+    # --- publishing ---------------------------------------------------------
+    def _next_seq(self):
+        self.seq += 1
+        return str(self.seq)
+
+    def publish(self, payload, qos=0):
+        if self.silent:
+            return
+        self.client.publish(self.topic_report, json.dumps(payload), qos=qos)
+
+    def publish_full(self):
+        with self.lock:
+            self.state["msg"] = 0
+            self.state["sequence_id"] = self._next_seq()
+            self.publish({"print": self.state})
+            if not self.silent:
+                self.published = copy.deepcopy(self.state)
+            self.last_publish = time.monotonic()
+
+    def _publish_delta(self, heartbeat):
+        with self.lock:
+            delta = {k: v for k, v in self.state.items()
+                     if k not in ("msg", "sequence_id") and self.published.get(k) != v}
+            if not delta and not heartbeat:
+                return
+            if not delta:
+                delta = {"wifi_signal": self.state["wifi_signal"]}
+            delta.update({"command": "push_status", "msg": 1, "sequence_id": self._next_seq()})
+            self.publish({"print": delta})
+            if not self.silent:
+                self.published.update(copy.deepcopy(delta))
+            self.last_publish = time.monotonic()
+
+    def _ticker(self):
+        while not self.stopping.wait(TICK):
+            if not self.connected.is_set():
+                continue
+            self._drift_temperatures()
+            heartbeat = time.monotonic() - self.last_publish >= HEARTBEAT
+            if self.full_reports:
+                with self.lock:
+                    changed = any(self.published.get(k) != v for k, v in self.state.items()
+                                  if k not in ("msg", "sequence_id"))
+                if changed or heartbeat:
+                    self.publish_full()
+            else:
+                self._publish_delta(heartbeat)
+
+    def _drift_temperatures(self):
+        # Temperatures move towards their targets so a client sees heating.
+        with self.lock:
+            for cur, tgt, room in (("nozzle_temper", "nozzle_target_temper", 24.0),
+                                   ("bed_temper", "bed_target_temper", 23.0)):
+                goal = self.state[tgt] or room
+                now = self.state[cur]
+                step = max(1.0, abs(goal - now) * min(1.0, self.speed / 120.0))
+                now = goal if abs(goal - now) <= step else now + (step if goal > now else -step)
+                self.state[cur] = round(now, 1)
+
+    def update(self, **fields):
+        with self.lock:
+            old = self.state.get("gcode_state")
+            self.state.update(fields)
+            new = self.state.get("gcode_state")
+        if old != new:
+            self.emit({"event": "state", "state": new})
+            if not self.full_reports:
+                self._publish_delta(False)
+            else:
+                self.publish_full()
+
+    def ack(self, section, request, **fields):
+        body = {"command": request.get("command"), "sequence_id": request.get("sequence_id", "0")}
+        body.update(fields)
+        self.publish({section: body})
+
+    # --- requests -----------------------------------------------------------
+    def _on_message(self, client, userdata, msg):
+        text = msg.payload.decode("utf-8", "replace")
+        with open(self.requests_file, "a", encoding="utf-8") as f:
+            f.write(text.replace("\n", " ") + "\n")
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            self.emit({"event": "error", "message": "request is not JSON"})
+            return
+        self.emit({"event": "request", "payload": payload})
+        if not isinstance(payload, dict):
+            return
+        for section, body in payload.items():
+            if isinstance(body, dict):
+                self._dispatch(section, body)
+
+    def _dispatch(self, section, req):
+        command = req.get("command")
+        if section == "pushing" and command in ("pushall", "start"):
+            self.publish_full()
+        elif section == "info" and command == "get_version":
+            self.ack("info", req, module=[
+                {"name": "ota", "sw_ver": "01.08.02.00", "hw_ver": "",
+                 "sn": self.serial, "project_name": "C12", "loader_ver": "00.00.00.00"},
+                {"name": "mc", "sw_ver": "00.00.26.45", "hw_ver": "MC07", "sn": "0"},
+                {"name": "ams/0", "sw_ver": "00.00.06.49", "hw_ver": "AMS08", "sn": "0"}],
+                result="success")
+        elif section == "print" and command in ("project_file", "pause", "resume", "stop"):
+            if self.verify_failed:
+                self.ack("print", req, result="failed", reason="mqtt message verify failed",
+                         err_code=ERR_VERIFY_FAILED)
+                return
+            getattr(self, "_cmd_" + command)(req)
+
+    def _cmd_project_file(self, req):
+        with self.lock:
+            state = self.state["gcode_state"]
+        if state not in ("IDLE", "FINISH", "FAILED"):
+            self.ack("print", req, result="fail", reason="device is busy", err_code=ERR_BUSY)
+            with self.lock:
+                hms = [h for h in self.state["hms"] if h.get("attr") != ERR_BUSY]
+            self.update(hms=hms + [{"attr": ERR_BUSY, "code": 0x00010004}])
+            return
+        self.ack("print", req, result="success", reason="")
+        self.job_id += 1
+        self.paused.clear()
+        threading.Thread(target=self._run_job, args=(self.job_id, req), daemon=True).start()
+
+    def _cmd_pause(self, req):
+        if self.state["gcode_state"] != "RUNNING":
+            return self.ack("print", req, result="fail", reason="no job")
+        self.ack("print", req, result="success", reason="")
+        self.paused.set()
+        self.update(gcode_state="PAUSE", stg_cur=16)
+
+    def _cmd_resume(self, req):
+        if self.state["gcode_state"] != "PAUSE":
+            return self.ack("print", req, result="fail", reason="no job")
+        self.ack("print", req, result="success", reason="")
+        self.paused.clear()
+        self.update(gcode_state="RUNNING", stg_cur=0)
+
+    def _cmd_stop(self, req):
+        if self.state["gcode_state"] not in ("PREPARE", "RUNNING", "PAUSE"):
+            return self.ack("print", req, result="fail", reason="no job")
+        self.ack("print", req, result="success", reason="")
+        self.job_id += 1
+        self.paused.clear()
+        self.update(gcode_state="FAILED", print_error=ERR_CANCELLED,
+                    mc_print_error_code=str(ERR_CANCELLED), stg_cur=255,
+                    nozzle_target_temper=0.0, bed_target_temper=0.0, print_type="idle")
+
+    # --- the print job ------------------------------------------------------
+    def _sleep(self, job, seconds):
+        """Sleeps on the job's clock; False when the job was cancelled."""
+        end = time.monotonic() + seconds
+        while True:
+            if job != self.job_id or self.stopping.is_set():
+                return False
+            if self.paused.is_set():
+                end += 0.02
+            elif time.monotonic() >= end:
+                return True
+            time.sleep(0.02)
+
+    def _file_name(self, req):
+        url = str(req.get("url") or "")
+        for prefix in ("ftp:///", "ftp://", "file:///sdcard/", "file:///mnt/sdcard/"):
+            if url.startswith(prefix):
+                return url[len(prefix):].lstrip("/")
+        return str(req.get("file") or "").lstrip("/")
+
+    def _run_job(self, job, req):
+        name = self._file_name(req)
+        hms = [h for h in self.state["hms"] if h.get("attr") != ERR_BUSY]
+        self.update(gcode_state="PREPARE", stg_cur=2, mc_percent=0, layer_num=0,
+                    mc_remaining_time=0, print_error=0, mc_print_error_code="0", hms=hms,
+                    subtask_name=str(req.get("subtask_name", "")), gcode_file=name,
+                    project_id=str(req.get("project_id", "0")),
+                    task_id=str(req.get("task_id", "0")),
+                    subtask_id=str(req.get("subtask_id", "0")),
+                    print_type="local", gcode_file_prepare_percent="0",
+                    nozzle_target_temper=220.0, bed_target_temper=55.0)
+        if not self._sleep(job, max(0.2, 120.0 / self.speed)):
+            return
+        try:
+            path = os.path.realpath(os.path.join(self.storage, name))
+            if not path.startswith(os.path.realpath(self.storage) + os.sep):
+                raise vp_gcode.JobError(vp_gcode.ERR_FILE_UNREADABLE, "path outside storage")
+            gcode = vp_gcode.read_plate(path, str(req.get("param", "Metadata/plate_1.gcode")))
+            total, steps = vp_gcode.progress_steps(gcode)
+        except vp_gcode.JobError as e:
+            if job == self.job_id:
+                self.emit({"event": "job-error", "code": e.code, "message": str(e)})
+                self.update(gcode_state="FAILED", stg_cur=255, print_error=e.code,
+                            mc_print_error_code=str(e.code), nozzle_target_temper=0.0,
+                            bed_target_temper=0.0, print_type="idle",
+                            hms=self.state["hms"] + [{"attr": HMS_ATTR_FILE,
+                                                      "code": 0x00010000 | (e.code & 0xFF)}])
+            return
+        if job != self.job_id:
+            return
+        pct, rem, layer = steps[0]
+        self.update(gcode_state="RUNNING", stg_cur=0, total_layer_num=total,
+                    gcode_file_prepare_percent="100", mc_percent=pct,
+                    mc_remaining_time=rem, layer_num=layer)
+        for pct_n, rem_n, layer_n in steps[1:]:
+            delay = max(0, rem - rem_n) * 60.0 / self.speed
+            if not self._sleep(job, max(0.005, delay)):
+                return
+            rem = rem_n
+            with self.lock:
+                self.state.update(mc_percent=pct_n, mc_remaining_time=rem_n, layer_num=layer_n)
+        if not self._sleep(job, 0.05):
+            return
+        self.update(gcode_state="FINISH", stg_cur=255, mc_percent=100, mc_remaining_time=0,
+                    layer_num=total, nozzle_target_temper=0.0, bed_target_temper=0.0,
+                    print_type="idle")
+
+    # --- control lines ------------------------------------------------------
+    def force_busy(self):
+        self.job_id += 1
+        self.paused.clear()
+        self.update(gcode_state="RUNNING", stg_cur=0, subtask_name="other-job",
+                    gcode_file="other-job.gcode.3mf", mc_percent=42, mc_remaining_time=60,
+                    layer_num=10, total_layer_num=100, print_error=0, print_type="local",
+                    nozzle_target_temper=220.0, bed_target_temper=55.0)
+
+    def force_idle(self):
+        self.job_id += 1
+        self.paused.clear()
+        self.update(gcode_state="IDLE", stg_cur=255, print_error=0, mc_print_error_code="0",
+                    hms=[], mc_percent=0, mc_remaining_time=0, layer_num=0,
+                    nozzle_target_temper=0.0, bed_target_temper=0.0, print_type="idle")
+
+    def set_verify_failed(self, on):
+        self.verify_failed = on
+        fun = 0x1A30F9CFB | FUN_SECURED_BIT if on else 0x1A30F9CFB & ~FUN_SECURED_BIT
+        self.update(fun="%X" % fun)
+
+    def publish_raw(self, obj):
+        self.publish(obj)
