@@ -5,5 +5,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* PLACEHOLDER: being written. */
+#define G_LOG_DOMAIN "af-lan"
+
 #include "config.h"
+
+#include "af-lan-error.h"
+
+G_DEFINE_QUARK (af-lan-error-quark, af_lan_error)

@@ -24,10 +24,14 @@ typedef struct
   gboolean  timelapse;
   gboolean  use_ams;
   /* Indexed by the file's filament slot (0-based): global tray index
-   * (ams_id * 4 + slot), -1 for unused or the external spool.
+   * (ams_id * 4 + slot), -1 for unused, AF_AMS_MAPPING_EXTERNAL for the
+   * external spool (project_file needs to tell the two apart in ams_mapping2).
    */
   GArray   *ams_mapping;      /* of gint */
 } AfPrintOptions;
+
+/* The external spool in AfPrintOptions.ams_mapping: the id vt_tray reports. */
+#define AF_AMS_MAPPING_EXTERNAL 254
 
 #define AF_TYPE_PRINT_OPTIONS (af_print_options_get_type ())
 

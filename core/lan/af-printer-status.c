@@ -5,5 +5,1258 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* PLACEHOLDER: being written. */
+#define G_LOG_DOMAIN "af-lan"
+
 #include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "af-json.h"
+#include "af-lan-error.h"
+#include "af-printer-status.h"
+
+/* The external spool's ams_id, as ams_mapping2 spells it. */
+#define EXTERNAL_AMS_ID 255
+/* AMS HT units have ids from 128 and a single tray. */
+#define AMS_HT_FIRST_ID 128
+/* print.fun bit 29: the printer enforces signed commands (Developer Mode off). */
+#define FUN_SECURED_BIT (G_GUINT64_CONSTANT (1) << 29)
+
+static const char * const state_names[] = {
+  [AF_PRINT_STATE_UNKNOWN] = "UNKNOWN",
+  [AF_PRINT_STATE_IDLE] = "IDLE",
+  [AF_PRINT_STATE_PREPARE] = "PREPARE",
+  [AF_PRINT_STATE_SLICING] = "SLICING",
+  [AF_PRINT_STATE_RUNNING] = "RUNNING",
+  [AF_PRINT_STATE_PAUSE] = "PAUSE",
+  [AF_PRINT_STATE_FINISH] = "FINISH",
+  [AF_PRINT_STATE_FAILED] = "FAILED",
+};
+
+GType
+af_print_state_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      static const GEnumValue values[] = {
+        { AF_PRINT_STATE_UNKNOWN, "AF_PRINT_STATE_UNKNOWN", "unknown" },
+        { AF_PRINT_STATE_IDLE, "AF_PRINT_STATE_IDLE", "idle" },
+        { AF_PRINT_STATE_PREPARE, "AF_PRINT_STATE_PREPARE", "prepare" },
+        { AF_PRINT_STATE_SLICING, "AF_PRINT_STATE_SLICING", "slicing" },
+        { AF_PRINT_STATE_RUNNING, "AF_PRINT_STATE_RUNNING", "running" },
+        { AF_PRINT_STATE_PAUSE, "AF_PRINT_STATE_PAUSE", "pause" },
+        { AF_PRINT_STATE_FINISH, "AF_PRINT_STATE_FINISH", "finish" },
+        { AF_PRINT_STATE_FAILED, "AF_PRINT_STATE_FAILED", "failed" },
+        { 0, NULL, NULL },
+      };
+      GType type = g_enum_register_static (g_intern_static_string ("AfPrintState"), values);
+
+      g_once_init_leave (&type_id, type);
+    }
+
+  return type_id;
+}
+
+AfPrintState
+af_print_state_from_string (const char *gcode_state)
+{
+  if (gcode_state == NULL)
+    return AF_PRINT_STATE_UNKNOWN;
+
+  for (guint i = AF_PRINT_STATE_IDLE; i < G_N_ELEMENTS (state_names); i++)
+    if (g_ascii_strcasecmp (gcode_state, state_names[i]) == 0)
+      return (AfPrintState)i;
+
+  return AF_PRINT_STATE_UNKNOWN;
+}
+
+const char *
+af_print_state_to_string (AfPrintState state)
+{
+  if ((guint)state >= G_N_ELEMENTS (state_names))
+    return state_names[AF_PRINT_STATE_UNKNOWN];
+
+  return state_names[state];
+}
+
+gboolean
+af_print_state_is_ready (AfPrintState state)
+{
+  return state == AF_PRINT_STATE_IDLE ||
+         state == AF_PRINT_STATE_FINISH ||
+         state == AF_PRINT_STATE_FAILED;
+}
+
+/* JSON readers that ignore a field of the wrong type instead of failing. */
+
+static JsonNode *
+get_value_node (JsonObject *object,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  return node;
+}
+
+static gboolean
+read_double (JsonObject *object,
+             const char *name,
+             double     *out)
+{
+  JsonNode *node = get_value_node (object, name);
+  GType type;
+
+  if (node == NULL)
+    return FALSE;
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    *out = (double)json_node_get_int (node);
+  else if (type == G_TYPE_DOUBLE)
+    *out = json_node_get_double (node);
+  else
+    return FALSE;
+
+  return isfinite (*out);
+}
+
+static gboolean
+read_int (JsonObject *object,
+          const char *name,
+          gint       *out)
+{
+  double value;
+
+  if (!read_double (object, name, &value))
+    return FALSE;
+  if (value < G_MININT || value > G_MAXINT)
+    return FALSE;
+
+  *out = (gint)value;
+  return TRUE;
+}
+
+static const char *
+read_string (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = get_value_node (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+/* The firmware writes some integers as decimal strings ("id": "0"). */
+static gboolean
+read_int_or_string (JsonObject *object,
+                    const char *name,
+                    gint       *out)
+{
+  const char *text = read_string (object, name);
+  gint64 value;
+
+  if (text == NULL)
+    return read_int (object, name, out);
+  if (!g_ascii_string_to_signed (text, 10, G_MININT, G_MAXINT, &value, NULL))
+    return FALSE;
+
+  *out = (gint)value;
+  return TRUE;
+}
+
+static JsonObject *
+read_object (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  return json_node_get_object (node);
+}
+
+static JsonArray *
+read_array (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+
+  return json_node_get_array (node);
+}
+
+/* AfAmsTray */
+
+struct _AfAmsTray
+{
+  GObject  parent_instance;
+
+  guint    ams_id;
+  guint    slot_id;
+  char    *material;
+  char    *color;
+  gint     remain;
+};
+
+G_DEFINE_FINAL_TYPE (AfAmsTray, af_ams_tray, G_TYPE_OBJECT)
+
+enum {
+  TRAY_PROP_0,
+  TRAY_PROP_AMS_ID,
+  TRAY_PROP_SLOT_ID,
+  TRAY_PROP_MATERIAL,
+  TRAY_PROP_COLOR,
+  TRAY_PROP_REMAIN,
+  N_TRAY_PROPS
+};
+
+static GParamSpec *tray_properties[N_TRAY_PROPS];
+
+static void
+af_ams_tray_finalize (GObject *object)
+{
+  AfAmsTray *self = (AfAmsTray *)object;
+
+  g_clear_pointer (&self->material, g_free);
+  g_clear_pointer (&self->color, g_free);
+
+  G_OBJECT_CLASS (af_ams_tray_parent_class)->finalize (object);
+}
+
+static void
+af_ams_tray_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  AfAmsTray *self = AF_AMS_TRAY (object);
+
+  switch (prop_id)
+    {
+    case TRAY_PROP_AMS_ID:
+      g_value_set_uint (value, self->ams_id);
+      break;
+    case TRAY_PROP_SLOT_ID:
+      g_value_set_uint (value, self->slot_id);
+      break;
+    case TRAY_PROP_MATERIAL:
+      g_value_set_string (value, self->material);
+      break;
+    case TRAY_PROP_COLOR:
+      g_value_set_string (value, self->color);
+      break;
+    case TRAY_PROP_REMAIN:
+      g_value_set_int (value, self->remain);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+af_ams_tray_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  AfAmsTray *self = AF_AMS_TRAY (object);
+
+  switch (prop_id)
+    {
+    case TRAY_PROP_AMS_ID:
+      self->ams_id = g_value_get_uint (value);
+      break;
+    case TRAY_PROP_SLOT_ID:
+      self->slot_id = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+af_ams_tray_class_init (AfAmsTrayClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = af_ams_tray_finalize;
+  object_class->get_property = af_ams_tray_get_property;
+  object_class->set_property = af_ams_tray_set_property;
+
+  tray_properties[TRAY_PROP_AMS_ID] =
+    g_param_spec_uint ("ams-id", NULL, NULL, 0, G_MAXUINT, 0, co);
+  tray_properties[TRAY_PROP_SLOT_ID] =
+    g_param_spec_uint ("slot-id", NULL, NULL, 0, G_MAXUINT, 0, co);
+  tray_properties[TRAY_PROP_MATERIAL] = g_param_spec_string ("material", NULL, NULL, NULL, ro);
+  tray_properties[TRAY_PROP_COLOR] = g_param_spec_string ("color", NULL, NULL, NULL, ro);
+  tray_properties[TRAY_PROP_REMAIN] = g_param_spec_int ("remain", NULL, NULL, -1, 100, -1, ro);
+
+  g_object_class_install_properties (object_class, N_TRAY_PROPS, tray_properties);
+}
+
+static void
+af_ams_tray_init (AfAmsTray *self)
+{
+  self->remain = -1;
+}
+
+static AfAmsTray *
+af_ams_tray_new (guint ams_id,
+                 guint slot_id)
+{
+  return g_object_new (AF_TYPE_AMS_TRAY, "ams-id", ams_id, "slot-id", slot_id, NULL);
+}
+
+guint
+af_ams_tray_get_ams_id (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), 0);
+
+  return self->ams_id;
+}
+
+guint
+af_ams_tray_get_slot_id (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), 0);
+
+  return self->slot_id;
+}
+
+gint
+af_ams_tray_get_global_index (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), -1);
+
+  if (self->ams_id == EXTERNAL_AMS_ID)
+    return -1;
+  /* An AMS HT has one tray; the firmware numbers it by the unit's own id. */
+  if (self->ams_id >= AMS_HT_FIRST_ID)
+    return (gint)self->ams_id;
+
+  return (gint)(self->ams_id * 4 + self->slot_id);
+}
+
+gboolean
+af_ams_tray_is_external (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), FALSE);
+
+  return self->ams_id == EXTERNAL_AMS_ID;
+}
+
+const char *
+af_ams_tray_get_material (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), NULL);
+
+  return self->material;
+}
+
+const char *
+af_ams_tray_get_color (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), NULL);
+
+  return self->color;
+}
+
+gint
+af_ams_tray_get_remain (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), -1);
+
+  return self->remain;
+}
+
+static void
+tray_set_string (AfAmsTray  *self,
+                 char      **field,
+                 const char *value,
+                 guint       prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), tray_properties[prop]);
+}
+
+static void
+tray_set_remain (AfAmsTray *self,
+                 gint       remain)
+{
+  remain = CLAMP (remain, -1, 100);
+  if (self->remain == remain)
+    return;
+
+  self->remain = remain;
+  g_object_notify_by_pspec (G_OBJECT (self), tray_properties[TRAY_PROP_REMAIN]);
+}
+
+/* "RRGGBBAA" (or "RRGGBB") to "#RRGGBB"; NULL for anything else. */
+static char *
+parse_tray_color (const char *text)
+{
+  gsize length = text != NULL ? strlen (text) : 0;
+
+  if (length != 6 && length != 8)
+    return NULL;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isxdigit (text[i]))
+      return NULL;
+
+  return g_strdup_printf ("#%c%c%c%c%c%c",
+                          g_ascii_toupper (text[0]), g_ascii_toupper (text[1]),
+                          g_ascii_toupper (text[2]), g_ascii_toupper (text[3]),
+                          g_ascii_toupper (text[4]), g_ascii_toupper (text[5]));
+}
+
+/* An empty slot: tray_type "", or nothing but its id and state (X1C). A
+ * tray_type of the wrong type is ignored like any other bad field.
+ */
+static gboolean
+tray_object_is_empty (JsonObject *object)
+{
+  const char *type = read_string (object, "tray_type");
+  g_autoptr(GList) members = NULL;
+
+  if (type != NULL)
+    return *type == '\0';
+
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "id") && !g_str_equal (l->data, "state"))
+      return FALSE;
+
+  return TRUE;
+}
+
+static void
+tray_merge (AfAmsTray  *self,
+            JsonObject *object)
+{
+  g_autofree char *color = NULL;
+  const char *type;
+  gint remain;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (tray_object_is_empty (object))
+    {
+      tray_set_string (self, &self->material, NULL, TRAY_PROP_MATERIAL);
+      tray_set_string (self, &self->color, NULL, TRAY_PROP_COLOR);
+      tray_set_remain (self, -1);
+      g_object_thaw_notify (G_OBJECT (self));
+      return;
+    }
+
+  if ((type = read_string (object, "tray_type")) != NULL)
+    tray_set_string (self, &self->material, type, TRAY_PROP_MATERIAL);
+  if (json_object_has_member (object, "tray_color") &&
+      (color = parse_tray_color (read_string (object, "tray_color"))) != NULL)
+    tray_set_string (self, &self->color, color, TRAY_PROP_COLOR);
+  if (read_int (object, "remain", &remain))
+    tray_set_remain (self, remain);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* AfPrinterStatus */
+
+struct _AfPrinterStatus
+{
+  GObject       parent_instance;
+
+  AfPrintState  state;
+  gint          percent;
+  gint          remaining_minutes;
+  gint          layer;
+  gint          total_layers;
+  double        nozzle_temperature;
+  double        nozzle_target;
+  double        bed_temperature;
+  double        bed_target;
+  double        chamber_temperature;
+  char         *job_name;
+  char         *gcode_file;
+  gint          print_error;
+  GStrv         hms;
+  gboolean      developer_mode;
+  gint          stage;
+  GListStore   *trays;
+  /* Whether the external spool came from vt_tray; then vir_slot is ignored. */
+  gboolean      have_vt_tray;
+};
+
+G_DEFINE_FINAL_TYPE (AfPrinterStatus, af_printer_status, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_PERCENT,
+  PROP_REMAINING_MINUTES,
+  PROP_LAYER,
+  PROP_TOTAL_LAYERS,
+  PROP_NOZZLE_TEMPERATURE,
+  PROP_NOZZLE_TARGET,
+  PROP_BED_TEMPERATURE,
+  PROP_BED_TARGET,
+  PROP_CHAMBER_TEMPERATURE,
+  PROP_JOB_NAME,
+  PROP_GCODE_FILE,
+  PROP_PRINT_ERROR,
+  PROP_HMS,
+  PROP_DEVELOPER_MODE,
+  PROP_STAGE,
+  PROP_TRAYS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+af_printer_status_finalize (GObject *object)
+{
+  AfPrinterStatus *self = (AfPrinterStatus *)object;
+
+  g_clear_pointer (&self->job_name, g_free);
+  g_clear_pointer (&self->gcode_file, g_free);
+  g_clear_pointer (&self->hms, g_strfreev);
+  g_clear_object (&self->trays);
+
+  G_OBJECT_CLASS (af_printer_status_parent_class)->finalize (object);
+}
+
+static void
+af_printer_status_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  AfPrinterStatus *self = AF_PRINTER_STATUS (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_PERCENT: g_value_set_int (value, self->percent); break;
+    case PROP_REMAINING_MINUTES: g_value_set_int (value, self->remaining_minutes); break;
+    case PROP_LAYER: g_value_set_int (value, self->layer); break;
+    case PROP_TOTAL_LAYERS: g_value_set_int (value, self->total_layers); break;
+    case PROP_NOZZLE_TEMPERATURE: g_value_set_double (value, self->nozzle_temperature); break;
+    case PROP_NOZZLE_TARGET: g_value_set_double (value, self->nozzle_target); break;
+    case PROP_BED_TEMPERATURE: g_value_set_double (value, self->bed_temperature); break;
+    case PROP_BED_TARGET: g_value_set_double (value, self->bed_target); break;
+    case PROP_CHAMBER_TEMPERATURE: g_value_set_double (value, self->chamber_temperature); break;
+    case PROP_JOB_NAME: g_value_set_string (value, self->job_name); break;
+    case PROP_GCODE_FILE: g_value_set_string (value, self->gcode_file); break;
+    case PROP_PRINT_ERROR: g_value_set_int (value, self->print_error); break;
+    case PROP_HMS: g_value_set_boxed (value, self->hms); break;
+    case PROP_DEVELOPER_MODE: g_value_set_boolean (value, self->developer_mode); break;
+    case PROP_STAGE: g_value_set_int (value, self->stage); break;
+    case PROP_TRAYS: g_value_set_object (value, self->trays); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static GParamSpec *
+int_pspec (const char *name,
+           gint        minimum,
+           gint        fallback)
+{
+  return g_param_spec_int (name, NULL, NULL, minimum, G_MAXINT, fallback,
+                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+}
+
+static GParamSpec *
+double_pspec (const char *name)
+{
+  return g_param_spec_double (name, NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0,
+                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                              G_PARAM_EXPLICIT_NOTIFY);
+}
+
+static void
+af_printer_status_class_init (AfPrinterStatusClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = af_printer_status_finalize;
+  object_class->get_property = af_printer_status_get_property;
+
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, AF_TYPE_PRINT_STATE,
+                                              AF_PRINT_STATE_UNKNOWN, ro);
+  properties[PROP_PERCENT] = int_pspec ("percent", -1, -1);
+  properties[PROP_REMAINING_MINUTES] = int_pspec ("remaining-minutes", -1, -1);
+  properties[PROP_LAYER] = int_pspec ("layer", -1, -1);
+  properties[PROP_TOTAL_LAYERS] = int_pspec ("total-layers", -1, -1);
+  properties[PROP_NOZZLE_TEMPERATURE] = double_pspec ("nozzle-temperature");
+  properties[PROP_NOZZLE_TARGET] = double_pspec ("nozzle-target");
+  properties[PROP_BED_TEMPERATURE] = double_pspec ("bed-temperature");
+  properties[PROP_BED_TARGET] = double_pspec ("bed-target");
+  properties[PROP_CHAMBER_TEMPERATURE] = double_pspec ("chamber-temperature");
+  properties[PROP_JOB_NAME] = g_param_spec_string ("job-name", NULL, NULL, NULL, ro);
+  properties[PROP_GCODE_FILE] = g_param_spec_string ("gcode-file", NULL, NULL, NULL, ro);
+  properties[PROP_PRINT_ERROR] = int_pspec ("print-error", G_MININT, 0);
+  properties[PROP_HMS] = g_param_spec_boxed ("hms", NULL, NULL, G_TYPE_STRV, ro);
+  properties[PROP_DEVELOPER_MODE] = g_param_spec_boolean ("developer-mode", NULL, NULL,
+                                                          TRUE, ro);
+  properties[PROP_STAGE] = int_pspec ("stage", -1, -1);
+  properties[PROP_TRAYS] = g_param_spec_object ("trays", NULL, NULL, G_TYPE_LIST_MODEL,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+af_printer_status_init (AfPrinterStatus *self)
+{
+  self->state = AF_PRINT_STATE_UNKNOWN;
+  self->percent = -1;
+  self->remaining_minutes = -1;
+  self->layer = -1;
+  self->total_layers = -1;
+  self->nozzle_temperature = NAN;
+  self->nozzle_target = NAN;
+  self->bed_temperature = NAN;
+  self->bed_target = NAN;
+  self->chamber_temperature = NAN;
+  self->hms = g_new0 (char *, 1);
+  self->developer_mode = TRUE;
+  self->stage = -1;
+  self->trays = g_list_store_new (AF_TYPE_AMS_TRAY);
+}
+
+AfPrinterStatus *
+af_printer_status_new (void)
+{
+  return g_object_new (AF_TYPE_PRINTER_STATUS, NULL);
+}
+
+static void
+set_int (AfPrinterStatus *self,
+         gint            *field,
+         gint             value,
+         guint            prop)
+{
+  if (*field == value)
+    return;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+merge_int (AfPrinterStatus *self,
+           JsonObject      *print,
+           const char      *name,
+           gint            *field,
+           gint             minimum,
+           guint            prop)
+{
+  gint value;
+
+  if (read_int (print, name, &value))
+    set_int (self, field, MAX (value, minimum), prop);
+}
+
+static void
+set_double (AfPrinterStatus *self,
+            double          *field,
+            double           value,
+            guint            prop)
+{
+  if (*field == value || (isnan (*field) && isnan (value)))
+    return;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+merge_double (AfPrinterStatus *self,
+              JsonObject      *print,
+              const char      *name,
+              double          *field,
+              guint            prop)
+{
+  double value;
+
+  if (read_double (print, name, &value))
+    set_double (self, field, value, prop);
+}
+
+static void
+merge_string (AfPrinterStatus *self,
+              JsonObject      *print,
+              const char      *name,
+              char           **field,
+              guint            prop)
+{
+  const char *value = read_string (print, name);
+
+  if (value == NULL || g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+merge_state (AfPrinterStatus *self,
+             JsonObject      *print)
+{
+  const char *text = read_string (print, "gcode_state");
+  AfPrintState state;
+
+  if (text == NULL)
+    return;
+
+  state = af_print_state_from_string (text);
+  if (state == self->state)
+    return;
+
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+merge_hms (AfPrinterStatus *self,
+           JsonObject      *print)
+{
+  JsonArray *array = read_array (print, "hms");
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) hms = NULL;
+
+  if (array == NULL)
+    return;
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autofree char *code_text = NULL;
+      JsonObject *entry;
+      double attr, code;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      entry = json_node_get_object (node);
+      if (!read_double (entry, "attr", &attr) || !read_double (entry, "code", &code) ||
+          attr < 0 || attr > G_MAXUINT32 || code < 0 || code > G_MAXUINT32)
+        continue;
+
+      code_text = g_strdup_printf ("HMS_%04X_%04X_%04X_%04X",
+                                   (guint)attr >> 16, (guint)attr & 0xffff,
+                                   (guint)code >> 16, (guint)code & 0xffff);
+      g_strv_builder_add (builder, code_text);
+    }
+  hms = g_strv_builder_end (builder);
+
+  if (g_strv_equal ((const char * const *)hms, (const char * const *)self->hms))
+    return;
+
+  g_strfreev (self->hms);
+  self->hms = g_steal_pointer (&hms);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HMS]);
+}
+
+static void
+merge_developer_mode (AfPrinterStatus *self,
+                      JsonObject      *print)
+{
+  const char *fun = read_string (print, "fun");
+  guint64 bits;
+  gboolean developer_mode;
+
+  if (fun == NULL || *fun == '\0' || strlen (fun) > 16)
+    return;
+  if (!g_ascii_string_to_unsigned (fun, 16, 0, G_MAXUINT64, &bits, NULL))
+    return;
+
+  developer_mode = (bits & FUN_SECURED_BIT) == 0;
+  if (developer_mode == self->developer_mode)
+    return;
+
+  self->developer_mode = developer_mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVELOPER_MODE]);
+}
+
+/* Newer models (P2S, H2*) report the chamber only under device.ctc. */
+static void
+merge_device (AfPrinterStatus *self,
+              JsonObject      *print)
+{
+  JsonObject *device = read_object (print, "device");
+  JsonObject *ctc = device != NULL ? read_object (device, "ctc") : NULL;
+  JsonObject *info = ctc != NULL ? read_object (ctc, "info") : NULL;
+
+  if (info != NULL && !json_object_has_member (print, "chamber_temper"))
+    merge_double (self, info, "temp", &self->chamber_temperature, PROP_CHAMBER_TEMPERATURE);
+}
+
+/* Finds the tray (ams_id, slot_id), or where it belongs to keep the order. */
+static AfAmsTray *
+find_tray (AfPrinterStatus *self,
+           guint            ams_id,
+           guint            slot_id,
+           guint           *position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->trays));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AfAmsTray) tray = g_list_model_get_item (G_LIST_MODEL (self->trays), i);
+
+      if (tray->ams_id == ams_id && tray->slot_id == slot_id)
+        {
+          *position = i;
+          return g_steal_pointer (&tray);
+        }
+      if (tray->ams_id > ams_id || (tray->ams_id == ams_id && tray->slot_id > slot_id))
+        {
+          *position = i;
+          return NULL;
+        }
+    }
+
+  *position = n;
+  return NULL;
+}
+
+static void
+merge_tray (AfPrinterStatus *self,
+            guint            ams_id,
+            guint            slot_id,
+            JsonObject      *object)
+{
+  g_autoptr(AfAmsTray) tray = NULL;
+  guint position;
+
+  tray = find_tray (self, ams_id, slot_id, &position);
+  if (tray == NULL)
+    {
+      tray = af_ams_tray_new (ams_id, slot_id);
+      tray_merge (tray, object);
+      g_list_store_insert (self->trays, position, tray);
+      return;
+    }
+
+  tray_merge (tray, object);
+}
+
+/* Drops every tray for which drop() says so. */
+static void
+remove_trays (AfPrinterStatus *self,
+              gboolean       (*drop) (AfAmsTray *tray, gpointer data),
+              gpointer         data)
+{
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->trays)); i > 0; i--)
+    {
+      g_autoptr(AfAmsTray) tray = g_list_model_get_item (G_LIST_MODEL (self->trays), i - 1);
+
+      if (drop (tray, data))
+        g_list_store_remove (self->trays, i - 1);
+    }
+}
+
+static gboolean
+tray_not_in_units (AfAmsTray *tray,
+                   gpointer   data)
+{
+  GHashTable *units = data;
+
+  return !af_ams_tray_is_external (tray) &&
+         !g_hash_table_contains (units, GUINT_TO_POINTER (tray->ams_id));
+}
+
+static void
+merge_ams_unit (AfPrinterStatus *self,
+                JsonObject      *unit,
+                GHashTable      *seen)
+{
+  JsonArray *trays = read_array (unit, "tray");
+  gint ams_id;
+
+  if (!read_int_or_string (unit, "id", &ams_id) || ams_id < 0 || ams_id >= EXTERNAL_AMS_ID)
+    return;
+
+  g_hash_table_add (seen, GUINT_TO_POINTER (ams_id));
+  if (trays == NULL)
+    return;
+
+  for (guint i = 0; i < json_array_get_length (trays); i++)
+    {
+      JsonNode *node = json_array_get_element (trays, i);
+      gint slot_id;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) ||
+          !read_int_or_string (json_node_get_object (node), "id", &slot_id) ||
+          slot_id < 0 || slot_id > 3)
+        continue;
+
+      merge_tray (self, ams_id, slot_id, json_node_get_object (node));
+    }
+}
+
+/* The "ams" object lists every unit; a full report (msg 0) drops the units it
+ * no longer lists, a delta only updates the ones it names.
+ */
+static void
+merge_ams (AfPrinterStatus *self,
+           JsonObject      *print,
+           gboolean         full)
+{
+  JsonObject *ams = read_object (print, "ams");
+  JsonArray *units = ams != NULL ? read_array (ams, "ams") : NULL;
+  g_autoptr(GHashTable) seen = NULL;
+
+  if (units == NULL)
+    return;
+
+  seen = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < json_array_get_length (units); i++)
+    {
+      JsonNode *node = json_array_get_element (units, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        merge_ams_unit (self, json_node_get_object (node), seen);
+    }
+
+  if (full)
+    remove_trays (self, tray_not_in_units, seen);
+}
+
+static void
+merge_external (AfPrinterStatus *self,
+                JsonObject      *print)
+{
+  JsonObject *spool = read_object (print, "vt_tray");
+  JsonArray *slots;
+
+  if (spool != NULL)
+    self->have_vt_tray = TRUE;
+
+  /* Newer firmware lists external spools in vir_slot instead. */
+  if (spool == NULL && !self->have_vt_tray && (slots = read_array (print, "vir_slot")) != NULL &&
+      json_array_get_length (slots) > 0 &&
+      JSON_NODE_HOLDS_OBJECT (json_array_get_element (slots, 0)))
+    spool = json_node_get_object (json_array_get_element (slots, 0));
+
+  if (spool != NULL)
+    merge_tray (self, EXTERNAL_AMS_ID, 0, spool);
+}
+
+void
+af_printer_status_merge_print (AfPrinterStatus *self,
+                               JsonObject      *print)
+{
+  const char *command;
+  gint msg = 1;
+
+  g_return_if_fail (AF_IS_PRINTER_STATUS (self));
+  g_return_if_fail (print != NULL);
+
+  /* Acks of our own commands share the "print" key; they are not status. */
+  command = read_string (print, "command");
+  if (json_object_has_member (print, "command") &&
+      g_strcmp0 (command, "push_status") != 0)
+    return;
+
+  read_int (print, "msg", &msg);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  merge_state (self, print);
+  merge_int (self, print, "mc_percent", &self->percent, -1, PROP_PERCENT);
+  merge_int (self, print, "mc_remaining_time", &self->remaining_minutes, -1,
+             PROP_REMAINING_MINUTES);
+  merge_int (self, print, "layer_num", &self->layer, -1, PROP_LAYER);
+  merge_int (self, print, "total_layer_num", &self->total_layers, -1, PROP_TOTAL_LAYERS);
+  merge_double (self, print, "nozzle_temper", &self->nozzle_temperature,
+                PROP_NOZZLE_TEMPERATURE);
+  merge_double (self, print, "nozzle_target_temper", &self->nozzle_target, PROP_NOZZLE_TARGET);
+  merge_double (self, print, "bed_temper", &self->bed_temperature, PROP_BED_TEMPERATURE);
+  merge_double (self, print, "bed_target_temper", &self->bed_target, PROP_BED_TARGET);
+  merge_double (self, print, "chamber_temper", &self->chamber_temperature,
+                PROP_CHAMBER_TEMPERATURE);
+  merge_device (self, print);
+  merge_string (self, print, "subtask_name", &self->job_name, PROP_JOB_NAME);
+  merge_string (self, print, "gcode_file", &self->gcode_file, PROP_GCODE_FILE);
+  merge_int (self, print, "print_error", &self->print_error, G_MININT, PROP_PRINT_ERROR);
+  merge_hms (self, print);
+  merge_developer_mode (self, print);
+  merge_int (self, print, "stg_cur", &self->stage, -1, PROP_STAGE);
+  merge_ams (self, print, msg == 0);
+  merge_external (self, print);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+gboolean
+af_printer_status_merge (AfPrinterStatus  *self,
+                         const char       *payload,
+                         gssize            length,
+                         GError          **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+  JsonObject *print;
+
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), FALSE);
+  g_return_val_if_fail (payload != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!json_parser_load_from_data (parser, payload != NULL ? payload : "", length, &local_error))
+    {
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PROTOCOL,
+                   _("The printer sent a report that is not JSON: %s"), local_error->message);
+      return FALSE;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return TRUE;
+
+  print = read_object (json_node_get_object (root), "print");
+  if (print != NULL)
+    af_printer_status_merge_print (self, print);
+
+  return TRUE;
+}
+
+AfPrintState
+af_printer_status_get_state (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), AF_PRINT_STATE_UNKNOWN);
+  return self->state;
+}
+
+gint
+af_printer_status_get_percent (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), -1);
+  return self->percent;
+}
+
+gint
+af_printer_status_get_remaining_minutes (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), -1);
+  return self->remaining_minutes;
+}
+
+gint
+af_printer_status_get_layer (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), -1);
+  return self->layer;
+}
+
+gint
+af_printer_status_get_total_layers (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), -1);
+  return self->total_layers;
+}
+
+double
+af_printer_status_get_nozzle_temperature (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NAN);
+  return self->nozzle_temperature;
+}
+
+double
+af_printer_status_get_nozzle_target (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NAN);
+  return self->nozzle_target;
+}
+
+double
+af_printer_status_get_bed_temperature (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NAN);
+  return self->bed_temperature;
+}
+
+double
+af_printer_status_get_bed_target (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NAN);
+  return self->bed_target;
+}
+
+double
+af_printer_status_get_chamber_temperature (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NAN);
+  return self->chamber_temperature;
+}
+
+const char *
+af_printer_status_get_job_name (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+  return self->job_name;
+}
+
+const char *
+af_printer_status_get_gcode_file (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+  return self->gcode_file;
+}
+
+gint
+af_printer_status_get_print_error (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), 0);
+  return self->print_error;
+}
+
+const char * const *
+af_printer_status_get_hms (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+  return (const char * const *)self->hms;
+}
+
+gboolean
+af_printer_status_get_developer_mode (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), TRUE);
+  return self->developer_mode;
+}
+
+gint
+af_printer_status_get_stage (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), -1);
+  return self->stage;
+}
+
+GListModel *
+af_printer_status_get_trays (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+  return G_LIST_MODEL (self->trays);
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *name,
+         gint         value,
+         gint         unknown)
+{
+  json_builder_set_member_name (builder, name);
+  if (value == unknown)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_int_value (builder, value);
+}
+
+static void
+add_double (JsonBuilder *builder,
+            const char  *name,
+            double       value)
+{
+  json_builder_set_member_name (builder, name);
+  if (isnan (value))
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_double_value (builder, value);
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value == NULL)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_string_value (builder, value);
+}
+
+static void
+add_trays (AfPrinterStatus *self,
+           JsonBuilder     *builder)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->trays));
+
+  json_builder_set_member_name (builder, "trays");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AfAmsTray) tray = g_list_model_get_item (G_LIST_MODEL (self->trays), i);
+
+      json_builder_begin_object (builder);
+      add_int (builder, "ams_id", tray->ams_id, -1);
+      add_int (builder, "slot_id", tray->slot_id, -1);
+      add_int (builder, "index", af_ams_tray_get_global_index (tray), G_MININT);
+      json_builder_set_member_name (builder, "external");
+      json_builder_add_boolean_value (builder, af_ams_tray_is_external (tray));
+      add_string (builder, "material", tray->material);
+      add_string (builder, "color", tray->color);
+      add_int (builder, "remain", tray->remain, -1);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+char *
+af_printer_status_to_json (AfPrinterStatus *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+
+  json_builder_begin_object (builder);
+  add_string (builder, "state", af_print_state_to_string (self->state));
+  add_int (builder, "percent", self->percent, -1);
+  add_int (builder, "remaining_minutes", self->remaining_minutes, -1);
+  add_int (builder, "layer", self->layer, -1);
+  add_int (builder, "total_layers", self->total_layers, -1);
+  add_double (builder, "nozzle_temperature", self->nozzle_temperature);
+  add_double (builder, "nozzle_target", self->nozzle_target);
+  add_double (builder, "bed_temperature", self->bed_temperature);
+  add_double (builder, "bed_target", self->bed_target);
+  add_double (builder, "chamber_temperature", self->chamber_temperature);
+  add_string (builder, "job_name", self->job_name);
+  add_string (builder, "gcode_file", self->gcode_file);
+  add_int (builder, "print_error", self->print_error, G_MININT);
+  json_builder_set_member_name (builder, "hms");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->hms[i] != NULL; i++)
+    json_builder_add_string_value (builder, self->hms[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "developer_mode");
+  json_builder_add_boolean_value (builder, self->developer_mode);
+  add_int (builder, "stage", self->stage, -1);
+  add_trays (self, builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return af_json_to_data (root, TRUE);
+}
