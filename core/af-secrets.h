@@ -11,9 +11,24 @@
 
 G_BEGIN_DECLS
 
+#define AF_SECRETS_ERROR (af_secrets_error_quark ())
+
+/* Keyring failures, with translated messages that say what to do. A
+ * cancelled call still ends in G_IO_ERROR_CANCELLED.
+ */
+typedef enum
+{
+  AF_SECRETS_ERROR_FAILED,       /* the keyring answered with an error */
+  AF_SECRETS_ERROR_UNAVAILABLE,  /* no Secret Service on the session bus, or no session bus */
+  AF_SECRETS_ERROR_LOCKED,       /* the keyring is locked and could not be unlocked */
+} AfSecretsError;
+
+GQuark    af_secrets_error_quark (void);
+
 /* Access codes live only in the system keyring (libsecret), schema
  * "tech.atomform.Connect.AccessCode" with the attribute "serial". Nothing
- * here logs or stores a code anywhere else.
+ * here logs or stores a code anywhere else. A NULL label means
+ * "AtomForm printer access code (…1234)" with the serial's last four characters.
  */
 void      af_secrets_store_access_code_async  (const char          *serial,
                                                const char          *label,

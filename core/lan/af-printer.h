@@ -23,6 +23,9 @@ typedef enum
   AF_PRINTER_SOURCE_CLOUD      = 1 << 2,  /* bound to the user's cloud account (later) */
 } AfPrinterSource;
 
+#define AF_TYPE_PRINTER_SOURCE (af_printer_source_get_type ())
+GType af_printer_source_get_type (void);
+
 typedef enum
 {
   AF_CONNECTION_DISCONNECTED,
@@ -30,6 +33,9 @@ typedef enum
   AF_CONNECTION_CONNECTED,
   AF_CONNECTION_FAILED,
 } AfConnectionState;
+
+#define AF_TYPE_CONNECTION_STATE (af_connection_state_get_type ())
+GType af_connection_state_get_type (void);
 
 /* One printer. Non-secret fields only: the access code lives in the keyring
  * (af-secrets.h). Properties (all notify on real changes): serial (construct

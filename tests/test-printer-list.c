@@ -1,0 +1,663 @@
+/* test-printer-list.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Runs through tests/headless-run.sh --keyring: a private session bus with an
+ * unlocked gnome-keyring, and HOME and XDG_CONFIG_HOME in a throwaway folder.
+ * Outside it every test skips, so the user's own keyring and printers.ini are
+ * never touched.
+ */
+
+#define G_LOG_DOMAIN "test-printer-list"
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "af-discovery.h"
+#include "af-lan-error.h"
+#include "af-printer-list.h"
+#include "af-secrets.h"
+
+#define SERIAL      "01S00A000000042"
+#define ACCESS_CODE "51739264"
+#define FINGERPRINT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+#define WAIT_UNTIL(cond, ms) \
+  G_STMT_START { \
+    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * G_TIME_SPAN_MILLISECOND; \
+    while (!(cond) && g_get_monotonic_time () < wait_end_) \
+      { \
+        if (!g_main_context_iteration (NULL, FALSE)) \
+          g_usleep (2000); \
+      } \
+  } G_STMT_END
+
+static gboolean
+in_throwaway_home (void)
+{
+  if (g_getenv ("_HEADLESS_TMP") != NULL && g_getenv ("XDG_CONFIG_HOME") != NULL)
+    return TRUE;
+
+  g_test_skip ("Run through tests/headless-run.sh --keyring");
+  return FALSE;
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result)
+{
+  WAIT_UNTIL (*result != NULL, 20000);
+  g_assert_nonnull (*result);
+
+  return *result;
+}
+
+static char *
+printers_ini (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "atomform-connect", "printers.ini", NULL);
+}
+
+static AfPrinter *
+add_printer (AfPrinterList  *list,
+             AfPrinter      *entry,
+             const char     *code,
+             GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  af_printer_list_add_async (list, entry, code, NULL, result_cb, &result);
+  return af_printer_list_add_finish (list, wait_result (&result), error);
+}
+
+static gboolean
+remove_printer (AfPrinterList  *list,
+                const char     *serial,
+                GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  af_printer_list_remove_async (list, serial, NULL, result_cb, &result);
+  return af_printer_list_remove_finish (list, wait_result (&result), error);
+}
+
+static AfPrinter *
+manual_entry (void)
+{
+  AfPrinter *entry = af_printer_new (SERIAL);
+
+  af_printer_set_host (entry, "10.20.30.42");
+  af_printer_set_name (entry, "Garage P1S");
+  af_printer_set_model (entry, "C12");
+  af_printer_set_mqtt_port (entry, 18883);
+  af_printer_set_ftps_port (entry, 1990);
+  af_printer_set_ca_file (entry, "/etc/atomform/printer-ca.pem");
+  af_printer_set_fingerprint (entry, FINGERPRINT);
+
+  return entry;
+}
+
+/* memmem() needs _GNU_SOURCE; files may hold NUL bytes, so no strstr(). */
+static gboolean
+contains_bytes (const char *haystack,
+                gsize       length,
+                const char *needle)
+{
+  gsize needle_length = strlen (needle);
+
+  for (gsize i = 0; i + needle_length <= length; i++)
+    {
+      if (memcmp (haystack + i, needle, needle_length) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Every regular file under dir, read whole, must not contain needle. */
+static void
+assert_not_in_files (const char *dir,
+                     const char *needle,
+                     guint      *n_files)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (handle == NULL)
+    return;
+
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          assert_not_in_files (path, needle, n_files);
+          continue;
+        }
+      if (!g_file_get_contents (path, &contents, &length, NULL))
+        continue;
+
+      (*n_files)++;
+      if (contains_bytes (contents, length, needle))
+        g_error ("The access code is in %s", path);
+    }
+}
+
+/* secret-tool, from libsecret-tools: an independent look into the keyring. */
+static char *
+secret_tool_lookup (const char *serial,
+                    gboolean   *found)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *output = NULL;
+  int status = 0;
+  const char *argv[] = { "secret-tool", "lookup", "serial", serial, NULL };
+
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &output, NULL, &status, &error);
+  g_assert_no_error (error);
+  *found = g_spawn_check_wait_status (status, NULL);
+
+  return g_strchomp (g_steal_pointer (&output));
+}
+
+static void
+assert_ini_group (const char *path)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_autofree char *value = NULL;
+
+  g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_key_file_has_group (keyfile, SERIAL));
+
+#define ASSERT_KEY(key, expected) \
+  value = g_key_file_get_string (keyfile, SERIAL, key, &error); \
+  g_assert_no_error (error); \
+  g_assert_cmpstr (value, ==, expected); \
+  g_clear_pointer (&value, g_free)
+
+  ASSERT_KEY ("host", "10.20.30.42");
+  ASSERT_KEY ("name", "Garage P1S");
+  ASSERT_KEY ("model", "C12");
+  ASSERT_KEY ("mqtt-port", "18883");
+  ASSERT_KEY ("ftps-port", "1990");
+  ASSERT_KEY ("ca-file", "/etc/atomform/printer-ca.pem");
+  ASSERT_KEY ("fingerprint", FINGERPRINT);
+#undef ASSERT_KEY
+
+  /* Exactly those keys: no access code under any name. */
+  keys = g_key_file_get_keys (keyfile, SERIAL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (keys), ==, 7);
+}
+
+static void
+assert_same_printer (AfPrinter *printer)
+{
+  g_assert_nonnull (printer);
+  g_assert_cmpstr (af_printer_get_serial (printer), ==, SERIAL);
+  g_assert_cmpstr (af_printer_get_host (printer), ==, "10.20.30.42");
+  g_assert_cmpstr (af_printer_get_name (printer), ==, "Garage P1S");
+  g_assert_cmpstr (af_printer_get_model (printer), ==, "C12");
+  g_assert_cmpuint (af_printer_get_mqtt_port (printer), ==, 18883);
+  g_assert_cmpuint (af_printer_get_ftps_port (printer), ==, 1990);
+  g_assert_cmpstr (af_printer_get_ca_file (printer), ==, "/etc/atomform/printer-ca.pem");
+  g_assert_cmpstr (af_printer_get_fingerprint (printer), ==, FINGERPRINT);
+  g_assert_cmpint (af_printer_get_sources (printer), ==, AF_PRINTER_SOURCE_MANUAL);
+}
+
+static void
+test_manual_lifecycle (void)
+{
+  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(AfPrinterList) reloaded = NULL;
+  g_autoptr(AfPrinter) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *path = printers_ini ();
+  g_autofree char *code = NULL;
+  g_autofree char *tool_code = NULL;
+  AfPrinter *printer;
+  GStatBuf st;
+  guint n_files = 0;
+  gboolean found;
+
+  if (!in_throwaway_home ())
+    return;
+
+  list = af_printer_list_new (NULL);
+  g_assert_true (af_printer_list_load (list, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+
+  entry = manual_entry ();
+  printer = add_printer (list, entry, ACCESS_CODE, &error);
+  g_assert_no_error (error);
+  assert_same_printer (printer);
+  g_assert_true (af_printer_list_lookup (list, SERIAL) == printer);
+  g_assert_true (af_printer_list_lookup (list, "garage p1s") == printer);
+  g_assert_null (af_printer_list_lookup (list, "Kitchen"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+
+  /* The file: the fields, readable by the user only. */
+  assert_ini_group (path);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* The code is in no file under the throwaway HOME (the keyring's own
+   * file is encrypted).
+   */
+  assert_not_in_files (g_getenv ("HOME"), ACCESS_CODE, &n_files);
+  g_assert_cmpuint (n_files, >, 0);
+
+  /* …but in the keyring: through libsecret, sync and async, and secret-tool. */
+  code = af_secrets_lookup_access_code (SERIAL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (code, ==, ACCESS_CODE);
+  g_clear_pointer (&code, g_free);
+  af_secrets_lookup_access_code_async (SERIAL, NULL, result_cb, &result);
+  code = af_secrets_lookup_access_code_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (code, ==, ACCESS_CODE);
+  tool_code = secret_tool_lookup (SERIAL, &found);
+  g_assert_true (found);
+  g_assert_cmpstr (tool_code, ==, ACCESS_CODE);
+  g_clear_pointer (&tool_code, g_free);
+
+  /* Reload from disk: the same printer. */
+  reloaded = af_printer_list_new (NULL);
+  g_assert_true (af_printer_list_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reloaded)), ==, 1);
+  assert_same_printer (af_printer_list_lookup (reloaded, SERIAL));
+  g_assert_finalize_object (g_steal_pointer (&reloaded));
+
+  /* Remove: the group and the secret go. */
+  g_assert_true (remove_printer (list, SERIAL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  {
+    g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+
+    g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &error);
+    g_assert_no_error (error);
+    g_assert_false (g_key_file_has_group (keyfile, SERIAL));
+  }
+  g_clear_pointer (&code, g_free);
+  code = af_secrets_lookup_access_code (SERIAL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (code);
+  tool_code = secret_tool_lookup (SERIAL, &found);
+  g_assert_false (found && *tool_code != '\0');
+
+  /* Removing it again: nothing to remove. */
+  g_assert_false (remove_printer (list, SERIAL, &error));
+  g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_NOT_FOUND);
+
+  g_assert_finalize_object (g_steal_pointer (&entry));
+  g_assert_finalize_object (g_steal_pointer (&list));
+}
+
+static void
+test_update_keeps_code (void)
+{
+  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(AfPrinter) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  AfPrinter *printer;
+  AfPrinter *again;
+
+  if (!in_throwaway_home ())
+    return;
+
+  list = af_printer_list_new (NULL);
+  entry = manual_entry ();
+  printer = add_printer (list, entry, ACCESS_CODE, &error);
+  g_assert_no_error (error);
+
+  /* An update without a code keeps the stored one and the same object. */
+  af_printer_set_host (entry, "10.20.30.43");
+  af_printer_set_fingerprint (entry, NULL);
+  again = add_printer (list, entry, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (again == printer);
+  g_assert_cmpstr (af_printer_get_host (printer), ==, "10.20.30.43");
+  g_assert_null (af_printer_get_fingerprint (printer));
+  code = af_secrets_lookup_access_code (SERIAL, NULL, &error);
+  g_assert_cmpstr (code, ==, ACCESS_CODE);
+
+  g_assert_true (remove_printer (list, SERIAL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&entry));
+  g_assert_finalize_object (g_steal_pointer (&list));
+}
+
+static void
+test_invalid_entries (void)
+{
+  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(AfPrinter) bad_serial = af_printer_new ("../printers");
+  g_autoptr(AfPrinter) no_host = af_printer_new ("01S00A000000043");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+
+  if (!in_throwaway_home ())
+    return;
+
+  list = af_printer_list_new (NULL);
+  af_printer_set_host (bad_serial, "10.0.0.1");
+  g_assert_null (add_printer (list, bad_serial, ACCESS_CODE, &error));
+  g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED);
+  g_clear_error (&error);
+
+  g_assert_null (add_printer (list, no_host, ACCESS_CODE, &error));
+  g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED);
+  g_clear_error (&error);
+
+  /* Nothing reached the keyring or the list. */
+  code = af_secrets_lookup_access_code ("01S00A000000043", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (code);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+
+  g_assert_finalize_object (g_steal_pointer (&bad_serial));
+  g_assert_finalize_object (g_steal_pointer (&no_host));
+  g_assert_finalize_object (g_steal_pointer (&list));
+}
+
+/* Groups a newer version might add, and comments, survive our saves; groups
+ * that are no serial are skipped on load.
+ */
+static void
+test_foreign_content (void)
+{
+  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("af-printer-list-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "printers.ini", NULL);
+  g_autofree char *contents = NULL;
+
+  g_assert_no_error (error);
+  g_file_set_contents (path,
+                       "[01S00A000000044]\nhost=10.0.0.44\nfuture-key=kept\n"
+                       "mqtt-port=99999\n\n[not a serial]\nhost=x\n",
+                       -1, &error);
+  g_assert_no_error (error);
+
+  list = af_printer_list_new (dir);
+  g_assert_true (af_printer_list_load (list, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  /* An out-of-range port falls back to the printers' own. */
+  g_assert_cmpuint (af_printer_get_mqtt_port (af_printer_list_lookup (list, "01S00A000000044")),
+                    ==, AF_PRINTER_DEFAULT_MQTT_PORT);
+
+  g_assert_true (af_printer_list_save (list, &error));
+  g_assert_no_error (error);
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "future-key=kept"));
+  g_assert_null (strstr (contents, "not a serial"));
+
+  /* A broken file is an error, and is not overwritten. */
+  g_file_set_contents (path, "[broken\nhost", -1, &error);
+  g_assert_no_error (error);
+  g_clear_object (&list);
+  list = af_printer_list_new (dir);
+  g_assert_false (af_printer_list_save (list, &error));
+  g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED);
+  g_clear_pointer (&contents, g_free);
+  g_file_get_contents (path, &contents, NULL, NULL);
+  g_assert_cmpstr (contents, ==, "[broken\nhost");
+
+  g_unlink (path);
+  g_rmdir (dir);
+  g_assert_finalize_object (g_steal_pointer (&list));
+}
+
+/* --- Discovery ---------------------------------------------------------- */
+
+static void
+send_notice (guint       port,
+             const char *serial,
+             const char *name,
+             guint       max_age)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) destination = g_inet_socket_address_new (inet, port);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf ("NOTIFY * HTTP/1.1\r\n"
+                          "Location: 192.168.1.77\r\n"
+                          "USN: %s\r\n"
+                          "Cache-Control: max-age=%u\r\n"
+                          "DevModel.bambu.com: N1\r\n"
+                          "DevName.bambu.com: %s\r\n"
+                          "DevConnect.bambu.com: lan\r\n"
+                          "DevBind.bambu.com: occupied\r\n"
+                          "DevVersion.bambu.com: 01.05.00.00\r\n"
+                          "\r\n",
+                          serial, max_age, name);
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                         G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_send_to (socket, destination, text, strlen (text), NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_discovery_merge (void)
+{
+  g_autoptr(AfDiscovery) discovery = af_discovery_new (0);
+  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(AfPrinter) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *model;
+  AfPrinter *printer;
+  AfPrinter *passer_by;
+  guint port;
+
+  if (!in_throwaway_home ())
+    return;
+
+  g_assert_true (af_discovery_start (discovery, &error));
+  g_assert_no_error (error);
+  port = af_discovery_get_port (discovery);
+
+  list = af_printer_list_new (NULL);
+  model = G_LIST_MODEL (list);
+  g_assert_true (af_printer_list_load (list, &error));
+  af_printer_list_set_discovery (list, discovery);
+
+  /* Two printers appear, each with a short max-age. */
+  send_notice (port, SERIAL, "Mini", 2);
+  send_notice (port, "01S00A0000000PB", "Passer-by", 2);
+  WAIT_UNTIL (g_list_model_get_n_items (model) == 2, 5000);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  printer = af_printer_list_lookup (list, SERIAL);
+  passer_by = af_printer_list_lookup (list, "01S00A0000000PB");
+  g_assert_nonnull (printer);
+  g_assert_nonnull (passer_by);
+  g_assert_cmpint (af_printer_get_sources (printer), ==, AF_PRINTER_SOURCE_DISCOVERED);
+  g_assert_cmpstr (af_printer_get_host (printer), ==, "192.168.1.77");
+  g_assert_cmpstr (af_printer_get_model (printer), ==, "N1");
+  g_assert_cmpstr (af_printer_get_name (printer), ==, "Mini");
+  g_assert_cmpstr (af_printer_get_firmware (printer), ==, "01.05.00.00");
+  g_assert_true (af_printer_get_lan_only (printer));
+  g_assert_true (af_printer_get_bound (printer));
+
+  /* The user adds the first one too: one object, both sources; their own
+   * name wins over the printer's.
+   */
+  entry = manual_entry ();
+  g_assert_true (add_printer (list, entry, ACCESS_CODE, &error) == printer);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpint (af_printer_get_sources (printer), ==,
+                   AF_PRINTER_SOURCE_DISCOVERED | AF_PRINTER_SOURCE_MANUAL);
+  g_assert_cmpstr (af_printer_get_name (printer), ==, "Garage P1S");
+  g_assert_cmpuint (af_printer_get_mqtt_port (printer), ==, 18883);
+
+  /* A later notice updates the discovered fields in place. */
+  send_notice (port, SERIAL, "Mini renamed", 2);
+  send_notice (port, "01S00A0000000PB", "Passer-by renamed", 2);
+  WAIT_UNTIL (g_strcmp0 (af_printer_get_name (passer_by), "Passer-by renamed") == 0, 5000);
+  g_assert_cmpstr (af_printer_get_name (passer_by), ==, "Passer-by renamed");
+  g_assert_cmpstr (af_printer_get_name (printer), ==, "Garage P1S");
+  g_assert_cmpstr (af_printer_get_host (printer), ==, "192.168.1.77");
+
+  /* Expiry: the discovered-only printer leaves; the added one stays. */
+  g_object_ref (passer_by);
+  WAIT_UNTIL (g_list_model_get_n_items (model) == 1, 5000);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_true (af_printer_list_lookup (list, SERIAL) == printer);
+  g_assert_cmpint (af_printer_get_sources (printer), ==, AF_PRINTER_SOURCE_MANUAL);
+  g_assert_cmpint (af_printer_get_sources (passer_by), ==, 0);
+  g_assert_finalize_object (passer_by);
+
+  /* Seen again later: the same object gets the flag back. */
+  send_notice (port, SERIAL, "Mini", 60);
+  WAIT_UNTIL (af_printer_get_sources (printer) & AF_PRINTER_SOURCE_DISCOVERED, 5000);
+  g_assert_cmpint (af_printer_get_sources (printer), ==,
+                   AF_PRINTER_SOURCE_DISCOVERED | AF_PRINTER_SOURCE_MANUAL);
+
+  /* Removing it while discovery sees it: it stays, as a discovered one. */
+  g_object_ref (printer);
+  g_assert_true (remove_printer (list, SERIAL, &error));
+  g_assert_no_error (error);
+  g_assert_true (af_printer_list_lookup (list, SERIAL) == printer);
+  g_assert_cmpint (af_printer_get_sources (printer), ==, AF_PRINTER_SOURCE_DISCOVERED);
+
+  /* Unfollowing the discovery drops what only it knew. */
+  af_printer_list_set_discovery (list, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  g_assert_finalize_object (printer);
+
+  g_assert_finalize_object (g_steal_pointer (&entry));
+  g_assert_finalize_object (g_steal_pointer (&list));
+  g_assert_finalize_object (g_steal_pointer (&discovery));
+}
+
+/* --- Keyring errors ----------------------------------------------------- */
+
+static void
+test_secrets_roundtrip_async (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+
+  if (!in_throwaway_home ())
+    return;
+
+  af_secrets_store_access_code_async ("01S00A000000045", "Custom label", "00001111", NULL,
+                                      result_cb, &result);
+  g_assert_true (af_secrets_store_access_code_finish (wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  code = af_secrets_lookup_access_code ("01S00A000000045", NULL, &error);
+  g_assert_cmpstr (code, ==, "00001111");
+
+  /* Storing again replaces the code. */
+  g_assert_true (af_secrets_store_access_code ("01S00A000000045", NULL, "22223333", NULL,
+                                               &error));
+  g_clear_pointer (&code, g_free);
+  code = af_secrets_lookup_access_code ("01S00A000000045", NULL, &error);
+  g_assert_cmpstr (code, ==, "22223333");
+
+  af_secrets_clear_access_code_async ("01S00A000000045", NULL, result_cb, &result);
+  g_assert_true (af_secrets_clear_access_code_finish (wait_result (&result), &error));
+  g_assert_no_error (error);
+  /* Clearing what is not there is no error. */
+  g_assert_true (af_secrets_clear_access_code ("01S00A000000045", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&code, g_free);
+  code = af_secrets_lookup_access_code ("01S00A000000045", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (code);
+}
+
+static void
+test_keyring_unreachable (void)
+{
+  if (!in_throwaway_home ())
+    return;
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(AfPrinterList) list = NULL;
+      g_autoptr(AfPrinter) entry = manual_entry ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
+      g_autofree char *path = g_build_filename (dir, "printers.ini", NULL);
+      g_autofree char *code = NULL;
+
+      /* A fresh process has not connected yet: point it at no bus at all. */
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/af-test-bus", TRUE);
+
+      code = af_secrets_lookup_access_code (SERIAL, NULL, &error);
+      g_assert_null (code);
+      g_assert_error (error, AF_SECRETS_ERROR, AF_SECRETS_ERROR_UNAVAILABLE);
+      g_assert_nonnull (strstr (error->message, "Could not reach the keyring"));
+      g_clear_error (&error);
+
+      /* Adding fails the same way, and writes nothing. */
+      list = af_printer_list_new (dir);
+      g_assert_null (add_printer (list, entry, ACCESS_CODE, &error));
+      g_assert_error (error, AF_SECRETS_ERROR, AF_SECRETS_ERROR_UNAVAILABLE);
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+      g_rmdir (dir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* The code never reaches a log. */
+  g_test_trap_assert_stdout_unmatched ("*" ACCESS_CODE "*");
+  g_test_trap_assert_stderr_unmatched ("*" ACCESS_CODE "*");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/af/printer-list/manual-lifecycle", test_manual_lifecycle);
+  g_test_add_func ("/af/printer-list/update-keeps-code", test_update_keeps_code);
+  g_test_add_func ("/af/printer-list/invalid-entries", test_invalid_entries);
+  g_test_add_func ("/af/printer-list/foreign-content", test_foreign_content);
+  g_test_add_func ("/af/printer-list/discovery-merge", test_discovery_merge);
+  g_test_add_func ("/af/secrets/roundtrip-async", test_secrets_roundtrip_async);
+  g_test_add_func ("/af/secrets/keyring-unreachable", test_keyring_unreachable);
+
+  return g_test_run ();
+}
