@@ -17,8 +17,9 @@ G_BEGIN_DECLS
  * (AfAmsTray items): for each used filament, the tray with the same material
  * and the nearest colour (CIE76 distance in Lab); unused filaments map to -1.
  * Returns a GArray of gint indexed by the file's filament slot, holding
- * global tray indices. missing gets, for each used filament no tray can
- * serve, its 1-based slot (so the caller can warn before sending).
+ * global tray indices (AF_AMS_MAPPING_EXTERNAL for the external spool).
+ * missing gets, for each used filament no tray can serve, its 1-based slot
+ * (so the caller can warn before sending).
  */
 GArray   *af_filament_map_default   (AfGcodeInfo  *info,
                                      GListModel   *trays,

@@ -5,5 +5,839 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* PLACEHOLDER: being written. */
+#define G_LOG_DOMAIN "af-lan"
+
 #include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
+
+#include "af-archive.h"
+#include "af-ftps-upload.h"
+#include "af-lan-error.h"
+#include "af-print-job.h"
+
+/*
+ * One job walks PENDING → PACKING → UPLOADING → STARTING → PRINTING, or ends
+ * in FAILED or CANCELLED from any of them:
+ *
+ *  - PACKING runs in a GTask thread: it sniffs the file by its bytes and, for
+ *    G-code, packs it into a temporary .gcode.3mf (removed when the job
+ *    ends); an archive is sent as it is.
+ *  - UPLOADING is af_ftps_upload_async(), whose progress lands in the
+ *    bytes-sent, bytes-total, rate and eta-seconds properties. A cancelled
+ *    or failed upload removes its partial remote file itself.
+ *  - STARTING connects the session when needed and sends project_file; the
+ *    session completes once the printer reports our job (PRINTING). When
+ *    the job is cancelled after project_file went out, a stop follows, so
+ *    a cancelled job never leaves a print running.
+ *
+ * Every callback runs on the creator's main context, so properties notify
+ * there. Errors keep their domain and code (AF_LAN_ERROR, AF_ARCHIVE_ERROR,
+ * G_IO_ERROR_CANCELLED).
+ */
+
+#define UPLOAD_STALL_SECONDS 60
+/* Heating, levelling and calibration before the first layer take minutes. */
+#define PREPARE_TIMEOUT_SECONDS (30 * 60)
+#define GCODE_3MF_SUFFIX ".gcode.3mf"
+
+struct _AfPrintJob
+{
+  GObject          parent_instance;
+
+  AfMqttSession   *session;
+  char            *access_code;
+  GFile           *file;
+  AfPrintOptions  *options;
+
+  AfPrintJobPhase  phase;
+  double           fraction;
+  guint64          bytes_sent;
+  guint64          bytes_total;
+  double           rate;
+  gint64           eta_seconds;
+  char            *remote_name;
+  GError          *error;
+
+  GTask           *task;
+  gulong           state_handler;
+  gulong           cancelled_handler;
+  GSource         *prepare_timeout;
+  char            *temp_dir;
+  GFile           *upload_file;
+
+  /* Packing progress, written by the packing thread. */
+  GMutex           pack_mutex;
+  guint64          pack_done;
+  guint64          pack_total;
+  gboolean         pack_pending;
+};
+
+G_DEFINE_FINAL_TYPE (AfPrintJob, af_print_job, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PHASE,
+  PROP_FRACTION,
+  PROP_BYTES_SENT,
+  PROP_BYTES_TOTAL,
+  PROP_RATE,
+  PROP_ETA_SECONDS,
+  PROP_REMOTE_NAME,
+  PROP_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+GType
+af_print_job_phase_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    { AF_PRINT_JOB_PHASE_PENDING, "AF_PRINT_JOB_PHASE_PENDING", "pending" },
+    { AF_PRINT_JOB_PHASE_PACKING, "AF_PRINT_JOB_PHASE_PACKING", "packing" },
+    { AF_PRINT_JOB_PHASE_UPLOADING, "AF_PRINT_JOB_PHASE_UPLOADING", "uploading" },
+    { AF_PRINT_JOB_PHASE_STARTING, "AF_PRINT_JOB_PHASE_STARTING", "starting" },
+    { AF_PRINT_JOB_PHASE_PRINTING, "AF_PRINT_JOB_PHASE_PRINTING", "printing" },
+    { AF_PRINT_JOB_PHASE_FAILED, "AF_PRINT_JOB_PHASE_FAILED", "failed" },
+    { AF_PRINT_JOB_PHASE_CANCELLED, "AF_PRINT_JOB_PHASE_CANCELLED", "cancelled" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("AfPrintJobPhase", values));
+  return type;
+}
+
+/* --- state -------------------------------------------------------------- */
+
+static void
+set_phase (AfPrintJob      *self,
+           AfPrintJobPhase  phase)
+{
+  if (self->phase == phase)
+    return;
+
+  self->phase = phase;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHASE]);
+  if (self->fraction != 0 && phase != AF_PRINT_JOB_PHASE_PRINTING)
+    {
+      self->fraction = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+    }
+}
+
+static void
+set_fraction (AfPrintJob *self,
+              double      fraction)
+{
+  fraction = CLAMP (fraction, 0.0, 1.0);
+  if (self->fraction == fraction)
+    return;
+
+  self->fraction = fraction;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+}
+
+/* The packed archive always has the remote name inside the job's own
+ * directory, so it goes even when a cancellation raced the end of packing.
+ */
+static void
+remove_temp (AfPrintJob *self)
+{
+  g_autofree char *path = NULL;
+
+  if (self->temp_dir == NULL)
+    return;
+
+  path = g_build_filename (self->temp_dir, self->remote_name, NULL);
+  g_unlink (path);
+  g_rmdir (self->temp_dir);
+  g_clear_pointer (&self->temp_dir, g_free);
+}
+
+/* Ends the job: the temporary archive goes, the phase and error settle,
+ * then the caller hears about it.
+ */
+static void
+finish (AfPrintJob *self,
+        GError     *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  remove_temp (self);
+  g_clear_object (&self->upload_file);
+
+  if (error == NULL)
+    {
+      set_fraction (self, 1.0);
+      set_phase (self, AF_PRINT_JOB_PHASE_PRINTING);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    set_phase (self, AF_PRINT_JOB_PHASE_CANCELLED);
+  else
+    {
+      g_clear_error (&self->error);
+      self->error = g_error_copy (error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+      set_phase (self, AF_PRINT_JOB_PHASE_FAILED);
+    }
+  g_task_return_error (task, error);
+}
+
+/* "Cube (v2).gcode" → "Cube_v2.gcode.3mf"; an archive keeps its name. */
+static char *
+remote_name_for (GFile *file)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *stem = NULL;
+  const char *suffixes[] = { GCODE_3MF_SUFFIX, ".3mf", ".bgcode", ".gcode", NULL };
+
+  stem = g_strdup (base != NULL ? base : "");
+  for (guint i = 0; suffixes[i] != NULL; i++)
+    {
+      gsize len = strlen (stem);
+      gsize suffix_len = strlen (suffixes[i]);
+
+      if (len > suffix_len && g_ascii_strcasecmp (stem + len - suffix_len, suffixes[i]) == 0)
+        {
+          stem[len - suffix_len] = '\0';
+          break;
+        }
+    }
+
+  {
+    g_autofree char *name = g_strconcat (stem, GCODE_3MF_SUFFIX, NULL);
+
+    return af_ftps_sanitize_name (name);
+  }
+}
+
+/* --- starting ----------------------------------------------------------- */
+
+static void
+stop_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!af_mqtt_session_command_finish (AF_MQTT_SESSION (source), result, &error))
+    g_debug ("Stopping a cancelled job: %s", error->message);
+}
+
+static void
+send_stop (AfPrintJob *self)
+{
+  af_mqtt_session_command_async (self->session, AF_PRINT_COMMAND_STOP, NULL, stop_cb, NULL);
+}
+
+static GError *
+print_failed_error (AfPrinterStatus *status)
+{
+  const char * const *hms = af_printer_status_get_hms (status);
+  g_autofree char *joined = hms != NULL ? g_strjoinv (", ", (char **) hms) : g_strdup ("");
+
+  return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                      _("The printer could not print the file (error %08X%s%s). See the "
+                        "printer’s screen for details."),
+                      (guint) af_printer_status_get_print_error (status),
+                      *joined != '\0' ? "; " : "", joined);
+}
+
+static void
+stop_watching (AfPrintJob *self)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  GCancellable *cancellable = self->task != NULL ? g_task_get_cancellable (self->task) : NULL;
+
+  g_clear_signal_handler (&self->state_handler, af_printer_get_status (printer));
+  if (cancellable != NULL && self->cancelled_handler != 0)
+    g_cancellable_disconnect (cancellable, self->cancelled_handler);
+  self->cancelled_handler = 0;
+  if (self->prepare_timeout != NULL)
+    {
+      g_source_destroy (self->prepare_timeout);
+      g_clear_pointer (&self->prepare_timeout, g_source_unref);
+    }
+}
+
+/* The printer accepted our job (PREPARE): PRINTING once it really runs; a
+ * file it cannot read fails only at the end of PREPARE.
+ */
+static gboolean
+check_started (AfPrintJob *self)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  AfPrinterStatus *status = af_printer_get_status (printer);
+
+  switch (af_printer_status_get_state (status))
+    {
+    case AF_PRINT_STATE_RUNNING:
+    case AF_PRINT_STATE_PAUSE:
+    case AF_PRINT_STATE_FINISH:
+      stop_watching (self);
+      finish (self, NULL);
+      return TRUE;
+    case AF_PRINT_STATE_FAILED:
+    case AF_PRINT_STATE_IDLE:
+      stop_watching (self);
+      finish (self, print_failed_error (status));
+      return TRUE;
+    case AF_PRINT_STATE_UNKNOWN:
+    case AF_PRINT_STATE_PREPARE:
+    case AF_PRINT_STATE_SLICING:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+state_changed_cb (AfPrinterStatus *status,
+                  GParamSpec      *pspec,
+                  AfPrintJob      *self)
+{
+  check_started (self);
+}
+
+static gboolean
+cancelled_idle_cb (gpointer user_data)
+{
+  AfPrintJob *self = user_data;
+
+  if (self->task == NULL)
+    return G_SOURCE_REMOVE;
+  stop_watching (self);
+  send_stop (self);
+  finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                     _("The print was cancelled.")));
+  return G_SOURCE_REMOVE;
+}
+
+/* May run in any thread, and always from an idle: a cancelled handler must
+ * not disconnect itself.
+ */
+static void
+cancelled_cb (GCancellable *cancellable,
+              AfPrintJob   *self)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, cancelled_idle_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[af] print job cancelled");
+  g_source_attach (source, g_task_get_context (self->task));
+}
+
+static gboolean
+prepare_timeout_cb (gpointer user_data)
+{
+  AfPrintJob *self = user_data;
+
+  g_clear_pointer (&self->prepare_timeout, g_source_unref);
+  stop_watching (self);
+  finish (self, g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_NO_RESPONSE,
+                                     _("The printer accepted the job but did not start "
+                                       "printing. Check the printer’s screen.")));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_start (AfPrintJob *self)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  GCancellable *cancellable = g_task_get_cancellable (self->task);
+
+  if (check_started (self))
+    return;
+
+  self->state_handler = g_signal_connect_object (af_printer_get_status (printer),
+                                                 "notify::state",
+                                                 G_CALLBACK (state_changed_cb), self, 0);
+  self->prepare_timeout = g_timeout_source_new_seconds (PREPARE_TIMEOUT_SECONDS);
+  g_source_set_callback (self->prepare_timeout, prepare_timeout_cb, self, NULL);
+  g_source_attach (self->prepare_timeout, g_task_get_context (self->task));
+  if (cancellable != NULL)
+    self->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb),
+                                                     self, NULL);
+}
+
+static void
+start_print_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(AfPrintJob) self = user_data;
+  GError *error = NULL;
+
+  if (af_mqtt_session_start_print_finish (AF_MQTT_SESSION (source), result, &error))
+    {
+      watch_start (self);
+      return;
+    }
+  /* project_file went out; whatever the printer made of it, a cancelled job
+   * must not print.
+   */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    send_stop (self);
+  finish (self, error);
+}
+
+static void
+start_print (AfPrintJob *self)
+{
+  GCancellable *cancellable = g_task_get_cancellable (self->task);
+
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                         _("The print was cancelled.")));
+      return;
+    }
+  af_mqtt_session_start_print_async (self->session, self->remote_name, self->options,
+                                     cancellable, start_print_cb, g_object_ref (self));
+}
+
+static void
+connect_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AfPrintJob) self = user_data;
+  GError *error = NULL;
+
+  if (!af_mqtt_session_connect_finish (AF_MQTT_SESSION (source), result, &error))
+    {
+      finish (self, error);
+      return;
+    }
+  start_print (self);
+}
+
+static void
+begin_starting (AfPrintJob *self)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+
+  set_phase (self, AF_PRINT_JOB_PHASE_STARTING);
+  if (af_printer_get_connection (printer) == AF_CONNECTION_CONNECTED)
+    {
+      start_print (self);
+      return;
+    }
+  af_mqtt_session_connect_async (self->session, g_task_get_cancellable (self->task),
+                                 connect_cb, g_object_ref (self));
+}
+
+/* --- uploading ---------------------------------------------------------- */
+
+static void
+upload_progress_cb (const AfUploadProgress *progress,
+                    gpointer                user_data)
+{
+  AfPrintJob *self = user_data;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->bytes_sent != progress->sent)
+    {
+      self->bytes_sent = progress->sent;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+    }
+  if (self->bytes_total != progress->total)
+    {
+      self->bytes_total = progress->total;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_TOTAL]);
+    }
+  if (self->rate != progress->bytes_per_second)
+    {
+      self->rate = progress->bytes_per_second;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+    }
+  if (self->eta_seconds != progress->eta_seconds)
+    {
+      self->eta_seconds = progress->eta_seconds;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ETA_SECONDS]);
+    }
+  if (progress->total > 0)
+    set_fraction (self, (double) progress->sent / progress->total);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+upload_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(AfPrintJob) self = user_data;
+  GError *error = NULL;
+
+  /* The temporary archive is not needed any more, whatever happened. */
+  remove_temp (self);
+  if (!af_ftps_upload_finish (result, &error))
+    {
+      finish (self, error);
+      return;
+    }
+  begin_starting (self);
+}
+
+static void
+begin_uploading (AfPrintJob *self)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+
+  set_phase (self, AF_PRINT_JOB_PHASE_UPLOADING);
+  af_ftps_upload_async (printer, self->access_code, self->upload_file, self->remote_name,
+                        UPLOAD_STALL_SECONDS, upload_progress_cb, g_object_ref (self),
+                        g_object_unref, g_task_get_cancellable (self->task),
+                        upload_cb, g_object_ref (self));
+}
+
+/* --- packing ------------------------------------------------------------ */
+
+typedef struct
+{
+  GFile          *source;
+  char           *dest_dir;
+  char           *dest_name;
+  guint           plate;
+  AfPrintJob     *job;          /* for progress only */
+  GMainContext   *context;
+} PackData;
+
+static void
+pack_data_free (PackData *data)
+{
+  g_clear_object (&data->source);
+  g_free (data->dest_dir);
+  g_free (data->dest_name);
+  g_clear_object (&data->job);
+  g_main_context_unref (data->context);
+  g_free (data);
+}
+
+static gboolean
+pack_progress_idle_cb (gpointer user_data)
+{
+  AfPrintJob *self = user_data;
+  guint64 done;
+  guint64 total;
+
+  g_mutex_lock (&self->pack_mutex);
+  done = self->pack_done;
+  total = self->pack_total;
+  self->pack_pending = FALSE;
+  g_mutex_unlock (&self->pack_mutex);
+
+  if (self->phase == AF_PRINT_JOB_PHASE_PACKING && total > 0)
+    set_fraction (self, (double) done / total);
+  return G_SOURCE_REMOVE;
+}
+
+/* From the packing thread: one pending idle at a time carries the latest. */
+static void
+pack_progress_cb (guint64  done,
+                  guint64  total,
+                  gpointer user_data)
+{
+  PackData *data = user_data;
+  AfPrintJob *self = data->job;
+  gboolean post;
+
+  g_mutex_lock (&self->pack_mutex);
+  self->pack_done = done;
+  self->pack_total = total;
+  post = !self->pack_pending;
+  self->pack_pending = TRUE;
+  g_mutex_unlock (&self->pack_mutex);
+
+  if (post)
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+
+      g_source_set_callback (source, pack_progress_idle_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[af] packing progress");
+      g_source_attach (source, data->context);
+    }
+}
+
+/* Returns the path to upload: the source itself for an archive, else the
+ * packed temporary archive.
+ */
+static void
+pack_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  PackData *data = task_data;
+  g_autoptr(GFile) dest = NULL;
+  GError *error = NULL;
+  gboolean is_archive = FALSE;
+
+  if (!af_archive_sniff (data->source, &is_archive, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (is_archive)
+    {
+      g_task_return_pointer (task, g_object_ref (data->source), g_object_unref);
+      return;
+    }
+
+  dest = g_file_new_build_filename (data->dest_dir, data->dest_name, NULL);
+  if (!af_archive_pack (data->source, data->plate, dest, pack_progress_cb, data,
+                        cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&dest), g_object_unref);
+}
+
+static void
+pack_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(AfPrintJob) self = user_data;
+  GError *error = NULL;
+  GFile *file;
+
+  file = g_task_propagate_pointer (G_TASK (result), &error);
+  if (file == NULL)
+    {
+      finish (self, error);
+      return;
+    }
+  self->upload_file = file;
+  set_fraction (self, 1.0);
+  begin_uploading (self);
+}
+
+static void
+begin_packing (AfPrintJob *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  PackData *data;
+
+  set_phase (self, AF_PRINT_JOB_PHASE_PACKING);
+  self->temp_dir = g_dir_make_tmp ("af-print-job-XXXXXX", &error);
+  if (self->temp_dir == NULL)
+    {
+      finish (self, g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+                                 _("Could not prepare the file for sending: %s"),
+                                 error->message));
+      return;
+    }
+
+  data = g_new0 (PackData, 1);
+  data->source = g_object_ref (self->file);
+  data->dest_dir = g_strdup (self->temp_dir);
+  data->dest_name = g_strdup (self->remote_name);
+  data->plate = self->options->plate > 0 ? self->options->plate : 1;
+  data->job = g_object_ref (self);
+  data->context = g_main_context_ref_thread_default ();
+
+  task = g_task_new (NULL, g_task_get_cancellable (self->task), pack_cb, g_object_ref (self));
+  g_task_set_source_tag (task, begin_packing);
+  g_task_set_task_data (task, data, (GDestroyNotify) pack_data_free);
+  g_task_run_in_thread (task, pack_thread);
+}
+
+/* --- public ------------------------------------------------------------- */
+
+AfPrintJob *
+af_print_job_new (AfMqttSession        *session,
+                  const char           *access_code,
+                  GFile                *file,
+                  const AfPrintOptions *options)
+{
+  AfPrintJob *self;
+
+  g_return_val_if_fail (AF_IS_MQTT_SESSION (session), NULL);
+  g_return_val_if_fail (access_code != NULL, NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  self = g_object_new (AF_TYPE_PRINT_JOB, NULL);
+  self->session = g_object_ref (session);
+  self->access_code = g_strdup (access_code);
+  self->file = g_object_ref (file);
+  self->options = af_print_options_copy (options);
+  self->remote_name = remote_name_for (file);
+  return self;
+}
+
+AfPrintJobPhase
+af_print_job_get_phase (AfPrintJob *self)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), AF_PRINT_JOB_PHASE_PENDING);
+
+  return self->phase;
+}
+
+double
+af_print_job_get_fraction (AfPrintJob *self)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), 0);
+
+  return self->fraction;
+}
+
+const GError *
+af_print_job_get_error (AfPrintJob *self)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), NULL);
+
+  return self->error;
+}
+
+const char *
+af_print_job_get_remote_name (AfPrintJob *self)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), NULL);
+
+  return self->remote_name;
+}
+
+void
+af_print_job_run_async (AfPrintJob          *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (AF_IS_PRINT_JOB (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (self->task == NULL);
+  g_return_if_fail (self->phase == AF_PRINT_JOB_PHASE_PENDING);
+
+  self->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->task, af_print_job_run_async);
+  g_task_set_name (self->task, "[af] print job");
+  begin_packing (self);
+}
+
+gboolean
+af_print_job_run_finish (AfPrintJob    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- GObject ------------------------------------------------------------ */
+
+static void
+af_print_job_dispose (GObject *object)
+{
+  AfPrintJob *self = AF_PRINT_JOB (object);
+
+  if (self->session != NULL)
+    stop_watching (self);
+  remove_temp (self);
+  g_clear_object (&self->upload_file);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (af_print_job_parent_class)->dispose (object);
+}
+
+static void
+af_print_job_finalize (GObject *object)
+{
+  AfPrintJob *self = AF_PRINT_JOB (object);
+
+  if (self->access_code != NULL)
+    memset (self->access_code, 0, strlen (self->access_code));
+  g_free (self->access_code);
+  g_clear_object (&self->file);
+  g_clear_pointer (&self->options, af_print_options_free);
+  g_free (self->remote_name);
+  g_clear_error (&self->error);
+  g_mutex_clear (&self->pack_mutex);
+
+  G_OBJECT_CLASS (af_print_job_parent_class)->finalize (object);
+}
+
+static void
+af_print_job_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  AfPrintJob *self = AF_PRINT_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_PHASE:
+      g_value_set_enum (value, self->phase);
+      break;
+    case PROP_FRACTION:
+      g_value_set_double (value, self->fraction);
+      break;
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, self->bytes_sent);
+      break;
+    case PROP_BYTES_TOTAL:
+      g_value_set_uint64 (value, self->bytes_total);
+      break;
+    case PROP_RATE:
+      g_value_set_double (value, self->rate);
+      break;
+    case PROP_ETA_SECONDS:
+      g_value_set_int64 (value, self->eta_seconds);
+      break;
+    case PROP_REMOTE_NAME:
+      g_value_set_string (value, self->remote_name);
+      break;
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+af_print_job_class_init (AfPrintJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->dispose = af_print_job_dispose;
+  object_class->finalize = af_print_job_finalize;
+  object_class->get_property = af_print_job_get_property;
+
+  properties[PROP_PHASE] =
+    g_param_spec_enum ("phase", NULL, NULL, AF_TYPE_PRINT_JOB_PHASE,
+                       AF_PRINT_JOB_PHASE_PENDING, flags);
+  properties[PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, flags);
+  properties[PROP_BYTES_SENT] =
+    g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_BYTES_TOTAL] =
+    g_param_spec_uint64 ("bytes-total", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_RATE] = g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+  properties[PROP_ETA_SECONDS] =
+    g_param_spec_int64 ("eta-seconds", NULL, NULL, -1, G_MAXINT64, -1, flags);
+  properties[PROP_REMOTE_NAME] = g_param_spec_string ("remote-name", NULL, NULL, NULL, flags);
+  properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+af_print_job_init (AfPrintJob *self)
+{
+  g_mutex_init (&self->pack_mutex);
+  self->eta_seconds = -1;
+}

@@ -25,6 +25,9 @@ typedef enum
   AF_PRINT_JOB_PHASE_CANCELLED,
 } AfPrintJobPhase;
 
+#define AF_TYPE_PRINT_JOB_PHASE (af_print_job_phase_get_type ())
+GType af_print_job_phase_get_type (void);
+
 /* Sending one file to one printer: packs a .gcode/.bgcode into a temporary
  * .gcode.3mf (an archive is sent as it is), uploads it, then starts it.
  * Properties: phase, fraction (0..1 of the current phase), bytes-sent,
@@ -42,6 +45,8 @@ AfPrintJob      *af_print_job_new          (AfMqttSession        *session,
 AfPrintJobPhase  af_print_job_get_phase    (AfPrintJob           *self);
 double           af_print_job_get_fraction (AfPrintJob           *self);
 const GError    *af_print_job_get_error    (AfPrintJob           *self);
+/* The sanitised name the file has on the printer ("Cube_v2.gcode.3mf"). */
+const char      *af_print_job_get_remote_name (AfPrintJob        *self);
 void             af_print_job_run_async    (AfPrintJob           *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,
