@@ -20,7 +20,11 @@ struct _AfApplication
   AdwApplication parent_instance;
 
   /* Set once GApplication has parsed the options without complaint. */
-  gboolean       options_parsed;
+  gboolean          options_parsed;
+  /* The printers every window shows and sends to; made with the first window,
+   * so the command line never starts discovery.
+   */
+  AfPrinterManager *printer_manager;
 };
 
 G_DEFINE_FINAL_TYPE (AfApplication, af_application, ADW_TYPE_APPLICATION)
@@ -28,9 +32,17 @@ G_DEFINE_FINAL_TYPE (AfApplication, af_application, ADW_TYPE_APPLICATION)
 static AfWindow *
 new_window (AfApplication *self)
 {
+  AfWindow *window;
+
   g_assert (AF_IS_APPLICATION (self));
 
-  return af_window_new (ADW_APPLICATION (self));
+  if (self->printer_manager == NULL)
+    self->printer_manager = af_printer_manager_new ();
+
+  window = af_window_new (ADW_APPLICATION (self));
+  af_window_set_printer_manager (window, self->printer_manager);
+
+  return window;
 }
 
 /* Windows are closed rather than the application quit outright, so that
@@ -198,10 +210,23 @@ af_application_local_command_line (GApplication   *app,
 }
 
 static void
+af_application_shutdown (GApplication *app)
+{
+  AfApplication *self = AF_APPLICATION (app);
+
+  if (self->printer_manager != NULL)
+    af_printer_manager_shutdown (self->printer_manager);
+  g_clear_object (&self->printer_manager);
+
+  G_APPLICATION_CLASS (af_application_parent_class)->shutdown (app);
+}
+
+static void
 af_application_class_init (AfApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  app_class->shutdown = af_application_shutdown;
   app_class->startup = af_application_startup;
   app_class->activate = af_application_activate;
   app_class->open = af_application_open;

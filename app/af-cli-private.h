@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "af-cli.h"
+#include "af-core.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,20 @@ gboolean        af_cli_inspect            (char         ***args,
                                            GError       **error);
 gboolean        af_cli_pack               (char         ***args,
                                            GError       **error);
+gboolean        af_cli_printers           (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_add_printer        (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_send               (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_status             (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_pause              (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_resume             (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_stop               (char         ***args,
+                                           GError       **error);
 
 GOptionContext *af_cli_option_context_new (const char     *parameter_string,
                                            const char     *summary,
@@ -40,5 +55,47 @@ GOptionContext *af_cli_option_context_new (const char     *parameter_string,
 /* The one FILE left after options, as an existing, non-folder GFile. */
 GFile          *af_cli_get_input          (char          **args,
                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The LAN commands (af-cli-lan.c). The core is asynchronous, so they wait for
+ * each step by running a GMainLoop until its callback has fired.
+ */
+typedef struct
+{
+  GMainLoop    *loop;
+  GAsyncResult *result;
+} AfCliAsync;
+
+#define AF_CLI_ASYNC_INIT { NULL, NULL }
+
+void            af_cli_async_clear        (AfCliAsync     *async);
+/* The GAsyncReadyCallback to pass, with the AfCliAsync as its user_data. */
+void            af_cli_async_done_cb      (GObject        *source,
+                                           GAsyncResult   *result,
+                                           gpointer        user_data);
+/* Runs the main loop until the operation completed; the result stays owned by async. */
+GAsyncResult   *af_cli_async_wait         (AfCliAsync     *async);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AfCliAsync, af_cli_async_clear)
+
+/* A cancellable that Ctrl+C (SIGINT) and SIGTERM cancel, until it is finalized. */
+GCancellable   *af_cli_interruptible_new  (void) G_GNUC_WARN_UNUSED_RESULT;
+/* The single PRINTER argument left after options. */
+const char     *af_cli_get_printer_arg    (char          **args,
+                                           GError        **error);
+/* Finds a saved printer by name or serial and reads its access code from
+ * the keyring; the code is to be freed with af_cli_free_secret().
+ */
+AfPrinter      *af_cli_lookup_printer     (const char     *name_or_serial,
+                                           char          **access_code,
+                                           GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Connects and waits for the printer's first full report. */
+AfMqttSession  *af_cli_connect            (AfPrinter      *printer,
+                                           const char     *access_code,
+                                           GCancellable   *cancellable,
+                                           GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Overwrites a secret before freeing it. */
+void            af_cli_free_secret        (char           *secret);
+/* Writes UTF-8 bytes to stdout whatever the locale (JSON). */
+void            af_cli_print_utf8         (const char     *text);
 
 G_END_DECLS

@@ -26,6 +26,13 @@ typedef struct
 static const AfCliCommand commands[] = {
   { "inspect", af_cli_inspect },
   { "pack", af_cli_pack },
+  { "printers", af_cli_printers },
+  { "add-printer", af_cli_add_printer },
+  { "send", af_cli_send },
+  { "status", af_cli_status },
+  { "pause", af_cli_pause },
+  { "resume", af_cli_resume },
+  { "stop", af_cli_stop },
 };
 
 G_DEFINE_QUARK (af-cli-error-quark, af_cli_error)
@@ -55,8 +62,35 @@ af_cli_get_commands_help (void)
   return _("Commands (they need no display and never reach a running instance):\n"
            "  inspect FILE [--json]            Show what FILE says about its print\n"
            "  pack FILE [-o OUT] [--plate N]   Write FILE as a printer-ready .gcode.3mf\n"
+           "  printers [--json] [--discover SECONDS]\n"
+           "                                   List saved and discovered printers\n"
+           "  add-printer --host H --serial S  Add a printer; the access code is read from\n"
+           "                                   standard input\n"
+           "  send FILE --printer PRINTER      Print FILE on a saved printer\n"
+           "  status PRINTER [--json]          Show what a printer is doing\n"
+           "  pause|resume|stop PRINTER        Pause, resume or stop its print\n"
            "\n"
            "Run “atomform-connect COMMAND --help” for the options of a command.");
+}
+
+/* Whether the LAN error says the user gave something wrong: a printer that
+ * is not saved, a wrong access code, a certificate not (or no longer)
+ * trusted. Unreachable, busy and failed printers are not the user's input.
+ */
+static gboolean
+is_lan_usage_error (int code)
+{
+  switch (code)
+    {
+    case AF_LAN_ERROR_NOT_FOUND:
+    case AF_LAN_ERROR_ACCESS_DENIED:
+    case AF_LAN_ERROR_CERT_UNKNOWN:
+    case AF_LAN_ERROR_CERT_CHANGED:
+    case AF_LAN_ERROR_CERT_INVALID:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
 
 /* What the input was is the caller's mistake (2); what happened around it,
@@ -66,6 +100,9 @@ af_cli_get_commands_help (void)
 static int
 exit_status_for_error (const GError *error)
 {
+  if (error->domain == AF_LAN_ERROR)
+    return is_lan_usage_error (error->code) ? AF_EXIT_USAGE : AF_EXIT_FAILURE;
+
   if (error->domain == AF_ARCHIVE_ERROR)
     return error->code == AF_ARCHIVE_ERROR_FAILED ? AF_EXIT_FAILURE : AF_EXIT_USAGE;
 

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 /* The name errors are reported under, whatever argv[0] says. */
 #define AF_CLI_NAME "atomform-connect"
 
-/* Exit statuses of the whole executable (docs/inspect-json.md lists them). */
+/* Exit statuses of the whole executable (docs/cli.md lists them). */
 typedef enum
 {
   AF_EXIT_OK      = 0,

@@ -1,0 +1,697 @@
+/* af-cli-send.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-app"
+
+#include "config.h"
+
+#include <unistd.h>
+#include <glib/gi18n.h>
+
+#include "af-cli-private.h"
+#include "af-format.h"
+
+/* "send FILE --printer PRINTER [options] [--wait]": packs, uploads and starts
+ * a print. Progress goes to stderr, redrawn in place on a terminal and as a
+ * few plain lines otherwise; stdout stays empty. Ctrl+C cancels, and the
+ * upload removes its partial file from the printer.
+ */
+
+#define PLATE_UNSET G_MININT
+#define MAX_PLATE 9999
+
+typedef struct
+{
+  char     *printer;
+  int       plate;
+  gboolean  bed_leveling;
+  gboolean  no_bed_leveling;
+  gboolean  flow_cali;
+  gboolean  timelapse;
+  char     *ams_map;
+  gboolean  wait;
+} SendOptions;
+
+static void
+send_options_clear (SendOptions *options)
+{
+  g_clear_pointer (&options->printer, g_free);
+  g_clear_pointer (&options->ams_map, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SendOptions, send_options_clear)
+
+/* What is shown on stderr while the job runs or the print is watched. On a
+ * terminal one line is redrawn whenever its text changes; elsewhere a line
+ * is written only when the step changes (a phase, a quarter of the upload, a
+ * state, a tenth of the print), so logs stay short.
+ */
+typedef struct
+{
+  gboolean  tty;
+  gboolean  line_open;     /* a redrawn line waits for its newline */
+  char     *last_text;
+  int       last_step;
+  gboolean  starting;      /* project_file may have reached the printer */
+} Progress;
+
+static void
+progress_clear (Progress *progress)
+{
+  g_clear_pointer (&progress->last_text, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Progress, progress_clear)
+
+static void
+progress_end_line (Progress *progress)
+{
+  if (progress->line_open)
+    g_printerr ("\n");
+  progress->line_open = FALSE;
+}
+
+/* Takes text. */
+static void
+progress_show (Progress *progress,
+               int       step,
+               char     *text)
+{
+  g_autofree char *owned = text;
+
+  if (progress->tty)
+    {
+      if (g_strcmp0 (owned, progress->last_text) != 0)
+        {
+          g_printerr ("\r\033[K%s", owned);
+          progress->line_open = TRUE;
+        }
+    }
+  else if (step != progress->last_step)
+    {
+      g_printerr ("%s\n", owned);
+    }
+
+  progress->last_step = step;
+  g_free (progress->last_text);
+  progress->last_text = g_steal_pointer (&owned);
+}
+
+/* quarter: how many quarters of the file went out, by bytes rather than by
+ * fraction, which may still hold the packing's when the phase changes.
+ */
+static char *
+format_upload (AfPrintJob *job,
+               int        *quarter)
+{
+  guint64 sent = 0;
+  guint64 total = 0;
+  double rate = 0;
+  gint64 eta = -1;
+  g_autofree char *sent_text = NULL;
+  g_autofree char *total_text = NULL;
+  GString *text;
+
+  g_object_get (job, "bytes-sent", &sent, "bytes-total", &total, "rate", &rate,
+                "eta-seconds", &eta, NULL);
+  *quarter = total > 0 ? (int)(MIN (sent, total) * 4 / total) : 0;
+  if (total == 0)
+    return g_strdup (_("Uploading…"));
+
+  sent_text = g_format_size (MIN (sent, total));
+  total_text = g_format_size (total);
+  /* Translators: upload progress of "send": percent, then bytes sent of the total,
+   * e.g. "Uploading… 42 % (1.2 MB of 3.0 MB"; the rate and time left may follow
+   */
+  text = g_string_new (NULL);
+  g_string_printf (text, _("Uploading… %d %% (%s of %s"),
+                   (int)(MIN (sent, total) * 100 / total), sent_text, total_text);
+  if (rate >= 1)
+    {
+      g_autofree char *rate_text = g_format_size ((guint64)rate);
+
+      /* Translators: the upload rate in "send", e.g. ", 800 kB/s" */
+      g_string_append_printf (text, _(", %s/s"), rate_text);
+    }
+  if (eta > 0 && sent < total)
+    {
+      g_autofree char *eta_text = af_format_duration (eta);
+
+      /* Translators: the time the upload still takes in "send", e.g. ", 2 s left" */
+      g_string_append_printf (text, _(", %s left"), eta_text);
+    }
+  g_string_append_c (text, ')');
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+job_notify_cb (AfPrintJob *job,
+               GParamSpec *pspec,
+               Progress   *progress)
+{
+  AfPrintJobPhase phase = af_print_job_get_phase (job);
+  double fraction = CLAMP (af_print_job_get_fraction (job), 0.0, 1.0);
+  int step = phase * 10;
+
+  switch (phase)
+    {
+    case AF_PRINT_JOB_PHASE_PACKING:
+      /* Translators: packing progress of "send", e.g. "Packing… 42 %" */
+      progress_show (progress, step, g_strdup_printf (_("Packing… %d %%"), (int)(fraction * 100)));
+      break;
+
+    case AF_PRINT_JOB_PHASE_UPLOADING:
+      {
+        int quarter = 0;
+        char *text = format_upload (job, &quarter);
+
+        progress_show (progress, step + quarter, text);
+      }
+      break;
+
+    case AF_PRINT_JOB_PHASE_STARTING:
+      progress->starting = TRUE;
+      progress_show (progress, step, g_strdup (_("Starting the print…")));
+      break;
+
+    case AF_PRINT_JOB_PHASE_PENDING:
+    case AF_PRINT_JOB_PHASE_PRINTING:
+    case AF_PRINT_JOB_PHASE_FAILED:
+    case AF_PRINT_JOB_PHASE_CANCELLED:
+    default:
+      break;
+    }
+}
+
+/* Reading the file first makes a bad file fail before anything touches the network. */
+static AfGcodeInfo *
+read_file_info (GFile   *file,
+                int     *plate,
+                GError **error)
+{
+  g_autoptr(AfArchive) archive = NULL;
+  gboolean is_archive = FALSE;
+  const guint *plates;
+  guint n_plates;
+
+  if (!af_archive_sniff (file, &is_archive, NULL, error))
+    return NULL;
+
+  if (!is_archive)
+    {
+      if (*plate == PLATE_UNSET)
+        *plate = 1;
+      return af_gcode_read_file (file, NULL, error);
+    }
+
+  archive = af_archive_open (file, NULL, error);
+  if (archive == NULL)
+    return NULL;
+
+  plates = af_archive_get_plates (archive, &n_plates);
+  if (*plate == PLATE_UNSET && n_plates > 0)
+    *plate = (int)plates[0];
+
+  return af_archive_get_plate_info (archive, (guint)*plate, error);
+}
+
+static gboolean
+check_send_options (SendOptions  *options,
+                    GError      **error)
+{
+  if (options->printer == NULL || *options->printer == '\0')
+    {
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                   _("Name the printer with --printer NAME or --printer SERIAL; "
+                     "“%s printers” lists them."),
+                   AF_CLI_NAME);
+      return FALSE;
+    }
+  if (options->plate != PLATE_UNSET && (options->plate < 1 || options->plate > MAX_PLATE))
+    {
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                   _("--plate takes a plate number from 1 to %d; got %d."),
+                   MAX_PLATE, options->plate);
+      return FALSE;
+    }
+  if (options->bed_leveling && options->no_bed_leveling)
+    {
+      g_set_error_literal (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                           _("Give either --bed-leveling or --no-bed-leveling, not both."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The mapping the user typed, checked against the file; NULL without --ams-map. */
+static GArray *
+parse_ams_map (const char   *text,
+               AfGcodeInfo  *info,
+               GError      **error)
+{
+  g_autoptr(AfPrintOptions) scratch = af_print_options_new ();
+  g_autoptr(GError) local_error = NULL;
+  guint n_filaments = af_gcode_info_get_n_filaments (info);
+
+  if (text == NULL)
+    return NULL;
+
+  if (!af_print_options_parse_ams_map (scratch, text, &local_error))
+    {
+      g_set_error_literal (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE, local_error->message);
+      return NULL;
+    }
+  if (n_filaments == 0)
+    {
+      g_set_error_literal (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                           _("The file names no filaments, so --ams-map has nothing to map."));
+      return NULL;
+    }
+  if (scratch->ams_mapping == NULL || scratch->ams_mapping->len > n_filaments)
+    {
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "--ams-map names a filament the file does not have: it uses "
+                                "%u filament.",
+                                "--ams-map names a filament the file does not have: it uses "
+                                "filaments 1 to %u.",
+                                n_filaments),
+                   n_filaments);
+      return NULL;
+    }
+
+  return g_array_ref (scratch->ams_mapping);
+}
+
+static gboolean
+is_ams_tray (gint tray)
+{
+  return tray >= 0 && tray != AF_AMS_MAPPING_EXTERNAL;
+}
+
+/* The tray a mapping value names, or NULL when the printer has no such tray. */
+static AfAmsTray *
+find_tray (GListModel *trays,
+           gint        value)
+{
+  guint n = g_list_model_get_n_items (trays);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AfAmsTray) tray = g_list_model_get_item (trays, i);
+      gboolean external = af_ams_tray_is_external (tray);
+
+      if ((external && value == AF_AMS_MAPPING_EXTERNAL) ||
+          (!external && af_ams_tray_get_global_index (tray) == value))
+        return g_steal_pointer (&tray);
+    }
+
+  return NULL;
+}
+
+/* A tray the printer does not have would leave it waiting for the AMS
+ * forever, so --ams-map is checked against the trays it reports.
+ */
+static gboolean
+check_user_trays (GArray     *user_map,
+                  AfPrinter  *printer,
+                  GError    **error)
+{
+  GListModel *trays = af_printer_status_get_trays (af_printer_get_status (printer));
+
+  for (guint i = 0; user_map != NULL && i < user_map->len; i++)
+    {
+      gint value = g_array_index (user_map, gint, i);
+      g_autoptr(AfAmsTray) tray = NULL;
+
+      if (value == -1)
+        continue;
+
+      tray = find_tray (trays, value);
+      if (tray == NULL)
+        {
+          g_autofree char *display_name = af_printer_dup_display_name (printer);
+
+          g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                       value == AF_AMS_MAPPING_EXTERNAL
+                       ? _("--ams-map names the external spool, which “%s” does not report; "
+                           "“%s status” lists its trays.")
+                       : _("--ams-map names a tray “%s” does not have; “%s status” lists its "
+                           "trays."),
+                       display_name, AF_CLI_NAME);
+          return FALSE;
+        }
+      if (af_ams_tray_get_material (tray) == NULL)
+        /* Translators: a warning of "send"; the program's name, then the 1-based filament */
+        g_printerr (_("%s: warning: --ams-map sends filament %u to an empty tray.\n"),
+                    AF_CLI_NAME, i + 1);
+    }
+
+  return TRUE;
+}
+
+/* The default mapping for the printer's trays, with the user's --ams-map
+ * entries over it: what the user names wins, the rest keeps the default.
+ */
+static void
+apply_mapping (AfPrintOptions *options,
+               AfGcodeInfo    *info,
+               AfPrinter      *printer,
+               GArray         *user_map)
+{
+  GListModel *trays = af_printer_status_get_trays (af_printer_get_status (printer));
+  g_autoptr(GArray) missing = NULL;
+  GArray *mapping;
+
+  mapping = af_filament_map_default (info, trays, &missing);
+  for (guint i = 0; user_map != NULL && i < user_map->len; i++)
+    {
+      gint tray = g_array_index (user_map, gint, i);
+
+      if (tray != -1)
+        g_array_index (mapping, gint, i) = tray;
+    }
+
+  for (guint i = 0; i < missing->len; i++)
+    {
+      guint slot = g_array_index (missing, guint, i);
+      const AfFilament *filament = af_gcode_info_get_filament (info, slot - 1);
+
+      if (g_array_index (mapping, gint, slot - 1) != -1)
+        continue;
+      /* Translators: a warning of "send"; the program's name, the 1-based filament number,
+       * its material and colour, and the same number again
+       */
+      g_printerr (_("%s: warning: no tray holds filament %u (%s %s); load it, or choose a "
+                    "tray with --ams-map %u=TRAY.\n"),
+                  AF_CLI_NAME, slot,
+                  filament->type != NULL ? filament->type : "?",
+                  filament->color != NULL ? filament->color : "",
+                  slot);
+    }
+
+  options->use_ams = FALSE;
+  for (guint i = 0; i < mapping->len; i++)
+    options->use_ams |= is_ams_tray (g_array_index (mapping, gint, i));
+
+  g_clear_pointer (&options->ams_mapping, g_array_unref);
+  options->ams_mapping = mapping;
+}
+
+static gboolean
+run_job (AfMqttSession   *session,
+         const char      *access_code,
+         GFile           *file,
+         AfPrintOptions  *options,
+         GCancellable    *cancellable,
+         Progress        *progress,
+         GError         **error)
+{
+  g_autoptr(AfPrintJob) job = NULL;
+  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  job = af_print_job_new (session, access_code, file, options);
+  g_signal_connect (job, "notify", G_CALLBACK (job_notify_cb), progress);
+  af_print_job_run_async (job, cancellable, af_cli_async_done_cb, &async);
+  ok = af_print_job_run_finish (job, af_cli_async_wait (&async), &local_error);
+  g_signal_handlers_disconnect_by_data (job, progress);
+  progress_end_line (progress);
+
+  if (ok)
+    return TRUE;
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&local_error);
+      g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           !progress->starting
+                           ? _("Cancelled; nothing was left on the printer.")
+                           : _("Cancelled while the printer was starting the print; check "
+                               "the printer."));
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* --wait */
+
+typedef struct
+{
+  GMainLoop       *loop;
+  AfPrinterStatus *status;
+  Progress        *progress;
+  gboolean         done;
+} Watch;
+
+static char *
+format_state (AfPrinterStatus *status)
+{
+  AfPrintState state = af_printer_status_get_state (status);
+  int percent = af_printer_status_get_percent (status);
+  int remaining = af_printer_status_get_remaining_minutes (status);
+  int layer = af_printer_status_get_layer (status);
+  int total = af_printer_status_get_total_layers (status);
+  GString *text = g_string_new (af_print_state_to_string (state));
+
+  if (percent >= 0)
+    g_string_append_printf (text, " %d %%", percent);
+  if (layer >= 0 && total > 0)
+    /* Translators: the layer in "send --wait", e.g. ", layer 12 of 190" */
+    g_string_append_printf (text, _(", layer %d of %d"), layer, total);
+  if (remaining >= 0 && state != AF_PRINT_STATE_FINISH)
+    {
+      g_autofree char *left = af_format_duration ((gint64)remaining * 60);
+
+      /* Translators: the time left in "send --wait", e.g. ", 35 min left" */
+      g_string_append_printf (text, _(", %s left"), left);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+status_notify_cb (AfPrinterStatus *status,
+                  GParamSpec      *pspec,
+                  Watch           *watch)
+{
+  AfPrintState state = af_printer_status_get_state (status);
+  int percent = af_printer_status_get_percent (status);
+
+  progress_show (watch->progress, 1000 + state * 100 + MAX (percent, 0) / 10,
+                 format_state (status));
+
+  if (state == AF_PRINT_STATE_FINISH || state == AF_PRINT_STATE_FAILED ||
+      state == AF_PRINT_STATE_IDLE)
+    {
+      watch->done = TRUE;
+      g_main_loop_quit (watch->loop);
+    }
+}
+
+static void
+watch_cancelled_cb (GCancellable *cancellable,
+                    Watch        *watch)
+{
+  g_main_loop_quit (watch->loop);
+}
+
+static gboolean
+wait_for_end (AfPrinter     *printer,
+              GCancellable  *cancellable,
+              Progress      *progress,
+              GError       **error)
+{
+  AfPrinterStatus *status = af_printer_get_status (printer);
+  Watch watch = { NULL, status, progress, FALSE };
+  gulong notify_id;
+  gulong cancelled_id;
+  AfPrintState state;
+
+  watch.loop = g_main_loop_new (NULL, FALSE);
+  notify_id = g_signal_connect (status, "notify", G_CALLBACK (status_notify_cb), &watch);
+  cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (watch_cancelled_cb),
+                                        &watch, NULL);
+  status_notify_cb (status, NULL, &watch);
+  if (!watch.done && !g_cancellable_is_cancelled (cancellable))
+    g_main_loop_run (watch.loop);
+
+  g_cancellable_disconnect (cancellable, cancelled_id);
+  g_signal_handler_disconnect (status, notify_id);
+  g_main_loop_unref (watch.loop);
+  progress_end_line (progress);
+
+  if (!watch.done)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           _("Stopped waiting; the print goes on."));
+      return FALSE;
+    }
+
+  state = af_printer_status_get_state (status);
+  if (state == AF_PRINT_STATE_FINISH)
+    return TRUE;
+
+  if (state == AF_PRINT_STATE_FAILED && af_printer_status_get_print_error (status) != 0)
+    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                 _("The print failed; the printer reports error %08X. Its screen says more."),
+                 (guint)af_printer_status_get_print_error (status));
+  else
+    g_set_error_literal (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                         _("The print ended before it finished; the printer's screen says "
+                           "why."));
+  return FALSE;
+}
+
+/* The printer refuses a job while it prints; finding out now spares the upload. */
+static gboolean
+check_ready (AfPrinter  *printer,
+             GError    **error)
+{
+  AfPrinterStatus *status = af_printer_get_status (printer);
+  const char *job = af_printer_status_get_job_name (status);
+  g_autofree char *display_name = NULL;
+
+  if (af_print_state_is_ready (af_printer_status_get_state (status)))
+    return TRUE;
+
+  display_name = af_printer_dup_display_name (printer);
+  if (job != NULL && *job != '\0')
+    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_BUSY,
+                 _("“%s” is busy printing “%s”. Wait until it has finished, or stop it with "
+                   "“%s stop”."),
+                 display_name, job, AF_CLI_NAME);
+  else
+    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_BUSY,
+                 _("“%s” is busy (%s). Wait until it has finished, or stop it with “%s stop”."),
+                 display_name, af_print_state_to_string (af_printer_status_get_state (status)),
+                 AF_CLI_NAME);
+  return FALSE;
+}
+
+/* Everything after connecting, so that the caller disconnects whatever happens. */
+static gboolean
+send_connected (AfMqttSession  *session,
+                const char     *access_code,
+                GFile          *file,
+                AfGcodeInfo    *info,
+                int             plate,
+                GArray         *user_map,
+                SendOptions    *options,
+                GCancellable   *cancellable,
+                GError        **error)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (session);
+  g_autoptr(AfPrintOptions) print_options = NULL;
+  g_auto(Progress) progress = { isatty (STDERR_FILENO), FALSE, NULL, -1, FALSE };
+
+  if (!check_user_trays (user_map, printer, error) || !check_ready (printer, error))
+    return FALSE;
+
+  print_options = af_print_options_new ();
+  print_options->plate = (guint)plate;
+  print_options->bed_leveling = !options->no_bed_leveling;
+  print_options->flow_cali = options->flow_cali;
+  print_options->timelapse = options->timelapse;
+  apply_mapping (print_options, info, printer, user_map);
+
+  if (!run_job (session, access_code, file, print_options, cancellable, &progress, error))
+    return FALSE;
+
+  return !options->wait || wait_for_end (printer, cancellable, &progress, error);
+}
+
+static gboolean
+send_file (GFile        *file,
+           SendOptions  *options,
+           GError      **error)
+{
+  g_autoptr(AfGcodeInfo) info = NULL;
+  g_autoptr(GArray) user_map = NULL;
+  g_autoptr(AfPrinter) printer = NULL;
+  g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  char *access_code = NULL;
+  int plate = options->plate;
+  gboolean ok;
+
+  info = read_file_info (file, &plate, error);
+  if (info == NULL)
+    return FALSE;
+  if (options->ams_map != NULL)
+    {
+      user_map = parse_ams_map (options->ams_map, info, error);
+      if (user_map == NULL)
+        return FALSE;
+    }
+
+  printer = af_cli_lookup_printer (options->printer, &access_code, error);
+  if (printer == NULL)
+    return FALSE;
+
+  cancellable = af_cli_interruptible_new ();
+  session = af_cli_connect (printer, access_code, cancellable, error);
+  ok = session != NULL &&
+       send_connected (session, access_code, file, info, plate, user_map, options,
+                       cancellable, error);
+
+  if (session != NULL)
+    af_mqtt_session_disconnect (session);
+  af_cli_free_secret (access_code);
+  return ok;
+}
+
+gboolean
+af_cli_send (char   ***args,
+             GError  **error)
+{
+  g_auto(SendOptions) options = { .plate = PLATE_UNSET };
+  const GOptionEntry entries[] = {
+    { "printer", 'p', 0, G_OPTION_ARG_STRING, &options.printer,
+      N_("The saved printer to print on, by name or serial"), N_("PRINTER") },
+    { "plate", 0, 0, G_OPTION_ARG_INT, &options.plate,
+      N_("For an archive the plate to print (default: its first); for G-code the number "
+         "it gets (default: 1)"), N_("N") },
+    { "bed-leveling", 0, 0, G_OPTION_ARG_NONE, &options.bed_leveling,
+      N_("Level the bed before printing (the default)"), NULL },
+    { "no-bed-leveling", 0, 0, G_OPTION_ARG_NONE, &options.no_bed_leveling,
+      N_("Do not level the bed before printing"), NULL },
+    { "flow-cali", 0, 0, G_OPTION_ARG_NONE, &options.flow_cali,
+      N_("Calibrate the flow before printing"), NULL },
+    { "timelapse", 0, 0, G_OPTION_ARG_NONE, &options.timelapse,
+      N_("Record a timelapse"), NULL },
+    { "ams-map", 0, 0, G_OPTION_ARG_STRING, &options.ams_map,
+      N_("Which tray feeds which filament, e.g. 1=0,2=5 or 1=ext: filaments from 1, trays "
+         "from 0 (AMS unit × 4 + slot); unnamed filaments keep the default"),
+      N_("FILAMENT=TRAY,…") },
+    { "wait", 0, 0, G_OPTION_ARG_NONE, &options.wait,
+      N_("Wait until the print has finished, showing its progress"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  context = af_cli_option_context_new (_("FILE"),
+                                       _("Sends a G-code, binary G-code or printer-ready 3MF "
+                                         "file to a saved printer and starts the print. Each "
+                                         "filament goes to the loaded tray of the same "
+                                         "material and nearest colour unless --ams-map says "
+                                         "otherwise. Ctrl+C cancels."),
+                                       entries);
+  if (!g_option_context_parse_strv (context, args, error) ||
+      !check_send_options (&options, error))
+    return FALSE;
+
+  file = af_cli_get_input (*args, error);
+  if (file == NULL)
+    return FALSE;
+
+  return send_file (file, &options, error);
+}

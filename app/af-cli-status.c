@@ -1,0 +1,409 @@
+/* af-cli-status.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-app"
+
+#include "config.h"
+
+#include <math.h>
+#include <glib/gi18n.h>
+
+#include "af-cli-private.h"
+#include "af-format.h"
+
+/* "status PRINTER [--json]" shows one full report of a saved printer;
+ * "pause|resume|stop PRINTER" send the command and return once the
+ * printer's state shows it.
+ */
+
+typedef struct
+{
+  char *label;
+  char *value;
+} Row;
+
+static void
+row_clear (gpointer data)
+{
+  Row *row = data;
+
+  g_free (row->label);
+  g_free (row->value);
+}
+
+/* Takes value; a NULL value is something the printer does not say, and gets no row. */
+static void
+add_row (GArray     *rows,
+         const char *label,
+         char       *value)
+{
+  Row row;
+
+  if (value == NULL)
+    return;
+
+  /* Translators: a label in the output of "status", before its value, e.g. "State:" */
+  row.label = g_strdup_printf (_("%s:"), label);
+  row.value = value;
+  g_array_append_val (rows, row);
+}
+
+static char *
+rows_to_text (GArray *rows)
+{
+  GString *out = g_string_new (NULL);
+  glong width = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    width = MAX (width, g_utf8_strlen (g_array_index (rows, Row, i).label, -1));
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const Row *row = &g_array_index (rows, Row, i);
+      int pad = (int)(width - g_utf8_strlen (row->label, -1)) + 2;
+
+      g_string_append_printf (out, "%s%*s%s\n", row->label, pad, "", row->value);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static const char *
+state_label (AfPrintState state)
+{
+  switch (state)
+    {
+    case AF_PRINT_STATE_IDLE:
+      return _("Idle");
+    case AF_PRINT_STATE_PREPARE:
+      return _("Preparing");
+    case AF_PRINT_STATE_SLICING:
+      return _("Slicing");
+    case AF_PRINT_STATE_RUNNING:
+      return _("Printing");
+    case AF_PRINT_STATE_PAUSE:
+      return _("Paused");
+    case AF_PRINT_STATE_FINISH:
+      return _("Finished");
+    case AF_PRINT_STATE_FAILED:
+      return _("Failed or stopped");
+    case AF_PRINT_STATE_UNKNOWN:
+    default:
+      return _("Unknown");
+    }
+}
+
+static char *
+format_temperature (double current,
+                    double target)
+{
+  if (isnan (current))
+    return NULL;
+  if (isnan (target) || target <= 0)
+    /* Translators: a temperature, e.g. "24.5 °C" */
+    return g_strdup_printf (_("%.1f °C"), current);
+
+  /* Translators: a temperature and the one it heats to, e.g. "180.5 °C (target 220 °C)" */
+  return g_strdup_printf (_("%.1f °C (target %.0f °C)"), current, target);
+}
+
+static char *
+format_tray_label (AfAmsTray *tray)
+{
+  if (af_ams_tray_is_external (tray))
+    return g_strdup (_("External spool"));
+
+  /* Translators: an AMS tray in "status": unit letter and slot as the printer shows them,
+   * then the number --ams-map uses, e.g. "AMS A1 (tray 0)"
+   */
+  return g_strdup_printf (_("AMS %c%u (tray %d)"),
+                          'A' + (char)MIN (af_ams_tray_get_ams_id (tray), 25),
+                          af_ams_tray_get_slot_id (tray) + 1,
+                          af_ams_tray_get_global_index (tray));
+}
+
+static char *
+format_tray (AfAmsTray *tray)
+{
+  const char *material = af_ams_tray_get_material (tray);
+  const char *color = af_ams_tray_get_color (tray);
+  int remain = af_ams_tray_get_remain (tray);
+  GString *text;
+
+  if (material == NULL)
+    /* Translators: an AMS tray without filament in "status" */
+    return g_strdup (_("empty"));
+
+  text = g_string_new (material);
+  if (color != NULL)
+    g_string_append_printf (text, " %s", color);
+  if (remain >= 0)
+    /* Translators: filament left on a spool in "status", e.g. ", 80 % left" */
+    g_string_append_printf (text, _(", %d %% left"), remain);
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+add_progress_rows (GArray          *rows,
+                   AfPrinterStatus *status)
+{
+  const char *job = af_printer_status_get_job_name (status);
+  int percent = af_printer_status_get_percent (status);
+  int remaining = af_printer_status_get_remaining_minutes (status);
+  int layer = af_printer_status_get_layer (status);
+  int total = af_printer_status_get_total_layers (status);
+
+  if (job != NULL && *job != '\0')
+    add_row (rows, _("Job"), g_strdup (job));
+  if (percent >= 0)
+    /* Translators: progress of a print in "status", e.g. "42 %" */
+    add_row (rows, _("Progress"), g_strdup_printf (_("%d %%"), percent));
+  if (remaining >= 0)
+    add_row (rows, _("Remaining"), af_format_duration ((gint64)remaining * 60));
+  if (layer >= 0 && total > 0)
+    /* Translators: the layer in "status", e.g. "12 of 190" */
+    add_row (rows, _("Layer"), g_strdup_printf (_("%d of %d"), layer, total));
+}
+
+static void
+add_temperature_rows (GArray          *rows,
+                      AfPrinterStatus *status)
+{
+  add_row (rows, _("Nozzle"),
+           format_temperature (af_printer_status_get_nozzle_temperature (status),
+                               af_printer_status_get_nozzle_target (status)));
+  add_row (rows, _("Bed"),
+           format_temperature (af_printer_status_get_bed_temperature (status),
+                               af_printer_status_get_bed_target (status)));
+  add_row (rows, _("Chamber"),
+           format_temperature (af_printer_status_get_chamber_temperature (status), NAN));
+}
+
+static void
+add_tray_rows (GArray          *rows,
+               AfPrinterStatus *status)
+{
+  GListModel *trays = af_printer_status_get_trays (status);
+  guint n = g_list_model_get_n_items (trays);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AfAmsTray) tray = g_list_model_get_item (trays, i);
+      g_autofree char *label = format_tray_label (tray);
+
+      add_row (rows, label, format_tray (tray));
+    }
+}
+
+static char *
+status_to_text (AfPrinter *printer)
+{
+  AfPrinterStatus *status = af_printer_get_status (printer);
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  const char * const *hms = af_printer_status_get_hms (status);
+  int print_error = af_printer_status_get_print_error (status);
+  AfPrintState state = af_printer_status_get_state (status);
+
+  g_array_set_clear_func (rows, row_clear);
+  add_row (rows, _("Printer"), af_printer_dup_display_name (printer));
+  add_row (rows, _("State"), g_strdup (state_label (state)));
+  /* An idle printer still reports its last job's numbers; they would mislead. */
+  if (state != AF_PRINT_STATE_IDLE && state != AF_PRINT_STATE_UNKNOWN)
+    add_progress_rows (rows, status);
+  add_temperature_rows (rows, status);
+  add_tray_rows (rows, status);
+  if (print_error != 0)
+    add_row (rows, _("Error"), g_strdup_printf ("%08X", (guint)print_error));
+  if (hms != NULL && hms[0] != NULL)
+    add_row (rows, _("Messages"), g_strjoinv (", ", (char **)hms));
+
+  return rows_to_text (rows);
+}
+
+/* Looks the printer up and connects; the first full report is then in its status. */
+static AfMqttSession *
+connect_by_name (const char    *name_or_serial,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(AfPrinter) printer = NULL;
+  AfMqttSession *session;
+  char *access_code = NULL;
+
+  printer = af_cli_lookup_printer (name_or_serial, &access_code, error);
+  if (printer == NULL)
+    return NULL;
+
+  session = af_cli_connect (printer, access_code, cancellable, error);
+  af_cli_free_secret (access_code);
+  return session;
+}
+
+gboolean
+af_cli_status (char   ***args,
+               GError  **error)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print JSON, as documented in docs/cli.md"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(AfMqttSession) session = NULL;
+  g_autofree char *text = NULL;
+  const char *name;
+  AfPrinter *printer;
+
+  context = af_cli_option_context_new (_("PRINTER"),
+                                       _("Shows what a saved printer is doing: its state, the "
+                                         "job and its progress, temperatures and the "
+                                         "filament in each tray."),
+                                       entries);
+  if (!g_option_context_parse_strv (context, args, error))
+    return FALSE;
+  name = af_cli_get_printer_arg (*args, error);
+  if (name == NULL)
+    return FALSE;
+
+  cancellable = af_cli_interruptible_new ();
+  session = connect_by_name (name, cancellable, error);
+  if (session == NULL)
+    return FALSE;
+
+  printer = af_mqtt_session_get_printer (session);
+  if (json)
+    {
+      text = af_printer_status_to_json (af_printer_get_status (printer));
+      af_cli_print_utf8 (text);
+    }
+  else
+    {
+      text = status_to_text (printer);
+      g_print ("%s", text);
+    }
+
+  af_mqtt_session_disconnect (session);
+  return TRUE;
+}
+
+/* pause, resume, stop */
+
+static gboolean
+command_applies (AfPrintCommand command,
+                 AfPrintState   state)
+{
+  switch (command)
+    {
+    case AF_PRINT_COMMAND_PAUSE:
+      return state == AF_PRINT_STATE_RUNNING || state == AF_PRINT_STATE_PREPARE;
+    case AF_PRINT_COMMAND_RESUME:
+      return state == AF_PRINT_STATE_PAUSE;
+    case AF_PRINT_COMMAND_STOP:
+      return state == AF_PRINT_STATE_RUNNING || state == AF_PRINT_STATE_PAUSE ||
+             state == AF_PRINT_STATE_PREPARE || state == AF_PRINT_STATE_SLICING;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+set_not_applicable_error (AfPrintCommand    command,
+                          AfPrintState      state,
+                          GError          **error)
+{
+  const char *state_text = state_label (state);
+
+  switch (command)
+    {
+    case AF_PRINT_COMMAND_PAUSE:
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+                   _("Nothing to pause: the printer is not printing (state: %s)."), state_text);
+      break;
+    case AF_PRINT_COMMAND_RESUME:
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+                   _("Nothing to resume: the printer is not paused (state: %s)."), state_text);
+      break;
+    case AF_PRINT_COMMAND_STOP:
+    default:
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+                   _("Nothing to stop: the printer is not printing (state: %s)."), state_text);
+      break;
+    }
+}
+
+static gboolean
+run_command (char           ***args,
+             AfPrintCommand    command,
+             const char       *summary,
+             GError          **error)
+{
+  const GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(AfMqttSession) session = NULL;
+  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
+  AfPrinterStatus *status;
+  AfPrintState state;
+  const char *name;
+  gboolean ok;
+
+  context = af_cli_option_context_new (_("PRINTER"), summary, entries);
+  if (!g_option_context_parse_strv (context, args, error))
+    return FALSE;
+  name = af_cli_get_printer_arg (*args, error);
+  if (name == NULL)
+    return FALSE;
+
+  cancellable = af_cli_interruptible_new ();
+  session = connect_by_name (name, cancellable, error);
+  if (session == NULL)
+    return FALSE;
+
+  status = af_printer_get_status (af_mqtt_session_get_printer (session));
+  state = af_printer_status_get_state (status);
+  if (!command_applies (command, state))
+    {
+      set_not_applicable_error (command, state, error);
+      af_mqtt_session_disconnect (session);
+      return FALSE;
+    }
+
+  af_mqtt_session_command_async (session, command, cancellable, af_cli_async_done_cb, &async);
+  ok = af_mqtt_session_command_finish (session, af_cli_async_wait (&async), error);
+  af_mqtt_session_disconnect (session);
+  if (ok)
+    g_print ("%s\n", state_label (af_printer_status_get_state (status)));
+
+  return ok;
+}
+
+gboolean
+af_cli_pause (char   ***args,
+              GError  **error)
+{
+  return run_command (args, AF_PRINT_COMMAND_PAUSE,
+                      _("Pauses the print on a saved printer."), error);
+}
+
+gboolean
+af_cli_resume (char   ***args,
+               GError  **error)
+{
+  return run_command (args, AF_PRINT_COMMAND_RESUME,
+                      _("Resumes a paused print on a saved printer."), error);
+}
+
+gboolean
+af_cli_stop (char   ***args,
+             GError  **error)
+{
+  return run_command (args, AF_PRINT_COMMAND_STOP,
+                      _("Stops the print on a saved printer; it cannot be resumed."), error);
+}

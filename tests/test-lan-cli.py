@@ -1,0 +1,700 @@
+#!/usr/bin/python3
+# tests/test-lan-cli.py
+# Copyright 2026 The AtomForm Connect Authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The LAN commands of `atomform-connect` (printers, add-printer, send, status,
+# pause, resume, stop) against the virtual printer
+# (tests/virtual-printer/af-virtual-printer.py, docs/virtual-printer.md), with
+# a real gnome-keyring. It must run under `tests/headless-run.sh --keyring`,
+# which gives it a throwaway HOME and keyring: it refuses to run otherwise,
+# so it never touches a real user's printers or keyring.
+#
+# usage: headless-run.sh --keyring test-lan-cli.py ATOMFORM_CONNECT CORPUS_DIR
+#                                   VIRTUAL_PRINTER [unittest options]
+
+import json
+import os
+import pty
+import queue
+import re
+import select
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import zipfile
+
+EXE = None
+CORPUS = None
+VIRTUAL_PRINTER = None
+PYTHON = '/usr/bin/python3'
+# Simulated seconds per real second: the corpus prints take minutes at most.
+SPEED = '3000'
+
+
+def gcode_path(name):
+    return os.path.join(CORPUS, 'gcode', name)
+
+
+def archive_path(name):
+    return os.path.join(CORPUS, '3mf', name)
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class VirtualPrinter:
+    """One af-virtual-printer.py process: its ready line, events and control lines."""
+
+    def __init__(self, *args):
+        self.log = tempfile.TemporaryFile()
+        if '--speed' not in args:
+            args = ('--speed', SPEED, *args)
+        self.proc = subprocess.Popen([PYTHON, VIRTUAL_PRINTER, *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True, bufsize=1)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
+        line = self.proc.stdout.readline() if ready else ''
+        if not line:
+            self.stop()
+            self.log.seek(0)
+            raise RuntimeError('the virtual printer did not start: '
+                               + self.log.read().decode(errors='replace'))
+        self.info = json.loads(line)
+        self.events = queue.Queue()
+        self.reader = threading.Thread(target=self._read_events, daemon=True)
+        self.reader.start()
+
+    def _read_events(self):
+        for line in self.proc.stdout:
+            try:
+                self.events.put(json.loads(line))
+            except ValueError:
+                pass
+
+    def __getitem__(self, key):
+        return self.info[key]
+
+    def control(self, line, timeout=15):
+        while not self.events.empty():
+            self.events.get_nowait()
+        self.proc.stdin.write(line + '\n')
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if event.get('event') == 'control':
+                return event
+        raise AssertionError(f'no answer to the control line {line!r}')
+
+    def requests(self):
+        try:
+            with open(self.info['requests_file'], encoding='utf-8') as f:
+                return [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    def project_files(self):
+        return [r['print'] for r in self.requests()
+                if isinstance(r.get('print'), dict) and r['print'].get('command') == 'project_file']
+
+    def stored_files(self):
+        return sorted(os.listdir(self.info['storage_dir']))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, 'reader', None) is not None:
+            self.reader.join(timeout=5)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except (OSError, ValueError):
+                pass
+        self.log.close()
+
+
+def stem(name):
+    for suffix in ('.gcode.3mf', '.3mf', '.gcode', '.bgcode'):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+class LanCliTestCase(unittest.TestCase):
+    printer = None
+
+    def setUp(self):
+        # Each test has its own printers.ini; the keyring is shared, and the
+        # serials differ per virtual printer.
+        self.config = tempfile.mkdtemp(prefix='config-', dir=os.environ['HOME'])
+        self.addCleanup(shutil.rmtree, self.config)
+        self.outputs = []
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env['XDG_CONFIG_HOME'] = self.config
+        # As tests/meson.build sets it, also when the test is run by hand.
+        env['G_DEBUG'] = 'gc-friendly,fatal-warnings'
+        env['MALLOC_CHECK_'] = '2'
+        env.update(extra)
+        return env
+
+    def run_cli(self, *args, input=None, timeout=120, env=None):
+        result = subprocess.run([EXE, *args], input=input, capture_output=True,
+                                timeout=timeout, env=env or self.env())
+        self.outputs.append(result)
+        return result
+
+    def assertOk(self, result):
+        self.assertEqual(result.returncode, 0,
+                         f'stderr: {result.stderr.decode(errors="replace")}')
+
+    def assertFails(self, result, status, one_line=True):
+        """status, nothing on stdout, and the error last on stderr as 'atomform-connect: …'."""
+        stderr = result.stderr.decode()
+        self.assertEqual(result.returncode, status, f'stderr: {stderr}')
+        self.assertEqual(result.stdout, b'')
+        self.assertTrue(stderr.endswith('\n'), stderr)
+        last = stderr.splitlines()[-1]
+        self.assertTrue(last.startswith('atomform-connect: '), stderr)
+        if one_line:
+            self.assertEqual(stderr.count('\n'), 1, stderr)
+        return last
+
+    def add_printer(self, vp, *extra, code=None, trust=True, name=None):
+        args = ['add-printer', '--host', vp['host'], '--serial', vp['serial'],
+                '--mqtt-port', str(vp['mqtt_port']), '--ftps-port', str(vp['ftps_port'])]
+        if name is not None:
+            args += ['--name', name]
+        if trust:
+            args += ['--trust-fingerprint', vp['fingerprint']]
+        code = vp['access_code'] if code is None else code
+        return self.run_cli(*args, *extra, input=(code + '\n').encode())
+
+    def printers_json(self, *extra, env=None):
+        result = self.run_cli('printers', '--json', *extra, env=env)
+        self.assertOk(result)
+        doc = json.loads(result.stdout.decode('utf-8'))
+        self.assertEqual(doc['format_version'], 1)
+        return doc['printers']
+
+    def keyring_code(self, serial):
+        result = subprocess.run(['secret-tool', 'lookup', 'serial', serial],
+                                capture_output=True, timeout=30)
+        return result.stdout.decode() if result.returncode == 0 else ''
+
+    def assertCodeNowhere(self, code):
+        """Not in any output so far, nor in any file under HOME."""
+        needle = code.encode()
+        for result in self.outputs:
+            self.assertNotIn(needle, result.stdout)
+            self.assertNotIn(needle, result.stderr)
+        for folder, _, files in os.walk(os.environ['HOME']):
+            for name in files:
+                path = os.path.join(folder, name)
+                if os.path.islink(path) or not os.path.isfile(path):
+                    continue
+                with open(path, 'rb') as f:
+                    self.assertNotIn(needle, f.read(), path)
+
+
+class AddPrinterTest(LanCliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.vp = VirtualPrinter()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.vp.stop()
+
+    def test_add_with_trusted_fingerprint(self):
+        vp = self.vp
+        result = self.add_printer(vp, name='Workshop P1S')
+        self.assertOk(result)
+        printers = self.printers_json()
+        self.assertEqual(len(printers), 1)
+        printer = printers[0]
+        self.assertEqual(printer['serial'], vp['serial'])
+        self.assertEqual(printer['name'], 'Workshop P1S')
+        self.assertEqual(printer['host'], vp['host'])
+        self.assertEqual(printer['mqtt_port'], vp['mqtt_port'])
+        self.assertEqual(printer['ftps_port'], vp['ftps_port'])
+        self.assertEqual(printer['fingerprint'], vp['fingerprint'])
+        self.assertIn('manual', printer['sources'])
+        self.assertEqual(self.keyring_code(vp['serial']), vp['access_code'])
+        human = self.run_cli('printers')
+        self.assertOk(human)
+        self.assertIn('Workshop P1S', human.stdout.decode())
+        self.assertIn(vp['serial'], human.stdout.decode())
+        self.assertCodeNowhere(vp['access_code'])
+
+    def test_code_typed_on_a_terminal_is_not_echoed(self):
+        vp = self.vp
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([EXE, 'add-printer', '--host', vp['host'],
+                                     '--serial', vp['serial'],
+                                     '--mqtt-port', str(vp['mqtt_port']),
+                                     '--ftps-port', str(vp['ftps_port']),
+                                     '--trust-fingerprint', vp['fingerprint']],
+                                    stdin=slave, stdout=subprocess.PIPE, stderr=slave,
+                                    env=self.env())
+            seen = b''
+            while b':' not in seen:
+                seen += os.read(master, 1024)
+            os.write(master, (vp['access_code'] + '\n').encode())
+            stdout, _ = proc.communicate(timeout=60)
+            os.close(slave)
+            slave = None
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            os.close(master)
+            if slave is not None:
+                os.close(slave)
+        self.assertEqual(proc.returncode, 0, seen)
+        self.assertIn(b'Access code', seen)
+        self.assertNotIn(vp['access_code'].encode(), seen + stdout)
+        self.assertEqual(self.keyring_code(vp['serial']), vp['access_code'])
+
+    def test_unknown_certificate_saves_nothing(self):
+        vp = self.vp
+        result = self.add_printer(vp, trust=False)
+        message = self.assertFails(result, 2)
+        self.assertIn(vp['fingerprint'], message)
+        self.assertIn('--trust-fingerprint', message)
+        self.assertEqual(self.printers_json(), [])
+        self.assertCodeNowhere(vp['access_code'])
+
+        # The command it prints is the one that works.
+        command = shlex.split(message[message.index('atomform-connect add-printer'):])
+        self.assertOk(self.run_cli(*command[1:],
+                                   input=(vp['access_code'] + '\n').encode()))
+        self.assertEqual([p['fingerprint'] for p in self.printers_json()], [vp['fingerprint']])
+
+    def test_wrong_access_code(self):
+        wrong = '1' + self.vp['access_code'][1:] if self.vp['access_code'][0] != '1' else \
+            '2' + self.vp['access_code'][1:]
+        self.assertFails(self.add_printer(self.vp, code=wrong), 2)
+        self.assertEqual(self.printers_json(), [])
+
+    def test_changed_fingerprint(self):
+        result = self.add_printer(self.vp, '--trust-fingerprint', 'ab' * 32, trust=False)
+        self.assertFails(result, 2)
+        self.assertEqual(self.printers_json(), [])
+
+    def test_ca_file(self):
+        result = self.add_printer(self.vp, '--ca', self.vp['ca_file'], trust=False)
+        self.assertOk(result)
+        [printer] = self.printers_json()
+        self.assertEqual(printer['ca_file'], self.vp['ca_file'])
+
+    def test_bad_input(self):
+        vp = self.vp
+        base = ['add-printer', '--host', vp['host'], '--serial', vp['serial'],
+                '--mqtt-port', str(vp['mqtt_port'])]
+        for args, stdin in ((base, b''),
+                            (base, b'\n'),
+                            (base, b'   \n'),
+                            (base + ['--trust-fingerprint', 'xyz'], b'12345678\n'),
+                            (base + ['--ca', '/nonexistent/ca.crt'], b'12345678\n'),
+                            (base + ['--ca', vp['ca_file'], '--trust-fingerprint',
+                                     vp['fingerprint']], b'12345678\n'),
+                            (base + ['12345678'], b'12345678\n'),
+                            (['add-printer', '--serial', vp['serial']], b'12345678\n'),
+                            (base + ['--ftps-port', '70000'], b'12345678\n')):
+            with self.subTest(args=args, stdin=stdin):
+                self.assertFails(self.run_cli(*args, input=stdin), 2)
+        self.assertEqual(self.printers_json(), [])
+
+    def test_unreachable(self):
+        port = free_udp_port()  # nothing listens on TCP there either, most likely
+        result = self.run_cli('add-printer', '--host', '127.0.0.1', '--serial', 'AB123',
+                              '--mqtt-port', str(port), input=b'12345678\n')
+        self.assertFails(result, 1)
+
+
+class DiscoveryTest(LanCliTestCase):
+    def test_discover(self):
+        port = free_udp_port()
+        vp = VirtualPrinter('--ssdp-target', f'127.0.0.1:{port}', '--ssdp-interval', '1',
+                            '--name', 'Attic A1', '--model', 'N2S')
+        self.addCleanup(vp.stop)
+        printers = self.printers_json('--discover', '3', env=self.env(AF_DISCOVERY_PORT=str(port)))
+        found = [p for p in printers if p['serial'] == vp['serial']]
+        self.assertEqual(len(found), 1, printers)
+        printer = found[0]
+        self.assertEqual(printer['name'], 'Attic A1')
+        self.assertEqual(printer['host'], '127.0.0.1')
+        self.assertEqual(printer['model'], 'N2S')
+        self.assertEqual(printer['mode'], 'lan-only')
+        self.assertEqual(printer['sources'], ['discovered'])
+
+    def test_discover_saved(self):
+        """A saved printer heard on the network is listed once, from both sources."""
+        port = free_udp_port()
+        vp = VirtualPrinter('--ssdp-target', f'127.0.0.1:{port}', '--ssdp-interval', '1')
+        self.addCleanup(vp.stop)
+        self.assertOk(self.add_printer(vp, name='Saved'))
+        printers = self.printers_json('--discover', '3', env=self.env(AF_DISCOVERY_PORT=str(port)))
+        self.assertEqual(len(printers), 1, printers)
+        self.assertEqual(printers[0]['serial'], vp['serial'])
+        self.assertEqual(printers[0]['sources'], ['manual', 'discovered'])
+        self.assertEqual(printers[0]['mode'], 'lan-only')
+        self.assertEqual(printers[0]['model'], 'C12')
+
+    def test_bad_discover_value(self):
+        for value in ('0', '-1', 'soon'):
+            with self.subTest(value=value):
+                self.assertFails(self.run_cli('printers', '--discover', value), 2)
+
+
+class PrinterTestCase(LanCliTestCase):
+    """A virtual printer saved as NAME before each test."""
+
+    NAME = 'Bench P1S'
+    VP_ARGS = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.vp = VirtualPrinter(*cls.VP_ARGS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.vp.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.assertOk(self.add_printer(self.vp, name=self.NAME))
+        self.vp.control('idle')
+
+    def send(self, path, *options, timeout=120):
+        return self.run_cli('send', path, '--printer', self.NAME, *options, timeout=timeout)
+
+    def status_json(self):
+        result = self.run_cli('status', self.NAME, '--json')
+        self.assertOk(result)
+        return json.loads(result.stdout.decode('utf-8'))
+
+    def wait_for_state(self, states, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.status_json()['state']
+            if state in states:
+                return state
+            time.sleep(0.2)
+        self.fail(f'the printer never reached {states}')
+
+
+class SendTest(PrinterTestCase):
+    # file, options, --ams-map tray for each filament slot (None: leave it out)
+    CASES = (
+        ('gcode', 'bambustudio-01.09-cli-plate_1.gcode', ['--timelapse'], [2]),
+        ('gcode', 'cura-5.9.1.gcode', ['--no-bed-leveling', '--flow-cali'], [0]),
+        ('gcode', 'prusaslicer-2.8.1-mini-cube.bgcode', ['--bed-leveling', '--plate', '3'], [1]),
+        ('gcode', 'orcaslicer-2.3.0-k1max.gcode', ['--flow-cali', '--timelapse'], [0, 2]),
+        ('gcode', 'prusaslicer-2.9.3-thumbnails.gcode', [], []),
+        ('3mf', 'bambustudio-02.07-p1s.gcode.3mf', ['--no-bed-leveling'], [1]),
+        ('3mf', 'bambustudio-01.09-cli-2-rings.gcode.3mf', ['--timelapse'], [0]),
+    )
+
+    def test_send_with_options(self):
+        for folder, name, options, trays in self.CASES:
+            path = os.path.join(CORPUS, folder, name)
+            with self.subTest(file=name):
+                self.vp.control('idle')
+                before = len(self.vp.project_files())
+                args = list(options)
+                if trays:
+                    args += ['--ams-map', ','.join(f'{i + 1}={t}' for i, t in enumerate(trays))]
+                result = self.send(path, *args)
+                self.assertOk(result)
+                self.assertEqual(result.stdout, b'')
+                sent = self.vp.project_files()
+                self.assertEqual(len(sent), before + 1)
+                request = sent[-1]
+                plate = int(options[options.index('--plate') + 1]) if '--plate' in options else 1
+                self.assertEqual(request['param'], f'Metadata/plate_{plate}.gcode')
+                self.assertEqual(request['subtask_name'], stem(os.path.basename(path)))
+                self.assertTrue(request['file'].endswith('.gcode.3mf'), request['file'])
+                self.assertIn(request['url'], ('ftp://' + request['file'],
+                                               'ftp:///' + request['file']))
+                self.assertIs(request['bed_leveling'], '--no-bed-leveling' not in options)
+                self.assertIs(request['flow_cali'], '--flow-cali' in options)
+                self.assertIs(request['timelapse'], '--timelapse' in options)
+                self.assertIs(request['use_ams'], bool(trays))
+                self.assertEqual(request['ams_mapping'], trays)
+                stored = os.path.join(self.vp['storage_dir'], request['file'])
+                with zipfile.ZipFile(stored) as z:
+                    self.assertIn(request['param'], z.namelist())
+        self.assertCodeNowhere(self.vp['access_code'])
+
+    def test_default_mapping(self):
+        """The black PLA of filament 2 goes to the black PLA tray (1); unused 1 to none."""
+        self.assertOk(self.send(gcode_path('orcaslicer-2.3.0-k1max.gcode')))
+        request = self.vp.project_files()[-1]
+        self.assertEqual(request['ams_mapping'], [-1, 1])
+        self.assertIs(request['use_ams'], True)
+
+    def test_external_spool(self):
+        result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), '--ams-map', '1=ext')
+        self.assertOk(result)
+        request = self.vp.project_files()[-1]
+        self.assertIs(request['use_ams'], False)
+        self.assertEqual(request['ams_mapping'], [-1])
+        self.assertEqual(request['ams_mapping2'][0]['ams_id'], 255)
+
+    def test_empty_tray_warns(self):
+        result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), '--ams-map', '1=3')
+        self.assertOk(result)
+        self.assertIn('warning: --ams-map sends filament 1 to an empty tray', result.stderr.decode())
+        self.assertEqual(self.vp.project_files()[-1]['ams_mapping'], [3])
+
+    def test_missing_material_warns(self):
+        source = gcode_path('bambustudio-01.09-cli-plate_1.gcode')
+        with open(source, 'rb') as f:
+            data = f.read()
+        changed = re.sub(rb'^; filament_type = PLA$', b'; filament_type = ABS', data,
+                         flags=re.M)
+        self.assertNotEqual(changed, data)
+        path = os.path.join(self.config, 'abs-part.gcode')
+        with open(path, 'wb') as f:
+            f.write(changed)
+        result = self.send(path)
+        self.assertOk(result)
+        self.assertRegex(result.stderr.decode(), r'warning: .*filament 1 \(ABS')
+
+    def test_send_wait_finishes(self):
+        result = self.send(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), '--wait')
+        self.assertOk(result)
+        self.assertIn('FINISH', result.stderr.decode())
+        self.assertEqual(self.status_json()['state'], 'FINISH')
+
+    def test_busy_printer(self):
+        self.vp.control('busy')
+        before = self.vp.stored_files()
+        result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'))
+        message = self.assertFails(result, 1, one_line=False)
+        self.assertRegex(message, re.compile('busy|printing', re.I))
+        status = self.status_json()
+        self.assertEqual(status['state'], 'RUNNING')
+        self.assertEqual(status['job_name'], 'other-job')
+        self.assertEqual(self.vp.stored_files(), before)
+
+    def test_not_developer_mode(self):
+        self.vp.control('verify-failed on')
+        self.addCleanup(self.vp.control, 'verify-failed off')
+        result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'))
+        message = self.assertFails(result, 1, one_line=False)
+        self.assertIn('Developer Mode', message)
+
+    def test_upload_fails(self):
+        self.vp.control('kill-ftp')
+        self.addCleanup(self.vp.control, 'start-ftp')
+        before = len(self.vp.project_files())
+        result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'))
+        self.assertFails(result, 1, one_line=False)
+        self.assertEqual(len(self.vp.project_files()), before)
+
+    def test_interrupt(self):
+        """Ctrl+C while the printer does not answer: a clean exit, nothing sent."""
+        self.vp.control('silence on')
+        self.addCleanup(self.vp.control, 'silence off')
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        proc = subprocess.Popen([EXE, 'send', gcode_path('cura-5.9.1.gcode'),
+                                 '--printer', self.NAME], env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertEqual(stdout, b'')
+        self.assertTrue(stderr.decode().splitlines()[-1].startswith('atomform-connect: '))
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+
+    def test_interrupt_upload(self):
+        """Ctrl+C during the upload: status 1, and no partial file left on the printer."""
+        big = os.path.join(self.config, 'big.gcode.3mf')
+        shutil.copyfile(archive_path('bambustudio-01.09-cli-2-rings.gcode.3mf'), big)
+        with zipfile.ZipFile(big, 'a') as z:
+            with z.open('Auxiliaries/padding.bin', 'w', force_zip64=True) as f:
+                for _ in range(200):
+                    f.write(os.urandom(1 << 20))
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        proc = subprocess.Popen([EXE, 'send', big, '--printer', self.NAME], env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = b''
+        while b'Uploading' not in line:
+            line = proc.stderr.readline()
+            self.assertNotEqual(line, b'', 'send ended before uploading')
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertEqual(stdout, b'')
+        self.assertIn('nothing was left on the printer', stderr.decode().splitlines()[-1])
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+
+    def test_bad_input(self):
+        before = len(self.vp.project_files())
+        source = gcode_path('bambustudio-01.09-cli-plate_1.gcode')
+        for args in (['send', source, '--printer', 'No Such Printer'],
+                     ['send', source],
+                     ['send', '--printer', self.NAME],
+                     ['send', os.path.join(self.config, 'missing.gcode'), '--printer', self.NAME],
+                     ['send', source, '--printer', self.NAME, '--ams-map', 'one=two'],
+                     ['send', source, '--printer', self.NAME, '--ams-map', '5=0'],
+                     ['send', source, '--printer', self.NAME, '--ams-map', '1=9'],
+                     ['send', gcode_path('prusaslicer-2.9.3-thumbnails.gcode'),
+                      '--printer', self.NAME, '--ams-map', '1=0'],
+                     ['send', source, '--printer', self.NAME, '--plate', '0'],
+                     ['send', archive_path('bambustudio-01.09-cli-2-rings.gcode.3mf'),
+                      '--printer', self.NAME, '--plate', '7'],
+                     ['send', source, '--printer', self.NAME, '--bed-leveling',
+                      '--no-bed-leveling'],
+                     ['status', 'No Such Printer'],
+                     ['pause', 'No Such Printer'],
+                     ['status'],
+                     ['stop', self.NAME, 'extra']):
+            with self.subTest(args=args):
+                self.assertFails(self.run_cli(*args), 2)
+        self.assertEqual(len(self.vp.project_files()), before)
+
+
+class WaitTest(PrinterTestCase):
+    """send --wait on a print slow enough to act on while it runs."""
+
+    VP_ARGS = ('--speed', '60')
+    SOURCE = 'orcaslicer-2.3.0-k1max.gcode'   # 1 h 32 min: about 90 s here
+
+    def start_wait(self):
+        proc = subprocess.Popen([EXE, 'send', gcode_path(self.SOURCE), '--printer', self.NAME,
+                                 '--wait'], env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.wait_for_state(('RUNNING',))
+        return proc
+
+    def test_stopped_print_fails(self):
+        proc = self.start_wait()
+        self.assertOk(self.run_cli('stop', self.NAME))
+        stdout, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertEqual(stdout, b'')
+        last = stderr.decode().splitlines()[-1]
+        self.assertTrue(last.startswith('atomform-connect: '), last)
+        self.assertIn('failed', last)
+
+    def test_interrupt_stops_waiting_only(self):
+        proc = self.start_wait()
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertEqual(stdout, b'')
+        self.assertIn('the print goes on', stderr.decode().splitlines()[-1])
+        self.assertEqual(self.status_json()['state'], 'RUNNING')
+        self.assertOk(self.run_cli('stop', self.NAME))
+
+
+class ControlTest(PrinterTestCase):
+    def test_status(self):
+        self.vp.control('busy')
+        status = self.status_json()
+        self.assertEqual(status['state'], 'RUNNING')
+        self.assertEqual(status['job_name'], 'other-job')
+        self.assertEqual([(t['index'], t['material']) for t in status['trays']
+                          if not t['external']][:3],
+                         [(0, 'PLA'), (1, 'PLA'), (2, 'PETG')])
+        human = self.run_cli('status', self.vp['serial'])
+        self.assertOk(human)
+        out = human.stdout.decode()
+        self.assertIn('Printing', out)
+        self.assertIn('other-job', out)
+        self.assertIn('PETG', out)
+
+    def test_without_keyring(self):
+        env = self.env(DBUS_SESSION_BUS_ADDRESS='unix:path=/nonexistent/af-bus')
+        message = self.assertFails(self.run_cli('status', self.NAME, env=env), 1)
+        self.assertIn('keyring', message)
+
+    def test_pause_resume_stop(self):
+        self.vp.control('busy')
+        for command, state in (('pause', 'PAUSE'), ('resume', 'RUNNING'), ('stop', 'FAILED')):
+            with self.subTest(command=command):
+                result = self.run_cli(command, self.NAME)
+                self.assertOk(result)
+                self.assertEqual(self.status_json()['state'], state)
+        pauses = [r['print'] for r in self.vp.requests()
+                  if isinstance(r.get('print'), dict) and r['print'].get('command') == 'pause']
+        self.assertEqual(len(pauses), 1)
+
+    def test_nothing_to_control(self):
+        self.vp.control('idle')
+        for command in ('pause', 'resume', 'stop'):
+            with self.subTest(command=command):
+                self.assertFails(self.run_cli(command, self.NAME), 1)
+
+
+class HelpTest(LanCliTestCase):
+    def test_help(self):
+        result = self.run_cli('--help')
+        self.assertOk(result)
+        for command in ('printers', 'add-printer', 'send FILE', 'status PRINTER',
+                        'pause|resume|stop'):
+            self.assertIn(command, result.stdout.decode())
+
+    def test_command_help(self):
+        for command, option in (('printers', '--discover'), ('add-printer', '--trust-fingerprint'),
+                                ('send', '--ams-map'), ('status', '--json'), ('pause', 'PRINTER'),
+                                ('resume', 'PRINTER'), ('stop', 'PRINTER')):
+            with self.subTest(command=command):
+                result = self.run_cli(command, '--help')
+                self.assertOk(result)
+                self.assertIn(f'atomform-connect {command}', result.stdout.decode())
+                self.assertIn(option, result.stdout.decode())
+
+    def test_without_keyring(self):
+        """Listing needs no keyring and no session bus."""
+        env = self.env(DBUS_SESSION_BUS_ADDRESS='unix:path=/nonexistent/af-bus')
+        result = self.run_cli('printers', '--json', env=env)
+        self.assertOk(result)
+        self.assertEqual(json.loads(result.stdout)['printers'], [])
+
+
+if __name__ == '__main__':
+    if len(sys.argv) < 4:
+        sys.exit('usage: headless-run.sh --keyring test-lan-cli.py ATOMFORM_CONNECT CORPUS_DIR '
+                 'VIRTUAL_PRINTER [unittest options]')
+    if not os.environ.get('_HEADLESS_INNER'):
+        sys.exit('test-lan-cli.py: run it under tests/headless-run.sh --keyring, which gives it '
+                 'a throwaway HOME and keyring')
+    EXE = os.path.abspath(sys.argv[1])
+    CORPUS = os.path.abspath(sys.argv[2])
+    VIRTUAL_PRINTER = os.path.abspath(sys.argv[3])
+    # headless-run.sh shows the inner stderr only on failure; stdout always.
+    unittest.main(argv=[sys.argv[0], '-v', *sys.argv[4:]],
+                  testRunner=unittest.TextTestRunner(stream=sys.stdout, verbosity=2))
