@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "af-add-printer-dialog.h"
 #include "af-window-private.h"
 
 /* The next chooser starts where the last file came from: slicers export
@@ -219,6 +220,87 @@ name_recent_button (AfWindow *self)
     }
 }
 
+/* The send panel belongs to a shown file, on the File page. */
+void
+_af_window_update_send_toggle (AfWindow *self)
+{
+  gboolean available = self->printer_manager != NULL
+                       && af_file_view_get_file (self->file_view) != NULL
+                       && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack),
+                                     "file") == 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->send_toggle), available);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", available);
+  if (!available)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+/* AdwFlap 1.2 slides a hidden flap out of sight but leaves it in the
+ * accessibility tree, where a screen reader would still read it; once the
+ * slide is over, the panel is hidden for real.
+ */
+static void
+flap_reveal_cb (AfWindow *self)
+{
+  gboolean hidden = !adw_flap_get_reveal_flap (self->flap)
+                    && adw_flap_get_reveal_progress (self->flap) <= 0.0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->send_panel), !hidden);
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AfWindow *self = AF_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
+static void
+printer_added_cb (AfWindow           *self,
+                  AfPrinter          *printer,
+                  AfAddPrinterDialog *dialog)
+{
+  g_autofree char *name = af_printer_dup_display_name (printer);
+  /* Translators: %s is the printer's name */
+  g_autofree char *message = g_strdup_printf (_("“%s” was added"), name);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static void
+show_add_printer (AfWindow   *self,
+                  const char *serial)
+{
+  GtkWidget *dialog;
+
+  if (self->printer_manager == NULL)
+    return;
+
+  dialog = af_add_printer_dialog_new (GTK_WINDOW (self), self->printer_manager, serial);
+  g_signal_connect_object (dialog, "printer-added", G_CALLBACK (printer_added_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+add_printer_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  show_add_printer (AF_WINDOW (widget), NULL);
+}
+
+static void
+add_printer_for_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  show_add_printer (AF_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
 void
 _af_window_class_actions_init (AfWindowClass *klass)
 {
@@ -226,8 +308,13 @@ _af_window_class_actions_init (AfWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.add-printer", NULL, add_printer_action);
+  gtk_widget_class_install_action (widget_class, "win.add-printer-for", "s",
+                                   add_printer_for_action);
+  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.send", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
 }
@@ -240,4 +327,12 @@ _af_window_actions_init (AfWindow *self)
                                    af_recent_menu_get_model (self->recent_menu));
   name_recent_button (self);
   setup_drop_target (self);
+  g_signal_connect_object (self->view_stack, "notify::visible-child-name",
+                           G_CALLBACK (_af_window_update_send_toggle), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->flap, "notify::reveal-flap",
+                           G_CALLBACK (flap_reveal_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->flap, "notify::reveal-progress",
+                           G_CALLBACK (flap_reveal_cb), self, G_CONNECT_SWAPPED);
+  flap_reveal_cb (self);
+  _af_window_update_send_toggle (self);
 }

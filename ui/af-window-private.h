@@ -8,7 +8,10 @@
 #pragma once
 
 #include "af-file-view.h"
+#include "af-printer-manager.h"
+#include "af-printers-view.h"
 #include "af-recent-menu.h"
+#include "af-send-panel.h"
 #include "af-window.h"
 
 G_BEGIN_DECLS
@@ -17,13 +20,21 @@ struct _AfWindow
 {
   AdwApplicationWindow  parent_instance;
 
-  AdwWindowTitle       *window_title;
+  AdwViewSwitcherTitle *switcher_title;
   AdwSplitButton       *open_button;
+  GtkToggleButton      *send_toggle;
   AdwToastOverlay      *toast_overlay;
+  AdwViewStack         *view_stack;
+  AdwFlap              *flap;
+  AfSendPanel          *send_panel;
   GtkStack             *stack;
   GtkSpinner           *spinner;
   GtkLabel             *loading_label;
   AfFileView           *file_view;
+  AfPrintersView       *printers_view;
+
+  /* The application's printers, shared with its other windows. */
+  AfPrinterManager     *printer_manager;
 
   GSettings            *settings;
   AfRecentMenu         *recent_menu;
@@ -33,8 +44,11 @@ struct _AfWindow
   GFile                *loading_file;
 };
 
-/* af-window-actions.c: opening files by chooser, recent menu and drag and drop. */
+/* af-window-actions.c: opening files by chooser, recent menu and drag and drop;
+ * adding printers and showing the send panel.
+ */
 void _af_window_class_actions_init (AfWindowClass *klass);
 void _af_window_actions_init       (AfWindow      *self);
+void _af_window_update_send_toggle (AfWindow      *self);
 
 G_END_DECLS

@@ -62,10 +62,13 @@ show_file (AfWindow     *self,
   g_autofree char *folder = get_folder_name (file);
 
   af_file_view_set_file (self->file_view, sliced_file);
-  adw_window_title_set_title (self->window_title, name);
-  adw_window_title_set_subtitle (self->window_title, folder);
+  af_send_panel_set_file (self->send_panel, sliced_file);
+  adw_view_switcher_title_set_title (self->switcher_title, name);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, folder);
   gtk_window_set_title (GTK_WINDOW (self), name);
   show_page (self, "file");
+  adw_view_stack_set_visible_child_name (self->view_stack, "file");
+  _af_window_update_send_toggle (self);
 
   af_recent_menu_add_file (file);
 }
@@ -236,6 +239,7 @@ af_window_close_request (GtkWindow *window)
   AfWindow *self = AF_WINDOW (window);
 
   g_cancellable_cancel (self->cancellable);
+  af_send_panel_cancel (self->send_panel);
   save_window_size (self);
 
   return GTK_WINDOW_CLASS (af_window_parent_class)->close_request (window);
@@ -255,6 +259,7 @@ af_window_dispose (GObject *object)
   g_clear_object (&self->loading_file);
   g_clear_object (&self->recent_menu);
   g_clear_object (&self->settings);
+  g_clear_object (&self->printer_manager);
 
   G_OBJECT_CLASS (af_window_parent_class)->dispose (object);
 }
@@ -270,11 +275,18 @@ af_window_class_init (AfWindowClass *klass)
   window_class->close_request = af_window_close_request;
 
   g_type_ensure (AF_TYPE_FILE_VIEW);
+  g_type_ensure (AF_TYPE_PRINTERS_VIEW);
+  g_type_ensure (AF_TYPE_SEND_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/tech/atomform/Connect/af-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, AfWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, send_toggle);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, send_panel);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, printers_view);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, loading_label);
@@ -292,6 +304,20 @@ af_window_init (AfWindow *self)
   self->settings = lookup_settings ();
   restore_window_size (self);
   _af_window_actions_init (self);
+}
+
+void
+af_window_set_printer_manager (AfWindow         *self,
+                               AfPrinterManager *manager)
+{
+  g_return_if_fail (AF_IS_WINDOW (self));
+  g_return_if_fail (AF_IS_PRINTER_MANAGER (manager));
+  g_return_if_fail (self->printer_manager == NULL);
+
+  self->printer_manager = g_object_ref (manager);
+  af_printers_view_set_manager (self->printers_view, manager);
+  af_send_panel_set_manager (self->send_panel, manager);
+  _af_window_update_send_toggle (self);
 }
 
 AfWindow *

@@ -9,6 +9,8 @@
 
 #include <adwaita.h>
 
+#include "af-printer-manager.h"
+
 G_BEGIN_DECLS
 
 #define AF_TYPE_WINDOW (af_window_get_type ())
@@ -23,5 +25,10 @@ void      af_window_open (AfWindow       *self,
  * reuse an empty window for a file a second launch hands over.
  */
 GFile    *af_window_get_file (AfWindow       *self);
+/* Gives the window the application's printers, for its Printers page and
+ * send panel. Called once, right after af_window_new().
+ */
+void      af_window_set_printer_manager (AfWindow         *self,
+                                         AfPrinterManager *manager);
 
 G_END_DECLS

@@ -1,0 +1,44 @@
+/* af-printer-manager.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "af-lan.h"
+
+G_BEGIN_DECLS
+
+#define AF_TYPE_PRINTER_MANAGER (af_printer_manager_get_type ())
+
+G_DECLARE_FINAL_TYPE (AfPrinterManager, af_printer_manager, AF, PRINTER_MANAGER, GObject)
+
+/* The application's printers, shared by all its windows: the saved list,
+ * discovery on the network, and one MQTT session for each printer whose
+ * access code is in the keyring, so every window shows the same live state
+ * and no printer gets two connections from us.
+ */
+AfPrinterManager *af_printer_manager_new             (void) G_GNUC_WARN_UNUSED_RESULT;
+AfPrinterList    *af_printer_manager_get_list        (AfPrinterManager *self);
+/* The printers discovery sees now, or NULL when it could not start. */
+GListModel       *af_printer_manager_get_discovered  (AfPrinterManager *self);
+/* NULL for a printer that was not added with its access code. */
+AfMqttSession    *af_printer_manager_get_session     (AfPrinterManager *self,
+                                                      AfPrinter        *printer);
+const char       *af_printer_manager_get_access_code (AfPrinterManager *self,
+                                                      AfPrinter        *printer);
+/* Replaces any session for printer with a new one and connects it. */
+void              af_printer_manager_connect         (AfPrinterManager *self,
+                                                      AfPrinter        *printer,
+                                                      const char       *access_code);
+/* Disconnects and drops the session of a printer that was removed. */
+void              af_printer_manager_forget          (AfPrinterManager *self,
+                                                      const char       *serial);
+/* Cancels everything and disconnects: for the application's shutdown. */
+void              af_printer_manager_shutdown        (AfPrinterManager *self);
+
+G_END_DECLS

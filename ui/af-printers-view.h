@@ -1,0 +1,24 @@
+/* af-printers-view.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "af-printer-manager.h"
+
+G_BEGIN_DECLS
+
+#define AF_TYPE_PRINTERS_VIEW (af_printers_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (AfPrintersView, af_printers_view, AF, PRINTERS_VIEW, AdwBin)
+
+/* Every printer with its live state, or an invitation to add one. */
+void af_printers_view_set_manager (AfPrintersView   *self,
+                                   AfPrinterManager *manager);
+
+G_END_DECLS

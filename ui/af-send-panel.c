@@ -1,0 +1,662 @@
+/* af-send-panel.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-send-panel"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "af-color-swatch.h"
+#include "af-printer-row.h"
+#include "af-send-panel.h"
+#include "af-stack.h"
+
+struct _AfSendPanel
+{
+  AdwBin               parent_instance;
+
+  GtkStack            *stack;
+  AdwComboRow         *printer_row;
+  GtkSwitch           *bed_leveling_switch;
+  GtkSwitch           *flow_cali_switch;
+  GtkSwitch           *timelapse_switch;
+  AdwActionRow        *use_ams_row;
+  GtkSwitch           *use_ams_switch;
+  AdwPreferencesGroup *mapping_group;
+  GtkButton           *send_button;
+  GtkLabel            *hint_label;
+  AdwStatusPage       *sending_page;
+  GtkProgressBar      *send_progress;
+  GtkLabel            *phase_label;
+  GtkListBox          *printing_list;
+
+  AfPrinterManager    *manager;
+  AfSlicedFile        *file;
+  /* The chosen printer and what of it is watched. */
+  AfPrinter           *printer;
+  AfPrinterStatus     *status;
+  GListModel          *trays;
+  /* AdwComboRow per used filament; their "af-slot" data is the file's slot. */
+  GPtrArray           *mapping_rows;
+  /* The send in progress, cancelled by Cancel and by the window closing. */
+  AfPrintJob          *job;
+  GCancellable        *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (AfSendPanel, af_send_panel, ADW_TYPE_BIN)
+
+static AfPrinter *
+get_selected_printer (AfSendPanel *self)
+{
+  return adw_combo_row_get_selected_item (self->printer_row);
+}
+
+/* Why Send is off, or NULL when it is on. */
+static const char *
+describe_blocker (AfSendPanel *self)
+{
+  AfPrinter *printer = self->printer;
+
+  if (self->file == NULL)
+    return _("Open a sliced file to send it");
+  if (printer == NULL)
+    return _("Choose a printer");
+  if (af_printer_manager_get_session (self->manager, printer) == NULL)
+    return _("Set up this printer with its access code first, on the Printers page");
+  if (af_printer_get_connection (printer) != AF_CONNECTION_CONNECTED)
+    return af_printer_get_last_error (printer) != NULL
+           ? af_printer_get_last_error (printer)
+           : _("Waiting for the printer to connect…");
+  if (!af_print_state_is_ready (af_printer_status_get_state (self->status)))
+    return _("The printer is busy; wait until its current print ends");
+
+  return NULL;
+}
+
+static void
+update_send (AfSendPanel *self)
+{
+  const char *blocker = describe_blocker (self);
+  g_autofree char *state = self->printer != NULL ? af_printer_row_describe_state (self->printer)
+                                                 : NULL;
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->printer_row), state);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start",
+                                 blocker == NULL && self->job == NULL);
+  gtk_label_set_label (self->hint_label, blocker);
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), blocker != NULL);
+}
+
+static void
+setup_tray_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+
+  gtk_box_append (GTK_BOX (box), af_color_swatch_new (NULL));
+  gtk_box_append (GTK_BOX (box), gtk_label_new (NULL));
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_tray_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  AfAmsTray *tray = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  g_autofree char *label = af_printer_row_dup_tray_label (tray);
+
+  af_color_swatch_set_color (AF_COLOR_SWATCH (gtk_widget_get_first_child (box)),
+                             af_ams_tray_get_material (tray) != NULL
+                             ? af_ams_tray_get_color (tray) : NULL);
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (box)), label);
+}
+
+static GtkListItemFactory *
+new_tray_factory (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_tray_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_tray_cb), NULL);
+
+  return factory;
+}
+
+/* global_index as AfPrintOptions.ams_mapping holds it: AF_AMS_MAPPING_EXTERNAL
+ * is the external spool.
+ */
+static guint
+find_tray (GListModel *trays,
+           gint        global_index)
+{
+  guint n_trays = g_list_model_get_n_items (trays);
+
+  if (global_index < 0)
+    return GTK_INVALID_LIST_POSITION;
+
+  for (guint i = 0; i < n_trays; i++)
+    {
+      g_autoptr(AfAmsTray) tray = g_list_model_get_item (trays, i);
+
+      if (af_ams_tray_is_external (tray) ? global_index == AF_AMS_MAPPING_EXTERNAL
+                                         : af_ams_tray_get_global_index (tray) == global_index)
+        return i;
+    }
+
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static gboolean
+is_missing (GArray *missing,
+            guint   slot)
+{
+  for (guint i = 0; missing != NULL && i < missing->len; i++)
+    if (g_array_index (missing, gint, i) == (gint)slot + 1)
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+clear_mapping (AfSendPanel *self)
+{
+  for (guint i = 0; i < self->mapping_rows->len; i++)
+    adw_preferences_group_remove (self->mapping_group, g_ptr_array_index (self->mapping_rows, i));
+  g_ptr_array_set_size (self->mapping_rows, 0);
+}
+
+static GtkWidget *
+new_mapping_row (AfSendPanel      *self,
+                 const AfFilament *filament,
+                 guint             slot,
+                 gint              default_tray)
+{
+  g_autoptr(GtkListItemFactory) factory = new_tray_factory ();
+  g_autofree char *title = NULL;
+  AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
+  guint position = find_tray (self->trays, default_tray);
+
+  /* Translators: a filament of the file and its slot, e.g. "PLA · Filament 1" */
+  title = g_strdup_printf (_("%s · Filament %u"),
+                           filament->type != NULL ? filament->type : _("Unknown"), slot + 1);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), af_color_swatch_new (filament->color));
+  adw_combo_row_set_factory (row, factory);
+  adw_combo_row_set_model (row, self->trays);
+  adw_combo_row_set_selected (row, position);
+  if (position == GTK_INVALID_LIST_POSITION)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("No loaded tray matches; choose one"));
+  g_object_set_data (G_OBJECT (row), "af-slot", GUINT_TO_POINTER (slot));
+
+  return GTK_WIDGET (row);
+}
+
+static void
+rebuild_mapping (AfSendPanel *self)
+{
+  AfGcodeInfo *info;
+  g_autoptr(GArray) mapping = NULL;
+  g_autoptr(GArray) missing = NULL;
+  gboolean has_trays = self->trays != NULL && g_list_model_get_n_items (self->trays) > 0;
+
+  clear_mapping (self);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->use_ams_row), has_trays);
+  if (!has_trays)
+    gtk_switch_set_active (self->use_ams_switch, FALSE);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_group),
+                          has_trays && self->file != NULL
+                          && gtk_switch_get_active (self->use_ams_switch));
+  if (!has_trays || self->file == NULL)
+    return;
+
+  info = af_sliced_file_get_info (self->file);
+  mapping = af_filament_map_default (info, self->trays, &missing);
+  for (guint slot = 0; slot < af_gcode_info_get_n_filaments (info); slot++)
+    {
+      const AfFilament *filament = af_gcode_info_get_filament (info, slot);
+      gint tray = mapping != NULL && slot < mapping->len ? g_array_index (mapping, gint, slot) : -1;
+      GtkWidget *row;
+
+      if (!af_filament_is_used (filament))
+        continue;
+
+      row = new_mapping_row (self, filament, slot, tray);
+      /* No tray holds this material: the row's subtitle says so, in the
+       * warning colour, before anything is sent.
+       */
+      if (is_missing (missing, slot))
+        gtk_widget_add_css_class (row, "warning");
+      adw_preferences_group_add (self->mapping_group, row);
+      g_ptr_array_add (self->mapping_rows, row);
+    }
+}
+
+static void
+trays_changed_cb (AfSendPanel *self)
+{
+  gboolean had_trays = gtk_widget_get_sensitive (GTK_WIDGET (self->use_ams_row));
+
+  rebuild_mapping (self);
+  /* The AMS is used by default once the printer reports one. */
+  if (!had_trays && self->trays != NULL && g_list_model_get_n_items (self->trays) > 0)
+    gtk_switch_set_active (self->use_ams_switch, TRUE);
+}
+
+static void
+unwatch_printer (AfSendPanel *self)
+{
+  if (self->printer != NULL)
+    g_signal_handlers_disconnect_by_data (self->printer, self);
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+  if (self->trays != NULL)
+    g_signal_handlers_disconnect_by_data (self->trays, self);
+  g_clear_object (&self->trays);
+  g_clear_object (&self->status);
+  g_clear_object (&self->printer);
+}
+
+static void watch_printer (AfSendPanel *self);
+
+static void
+printer_notify_cb (AfSendPanel *self,
+                   GParamSpec  *pspec,
+                   AfPrinter   *printer)
+{
+  if (g_str_equal (pspec->name, "status"))
+    watch_printer (self);
+  else
+    update_send (self);
+}
+
+static void
+watch_printer (AfSendPanel *self)
+{
+  AfPrinter *printer = get_selected_printer (self);
+
+  unwatch_printer (self);
+  if (printer != NULL)
+    {
+      self->printer = g_object_ref (printer);
+      self->status = g_object_ref (af_printer_get_status (printer));
+      self->trays = g_object_ref (af_printer_status_get_trays (self->status));
+      g_signal_connect_object (self->printer, "notify", G_CALLBACK (printer_notify_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->status, "notify::state", G_CALLBACK (update_send), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->trays, "items-changed", G_CALLBACK (trays_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+
+  trays_changed_cb (self);
+  update_send (self);
+}
+
+static void
+update_page (AfSendPanel *self)
+{
+  GListModel *printers = G_LIST_MODEL (af_printer_manager_get_list (self->manager));
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  if (g_strcmp0 (page, "sending") == 0 || g_strcmp0 (page, "printing") == 0)
+    return;
+
+  af_stack_show_page (self->stack, g_list_model_get_n_items (printers) > 0 ? "setup" : "no-printers");
+}
+
+static AfPrintOptions *
+build_options (AfSendPanel *self)
+{
+  AfPrintOptions *options = af_print_options_new ();
+  AfGcodeInfo *info = af_sliced_file_get_info (self->file);
+  guint plate = af_sliced_file_get_plate (self->file);
+  gint unused = -1;
+
+  options->plate = plate > 0 ? plate : 1;
+  options->bed_leveling = gtk_switch_get_active (self->bed_leveling_switch);
+  options->flow_cali = gtk_switch_get_active (self->flow_cali_switch);
+  options->timelapse = gtk_switch_get_active (self->timelapse_switch);
+  options->use_ams = gtk_switch_get_active (self->use_ams_switch);
+
+  if (options->ams_mapping == NULL)
+    options->ams_mapping = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_array_set_size (options->ams_mapping, 0);
+  if (!options->use_ams)
+    return options;
+
+  for (guint slot = 0; slot < af_gcode_info_get_n_filaments (info); slot++)
+    g_array_append_val (options->ams_mapping, unused);
+
+  for (guint i = 0; i < self->mapping_rows->len; i++)
+    {
+      AdwComboRow *row = g_ptr_array_index (self->mapping_rows, i);
+      guint slot = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "af-slot"));
+      AfAmsTray *tray = adw_combo_row_get_selected_item (row);
+
+      if (tray == NULL || slot >= options->ams_mapping->len)
+        continue;
+      g_array_index (options->ams_mapping, gint, slot) = af_ams_tray_is_external (tray)
+                                                         ? AF_AMS_MAPPING_EXTERNAL
+                                                         : af_ams_tray_get_global_index (tray);
+    }
+
+  return options;
+}
+
+/* One bar across the whole send: packaging is quick, the upload takes most
+ * of the time, and starting waits for the printer to take the job.
+ */
+static void
+job_progress_cb (AfSendPanel *self)
+{
+  double fraction = CLAMP (af_print_job_get_fraction (self->job), 0.0, 1.0);
+  g_autofree char *text = NULL;
+
+  switch (af_print_job_get_phase (self->job))
+    {
+    case AF_PRINT_JOB_PHASE_PENDING:
+    case AF_PRINT_JOB_PHASE_PACKING:
+      gtk_progress_bar_set_fraction (self->send_progress, 0.1 * fraction);
+      text = g_strdup (_("Packaging the file…"));
+      break;
+
+    case AF_PRINT_JOB_PHASE_UPLOADING:
+      gtk_progress_bar_set_fraction (self->send_progress, 0.1 + 0.85 * fraction);
+      /* Translators: upload progress, e.g. "Uploading to the printer… 42 %" */
+      text = g_strdup_printf (_("Uploading to the printer… %d %%"), (int)(fraction * 100));
+      break;
+
+    case AF_PRINT_JOB_PHASE_STARTING:
+      gtk_progress_bar_set_fraction (self->send_progress, 0.95);
+      text = g_strdup (_("Starting the print…"));
+      break;
+
+    case AF_PRINT_JOB_PHASE_PRINTING:
+    case AF_PRINT_JOB_PHASE_FAILED:
+    case AF_PRINT_JOB_PHASE_CANCELLED:
+    default:
+      gtk_progress_bar_set_fraction (self->send_progress, 1.0);
+      return;
+    }
+
+  gtk_label_set_label (self->phase_label, text);
+}
+
+static void
+show_toast (AfSendPanel *self,
+            const char  *message)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  GtkWidget *label;
+
+  if (overlay == NULL)
+    return;
+
+  label = gtk_label_new (message);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
+                               g_object_new (ADW_TYPE_TOAST,
+                                             "custom-title", label,
+                                             "priority", ADW_TOAST_PRIORITY_HIGH,
+                                             "timeout", 10,
+                                             NULL));
+}
+
+static void
+show_printing (AfSendPanel *self,
+               AfPrinter   *printer)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->printing_list))) != NULL)
+    gtk_list_box_remove (self->printing_list, child);
+  gtk_list_box_append (self->printing_list, af_printer_row_new (self->manager, printer));
+  af_stack_show_page (self->stack, "printing");
+}
+
+static void
+run_cb (GObject      *source_object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(AfSendPanel) self = user_data;
+  g_autoptr(AfPrintJob) job = g_object_ref (AF_PRINT_JOB (source_object));
+  g_autoptr(GError) error = NULL;
+  gboolean ok = af_print_job_run_finish (job, result, &error);
+
+  if (job != self->job)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->job, self);
+  g_clear_object (&self->job);
+  g_clear_object (&self->cancellable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
+
+  if (ok && self->printer != NULL)
+    show_printing (self, self->printer);
+  else
+    {
+      if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      af_stack_show_page (self->stack, "setup");
+      update_page (self);
+    }
+
+  update_send (self);
+}
+
+static void
+start_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  AfSendPanel *self = AF_SEND_PANEL (widget);
+  g_autoptr(AfPrintOptions) options = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *printer_name = NULL;
+  g_autofree char *title = NULL;
+  AfMqttSession *session;
+
+  if (self->job != NULL || describe_blocker (self) != NULL)
+    return;
+
+  session = af_printer_manager_get_session (self->manager, self->printer);
+  options = build_options (self);
+  self->cancellable = g_cancellable_new ();
+  self->job = af_print_job_new (session, af_printer_manager_get_access_code (self->manager,
+                                                                             self->printer),
+                                af_sliced_file_get_file (self->file), options);
+
+  printer_name = af_printer_dup_display_name (self->printer);
+  /* Translators: %s is the printer's name */
+  title = g_strdup_printf (_("Sending to “%s”"), printer_name);
+  adw_status_page_set_title (self->sending_page, title);
+  name = g_file_get_basename (af_sliced_file_get_file (self->file));
+  adw_status_page_set_description (self->sending_page, name);
+
+  g_signal_connect_object (self->job, "notify::phase", G_CALLBACK (job_progress_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->job, "notify::fraction", G_CALLBACK (job_progress_cb), self,
+                           G_CONNECT_SWAPPED);
+  job_progress_cb (self);
+  af_stack_show_page (self->stack, "sending");
+  gtk_widget_action_set_enabled (widget, "send.cancel", TRUE);
+  update_send (self);
+
+  af_print_job_run_async (self->job, self->cancellable, run_cb, g_object_ref (self));
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  af_send_panel_cancel (AF_SEND_PANEL (widget));
+}
+
+static void
+done_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AfSendPanel *self = AF_SEND_PANEL (widget);
+
+  af_stack_show_page (self->stack, "setup");
+  update_page (self);
+}
+
+static void
+use_ams_cb (AfSendPanel *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_group),
+                          self->mapping_rows->len > 0 && gtk_switch_get_active (self->use_ams_switch));
+}
+
+static char *
+printer_name_cb (AfPrinter  *printer,
+                 const char *name,
+                 gpointer    user_data)
+{
+  return af_printer_dup_display_name (printer);
+}
+
+static void
+af_send_panel_dispose (GObject *object)
+{
+  AfSendPanel *self = (AfSendPanel *)object;
+
+  af_send_panel_cancel (self);
+  unwatch_printer (self);
+  g_clear_object (&self->job);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->file);
+  g_clear_object (&self->manager);
+
+  G_OBJECT_CLASS (af_send_panel_parent_class)->dispose (object);
+}
+
+static void
+af_send_panel_finalize (GObject *object)
+{
+  AfSendPanel *self = (AfSendPanel *)object;
+
+  g_clear_pointer (&self->mapping_rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (af_send_panel_parent_class)->finalize (object);
+}
+
+static void
+af_send_panel_class_init (AfSendPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = af_send_panel_dispose;
+  object_class->finalize = af_send_panel_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/tech/atomform/Connect/af-send-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, stack);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, printer_row);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_switch);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, flow_cali_switch);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, timelapse_switch);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, use_ams_row);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, use_ams_switch);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, mapping_group);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, send_button);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, sending_page);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, send_progress);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, phase_label);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, printing_list);
+
+  gtk_widget_class_install_action (widget_class, "send.start", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "send.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "send.done", NULL, done_action);
+}
+
+static void
+af_send_panel_init (AfSendPanel *self)
+{
+  GtkExpression *name_expression;
+  GtkExpression *params[1];
+
+  self->mapping_rows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Re-evaluated when a printer's name changes, e.g. at its first report. */
+  params[0] = gtk_property_expression_new (AF_TYPE_PRINTER, NULL, "name");
+  name_expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 1, params,
+                                                 G_CALLBACK (printer_name_cb), NULL, NULL);
+  adw_combo_row_set_expression (self->printer_row, name_expression);
+  gtk_expression_unref (name_expression);
+
+  g_signal_connect_object (self->printer_row, "notify::selected-item",
+                           G_CALLBACK (watch_printer), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->use_ams_switch, "notify::active", G_CALLBACK (use_ams_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
+  af_stack_show_page (self->stack, "no-printers");
+}
+
+void
+af_send_panel_set_manager (AfSendPanel      *self,
+                           AfPrinterManager *manager)
+{
+  GListModel *printers;
+
+  g_return_if_fail (AF_IS_SEND_PANEL (self));
+  g_return_if_fail (AF_IS_PRINTER_MANAGER (manager));
+  g_return_if_fail (self->manager == NULL);
+
+  self->manager = g_object_ref (manager);
+  printers = G_LIST_MODEL (af_printer_manager_get_list (manager));
+  adw_combo_row_set_model (self->printer_row, printers);
+  g_signal_connect_object (printers, "items-changed", G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  update_page (self);
+  watch_printer (self);
+}
+
+void
+af_send_panel_set_file (AfSendPanel  *self,
+                        AfSlicedFile *file)
+{
+  g_return_if_fail (AF_IS_SEND_PANEL (self));
+  g_return_if_fail (file == NULL || AF_IS_SLICED_FILE (file));
+
+  if (!g_set_object (&self->file, file))
+    return;
+
+  rebuild_mapping (self);
+  update_send (self);
+}
+
+gboolean
+af_send_panel_is_sending (AfSendPanel *self)
+{
+  g_return_val_if_fail (AF_IS_SEND_PANEL (self), FALSE);
+
+  return self->job != NULL;
+}
+
+void
+af_send_panel_cancel (AfSendPanel *self)
+{
+  g_return_if_fail (AF_IS_SEND_PANEL (self));
+
+  g_cancellable_cancel (self->cancellable);
+}
