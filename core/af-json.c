@@ -9,9 +9,30 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "af-json.h"
+
+/* The shortest text of conversion ("g" or "f") that reads back as value. */
+static gboolean
+format_round_trip (char       *buffer,
+                   gsize       size,
+                   char        conversion,
+                   double      value)
+{
+  for (int precision = conversion == 'g' ? 1 : 0; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%d%c", precision, conversion);
+      g_ascii_formatd (buffer, size, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        return TRUE;
+    }
+
+  return FALSE;
+}
 
 static void
 append_shortest (GString    *out,
@@ -21,21 +42,18 @@ append_shortest (GString    *out,
   g_autofree char *copy = g_strndup (token, length);
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
   double value = g_ascii_strtod (copy, NULL);
+  double magnitude = fabs (value);
 
-  for (int precision = 1; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buffer, sizeof buffer, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        {
-          g_string_append (out, buffer);
-          return;
-        }
-    }
-
-  g_string_append (out, copy);
+  /* %g switches to exponents as soon as they are shorter ("2.2e+02" for
+   * 220); people read plain decimals better in the range measurements take.
+   */
+  if ((magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e15)) &&
+      format_round_trip (buffer, sizeof buffer, 'f', value))
+    g_string_append (out, buffer);
+  else if (format_round_trip (buffer, sizeof buffer, 'g', value))
+    g_string_append (out, buffer);
+  else
+    g_string_append (out, copy);
 }
 
 /* Copies a string literal, escapes included; returns the position after it. */

@@ -1328,11 +1328,13 @@ test_json_numbers (void)
 
   af_gcode_info_set_layer_height (info, 0.2);
   af_gcode_info_set_max_z (info, 6.0);
+  af_gcode_info_set_print_time (info, 220);
   af_gcode_info_set_nozzle_diameters (info, nozzles, G_N_ELEMENTS (nozzles));
   af_gcode_info_set_slicer (info, "Slicer true 0.20000000000000001", "1e5");
   filament = af_gcode_info_peek_filament (info, 0);
   filament->weight_g = 1234.5678;
   filament->length_m = 1e-7;
+  filament->volume_cm3 = 220.0;
   af_gcode_info_set_setting (info, "note", "say \"0.1\" -2.50");
 
   json = af_gcode_info_to_json (info, FALSE);
@@ -1342,6 +1344,8 @@ test_json_numbers (void)
   g_assert_nonnull (strstr (json, "\"nozzle_diameters_mm\":[0.4,0.6]"));
   g_assert_nonnull (strstr (json, "\"weight_g\":1234.5678"));
   g_assert_nonnull (strstr (json, "\"length_m\":1e-07"));
+  /* Plain decimals where people expect them, never "2.2e+02". */
+  g_assert_nonnull (strstr (json, "\"volume_cm3\":220"));
   /* Strings are copied untouched, digits and escapes included. */
   g_assert_nonnull (strstr (json, "\"slicer\":\"Slicer true 0.20000000000000001\""));
   g_assert_nonnull (strstr (json, "\"slicer_version\":\"1e5\""));
