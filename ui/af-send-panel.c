@@ -20,6 +20,8 @@ struct _AfSendPanel
 {
   AdwBin               parent_instance;
 
+  guint                apply_trays_source;
+
   GtkStack            *stack;
   AdwComboRow         *printer_row;
   GtkSwitch           *bed_leveling_switch;
@@ -242,14 +244,37 @@ rebuild_mapping (AfSendPanel *self)
 }
 
 static void
-trays_changed_cb (AfSendPanel *self)
+apply_trays (AfSendPanel *self)
 {
   gboolean had_trays = gtk_widget_get_sensitive (GTK_WIDGET (self->use_ams_row));
 
+  g_clear_handle_id (&self->apply_trays_source, g_source_remove);
   rebuild_mapping (self);
   /* The AMS is used by default once the printer reports one. */
   if (!had_trays && self->trays != NULL && g_list_model_get_n_items (self->trays) > 0)
     gtk_switch_set_active (self->use_ams_switch, TRUE);
+}
+
+static gboolean
+apply_trays_idle_cb (gpointer user_data)
+{
+  AfSendPanel *self = user_data;
+
+  self->apply_trays_source = 0;
+  apply_trays (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The mapping rows' combo rows use the tray model itself, so they must not
+ * be destroyed while that model is still emitting items-changed (GTK 4.8's
+ * list view crashes when its model is unset mid-emission). A full report
+ * also changes the trays one by one: rebuild once, when the report is done.
+ */
+static void
+trays_changed_cb (AfSendPanel *self)
+{
+  if (self->apply_trays_source == 0)
+    self->apply_trays_source = g_idle_add (apply_trays_idle_cb, self);
 }
 
 static void
@@ -298,7 +323,7 @@ watch_printer (AfSendPanel *self)
                                G_CONNECT_SWAPPED);
     }
 
-  trays_changed_cb (self);
+  apply_trays (self);
   update_send (self);
 }
 
@@ -536,6 +561,7 @@ af_send_panel_dispose (GObject *object)
 {
   AfSendPanel *self = (AfSendPanel *)object;
 
+  g_clear_handle_id (&self->apply_trays_source, g_source_remove);
   af_send_panel_cancel (self);
   unwatch_printer (self);
   g_clear_object (&self->job);

@@ -8,6 +8,7 @@ import json
 import select
 import subprocess
 import tempfile
+import threading
 
 import afui
 import pyatspi
@@ -72,7 +73,7 @@ class VirtualPrinter:
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             ["/usr/bin/python3", script, *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
         line = self.proc.stdout.readline() if ready else ""
         if not line:
@@ -81,6 +82,17 @@ class VirtualPrinter:
             raise afui.Failure("the virtual printer did not start: "
                                + self.log.read().decode(errors="replace"))
         self.info = json.loads(line)
+        # Its event lines must be read, or a full pipe would stall the printer.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for _ in self.proc.stdout:
+            pass
+
+    def control(self, command):
+        """Sends one control line (docs/virtual-printer.md), e.g. "restart-broker"."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
 
     def stop(self):
         if self.proc.poll() is None:

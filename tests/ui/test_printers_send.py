@@ -12,7 +12,8 @@
 # the send panel; the print is paused (after a confirmation) and resumed; the
 # printer's state is read through the accessibility tree until it says the
 # print finished. Started again, the window reconnects to the saved printer
-# with the code from the keyring. No file under the throwaway HOME holds the
+# with the code from the keyring, and survives the printer's first report
+# while the send panel shows the filament mapping. No file under the throwaway HOME holds the
 # access code: it went to the keyring only.
 #
 # Runs under tests/headless-run.sh --keyring.
@@ -138,6 +139,26 @@ def test():
             app.wait_for("the saved printer's state", role=pyatspi.ROLE_LABEL, name="Finished")
             afui.screenshot(ui.WINDOW, "send-7-restarted.png")
             app.close_window()
+
+        # Started with a file and the send panel open, the printer's first
+        # full report fills the trays one by one under the panel's filament
+        # mapping rows, which use the tray model: the window must survive it
+        # (GTK 4.8 crashed when those rows were rebuilt mid-update).
+        with afui.App(sys.argv[1], afui.corpus("3mf", NAME)) as app:
+            afui.wait_print_time(app)
+            ui.click(app.wait_for("the send panel toggle", role=pyatspi.ROLE_PUSH_BUTTON,
+                                  name="Send to Printer"))
+            panel = app.wait_for("the send panel", role=pyatspi.ROLE_FILLER,
+                                 name="Send to Printer")
+            afui.poll("the printer's state in the panel",
+                      lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Finished"),
+                      app=app, limit=600)
+            printer.control("restart-broker")
+            afui.poll("the printer's state after the broker restarted",
+                      lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Finished"),
+                      app=app, limit=600)
+            afui.check(app.running(), "the window survived the printer's reports")
+            afui.check(app.close_window() == 0, "the window closed cleanly")
     finally:
         printer.stop()
 
