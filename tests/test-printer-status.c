@@ -345,16 +345,21 @@ test_wrong_types (void)
   g_autoptr(AfPrinterStatus) status = status_from_print (print);
   g_autofree char *before = af_printer_status_to_json (status);
   g_autofree char *after = NULL;
-  const char *bad[] = {
+  /* Named, so that each concatenation is plainly one string. */
+  const char *wrong_types =
     "{\"print\":{\"gcode_state\":5,\"mc_percent\":\"abc\",\"mc_remaining_time\":[],"
     "\"layer_num\":{},\"total_layer_num\":true,\"nozzle_temper\":\"hot\","
     "\"bed_temper\":null,\"subtask_name\":7,\"gcode_file\":[1],\"print_error\":1e300,"
-    "\"hms\":{},\"fun\":12,\"stg_cur\":\"x\",\"ams\":[],\"vt_tray\":\"x\"}}",
+    "\"hms\":{},\"fun\":12,\"stg_cur\":\"x\",\"ams\":[],\"vt_tray\":\"x\"}}";
+  const char *wrong_ams =
     "{\"print\":{\"ams\":{\"ams\":[{\"id\":[],\"tray\":5},7,{\"id\":\"0\",\"tray\":"
     "[3,{\"id\":\"9\"},{\"id\":{},\"tray_type\":\"ABS\"},{\"id\":\"0\",\"tray_type\":5,"
-    "\"tray_color\":\"zzzzzzzz\",\"remain\":\"1\"}]}]}}}",
+    "\"tray_color\":\"zzzzzzzz\",\"remain\":\"1\"}]}]}}}";
+  const char *wrong_hms =
     "{\"print\":{\"hms\":[1,\"x\",{\"attr\":\"1\",\"code\":2},{\"attr\":-1,\"code\":1}],"
-    "\"device\":{\"ctc\":{\"info\":\"x\"}},\"vir_slot\":[1]}}",
+    "\"device\":{\"ctc\":{\"info\":\"x\"}},\"vir_slot\":[1]}}";
+  const char *bad[] = {
+    wrong_types, wrong_ams, wrong_hms,
     "{\"print\":[]}", "[]", "3", "{\"print\":{\"command\":\"project_file\",\"mc_percent\":9}}",
   };
 
