@@ -12,62 +12,24 @@
 #include <math.h>
 #include <glib/gi18n-lib.h>
 
+#include "af-color-swatch.h"
 #include "af-filament-row.h"
 
 struct _AfFilamentRow
 {
   AdwActionRow    parent_instance;
 
-  GtkDrawingArea *swatch;
-
-  GdkRGBA         color;
-  gboolean        has_color;
+  AfColorSwatch  *swatch;
 };
 
 G_DEFINE_FINAL_TYPE (AfFilamentRow, af_filament_row, ADW_TYPE_ACTION_ROW)
-
-/* A filled circle with a faint rim, so white and black filament stay visible
- * on either style; a filament of unknown colour gets a dashed empty ring.
- */
-static void
-draw_swatch_cb (GtkDrawingArea *area,
-                cairo_t        *cr,
-                int             width,
-                int             height,
-                gpointer        user_data)
-{
-  AfFilamentRow *self = user_data;
-  double radius = MIN (width, height) / 2.0 - 1.0;
-  GdkRGBA rim;
-
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &rim);
-  rim.alpha *= 0.3f;
-
-  cairo_arc (cr, width / 2.0, height / 2.0, radius, 0, 2 * G_PI);
-
-  if (self->has_color)
-    {
-      gdk_cairo_set_source_rgba (cr, &self->color);
-      cairo_fill_preserve (cr);
-    }
-  else
-    {
-      static const double dash[] = { 3.0, 3.0 };
-
-      cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0);
-      rim.alpha *= 2.0f;
-    }
-
-  gdk_cairo_set_source_rgba (cr, &rim);
-  cairo_set_line_width (cr, 1.0);
-  cairo_stroke (cr);
-}
 
 static void
 af_filament_row_class_init (AfFilamentRowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (AF_TYPE_COLOR_SWATCH);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/tech/atomform/Connect/af-filament-row.ui");
   gtk_widget_class_bind_template_child (widget_class, AfFilamentRow, swatch);
@@ -77,8 +39,6 @@ static void
 af_filament_row_init (AfFilamentRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  gtk_drawing_area_set_draw_func (self->swatch, draw_swatch_cb, self, NULL);
 }
 
 /* "95.76 g · 32.11 m", leaving out what the file does not say. */
@@ -107,10 +67,10 @@ set_color (AfFilamentRow *self,
            const char    *color)
 {
   g_autofree char *description = NULL;
+  GdkRGBA rgba;
+  gboolean has_color = color != NULL && gdk_rgba_parse (&rgba, color);
 
-  self->has_color = color != NULL && gdk_rgba_parse (&self->color, color);
-
-  if (self->has_color)
+  if (has_color)
     /* Translators: the colour of a filament, as a hex code such as #FF8800 */
     description = g_strdup_printf (_("Color %s"), color);
   else
@@ -119,8 +79,8 @@ set_color (AfFilamentRow *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
                                   -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->swatch), self->has_color ? color : NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (self->swatch));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->swatch), has_color ? color : NULL);
+  af_color_swatch_set_color (self->swatch, has_color ? color : NULL);
 }
 
 GtkWidget *
