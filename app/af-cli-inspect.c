@@ -23,66 +23,6 @@
  * whole before any of it is printed, so a failure leaves stdout empty.
  */
 
-typedef struct
-{
-  char *label;
-  char *value;
-} Row;
-
-static void
-row_clear (gpointer data)
-{
-  Row *row = data;
-
-  g_free (row->label);
-  g_free (row->value);
-}
-
-static GArray *
-rows_new (void)
-{
-  GArray *rows = g_array_new (FALSE, FALSE, sizeof (Row));
-
-  g_array_set_clear_func (rows, row_clear);
-  return rows;
-}
-
-/* Takes value; a NULL value is something the file does not say, and gets no row. */
-static void
-add_row (GArray     *rows,
-         const char *label,
-         char       *value)
-{
-  Row row;
-
-  if (value == NULL)
-    return;
-
-  /* Translators: a label in the output of "inspect", before its value, e.g. "Slicer:" */
-  row.label = g_strdup_printf (_("%s:"), label);
-  row.value = value;
-  g_array_append_val (rows, row);
-}
-
-static void
-append_rows (GString    *out,
-             GArray     *rows,
-             const char *indent)
-{
-  glong width = 0;
-
-  for (guint i = 0; i < rows->len; i++)
-    width = MAX (width, g_utf8_strlen (g_array_index (rows, Row, i).label, -1));
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const Row *row = &g_array_index (rows, Row, i);
-      int pad = (int)(width - g_utf8_strlen (row->label, -1)) + 2;
-
-      g_string_append_printf (out, "%s%s%*s%s\n", indent, row->label, pad, "", row->value);
-    }
-}
-
 static char *
 format_millimetres (double mm)
 {
@@ -152,7 +92,7 @@ add_nozzle_row (GArray      *rows,
   for (guint i = 0; i < n_nozzles; i++)
     g_ptr_array_add (parts, format_millimetres (nozzles[i]));
 
-  add_row (rows, ngettext ("Nozzle", "Nozzles", n_nozzles), join_parts (parts));
+  af_cli_rows_add (rows, ngettext ("Nozzle", "Nozzles", n_nozzles), join_parts (parts));
 }
 
 static char *
@@ -185,11 +125,12 @@ add_filament_rows (GArray      *rows,
       /* Translators: the label of one filament a print uses, e.g. "Filament 2" */
       g_autofree char *label = g_strdup_printf (_("Filament %u"), i + 1);
 
-      add_row (rows, label, format_filament (af_gcode_info_get_filament (info, i)));
+      af_cli_rows_add (rows, label, format_filament (af_gcode_info_get_filament (info, i)));
     }
 
   if (n_filaments > 1)
-    add_row (rows, _("Filament in all"), format_grams (af_gcode_info_get_total_weight (info)));
+    af_cli_rows_add (rows, _("Filament in all"),
+                     format_grams (af_gcode_info_get_total_weight (info)));
 }
 
 static char *
@@ -236,19 +177,20 @@ add_info_rows (GArray      *rows,
   gint64 print_time = af_gcode_info_get_print_time (info);
   int layer_count = af_gcode_info_get_layer_count (info);
 
-  add_row (rows, _("Slicer"), af_format_slicer (info));
-  add_row (rows, _("Printer"), g_strdup (af_gcode_info_get_printer_model (info)));
+  af_cli_rows_add (rows, _("Slicer"), af_format_slicer (info));
+  af_cli_rows_add (rows, _("Printer"), g_strdup (af_gcode_info_get_printer_model (info)));
   if (print_time >= 0)
-    add_row (rows, _("Print time"), af_format_duration (print_time));
+    af_cli_rows_add (rows, _("Print time"), af_format_duration (print_time));
   if (layer_count >= 0)
-    add_row (rows, _("Layers"), g_strdup_printf ("%d", layer_count));
-  add_row (rows, _("Layer height"), format_millimetres (af_gcode_info_get_layer_height (info)));
+    af_cli_rows_add (rows, _("Layers"), g_strdup_printf ("%d", layer_count));
+  af_cli_rows_add (rows, _("Layer height"),
+                   format_millimetres (af_gcode_info_get_layer_height (info)));
   add_nozzle_row (rows, info);
   add_filament_rows (rows, info);
-  add_row (rows, _("Bed type"), g_strdup (af_gcode_info_get_bed_type (info)));
-  add_row (rows, _("Max Z"), format_millimetres (af_gcode_info_get_max_z (info)));
-  add_row (rows, _("Objects"), format_objects (info));
-  add_row (rows, _("Thumbnails"), format_thumbnails (af_gcode_info_get_thumbnails (info)));
+  af_cli_rows_add (rows, _("Bed type"), g_strdup (af_gcode_info_get_bed_type (info)));
+  af_cli_rows_add (rows, _("Max Z"), format_millimetres (af_gcode_info_get_max_z (info)));
+  af_cli_rows_add (rows, _("Objects"), format_objects (info));
+  af_cli_rows_add (rows, _("Thumbnails"), format_thumbnails (af_gcode_info_get_thumbnails (info)));
 }
 
 static void
@@ -288,13 +230,13 @@ inspect_gcode (GFile     *file,
       return TRUE;
     }
 
-  rows = rows_new ();
-  add_row (rows, _("File"), g_file_get_parse_name (file));
-  add_row (rows, _("Format"), g_strdup (kind_to_label (af_gcode_info_get_kind (info))));
+  rows = af_cli_rows_new ();
+  af_cli_rows_add (rows, _("File"), g_file_get_parse_name (file));
+  af_cli_rows_add (rows, _("Format"), g_strdup (kind_to_label (af_gcode_info_get_kind (info))));
   add_info_rows (rows, info);
 
   out = g_string_new (NULL);
-  append_rows (out, rows, "");
+  af_cli_rows_append (out, rows, "");
   print_text (out->str);
   return TRUE;
 }
@@ -387,14 +329,14 @@ append_plate_text (GString    *out,
                    GError    **error)
 {
   g_autoptr(AfGcodeInfo) info = NULL;
-  g_autoptr(GArray) rows = rows_new ();
+  g_autoptr(GArray) rows = af_cli_rows_new ();
   gboolean md5_ok;
 
   info = af_archive_get_plate_info (archive, plate, error);
   if (info == NULL || !verify_plate (archive, plate, &md5_ok, error))
     return FALSE;
 
-  add_row (rows, _("Checksum"),
+  af_cli_rows_add (rows, _("Checksum"),
            g_strdup (md5_ok ? _("matches")
                             : _("does not match: the G-code was changed or damaged")));
   add_info_rows (rows, info);
@@ -403,7 +345,7 @@ append_plate_text (GString    *out,
   /* Translators: the heading of one plate of an archive in "inspect" output */
   g_string_append_printf (out, _("Plate %u"), plate);
   g_string_append_c (out, '\n');
-  append_rows (out, rows, "  ");
+  af_cli_rows_append (out, rows, "  ");
   return TRUE;
 }
 
@@ -433,13 +375,13 @@ inspect_archive (GFile     *file,
     }
 
   plates = af_archive_get_plates (archive, &n_plates);
-  rows = rows_new ();
-  add_row (rows, _("File"), g_file_get_parse_name (file));
-  add_row (rows, _("Format"), g_strdup (kind_to_label (AF_GCODE_KIND_ARCHIVE)));
-  add_row (rows, _("Plates"), g_strdup_printf ("%u", n_plates));
+  rows = af_cli_rows_new ();
+  af_cli_rows_add (rows, _("File"), g_file_get_parse_name (file));
+  af_cli_rows_add (rows, _("Format"), g_strdup (kind_to_label (AF_GCODE_KIND_ARCHIVE)));
+  af_cli_rows_add (rows, _("Plates"), g_strdup_printf ("%u", n_plates));
 
   out = g_string_new (NULL);
-  append_rows (out, rows, "");
+  af_cli_rows_append (out, rows, "");
   for (guint i = 0; i < n_plates; i++)
     {
       if (!append_plate_text (out, archive, plates[i], error))

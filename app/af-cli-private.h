@@ -98,4 +98,16 @@ void            af_cli_free_secret        (char           *secret);
 /* Writes UTF-8 bytes to stdout whatever the locale (JSON). */
 void            af_cli_print_utf8         (const char     *text);
 
+/* Aligned "Label:  value" lines, as inspect and status print them. */
+GArray         *af_cli_rows_new           (void) G_GNUC_WARN_UNUSED_RESULT;
+/* Takes value; a NULL value is something the file or printer does not say,
+ * and gets no row.
+ */
+void            af_cli_rows_add           (GArray         *rows,
+                                           const char     *label,
+                                           char           *value);
+void            af_cli_rows_append        (GString        *out,
+                                           GArray         *rows,
+                                           const char     *indent);
+
 G_END_DECLS

@@ -162,7 +162,8 @@ job_notify_cb (AfPrintJob *job,
     {
     case AF_PRINT_JOB_PHASE_PACKING:
       /* Translators: packing progress of "send", e.g. "Packing… 42 %" */
-      progress_show (progress, step, g_strdup_printf (_("Packing… %d %%"), (int)(fraction * 100)));
+      progress_show (progress, step,
+                     g_strdup_printf (_("Packing… %d %%"), (int)(fraction * 100)));
       break;
 
     case AF_PRINT_JOB_PHASE_UPLOADING:

@@ -20,58 +20,6 @@
  * printer's state shows it.
  */
 
-typedef struct
-{
-  char *label;
-  char *value;
-} Row;
-
-static void
-row_clear (gpointer data)
-{
-  Row *row = data;
-
-  g_free (row->label);
-  g_free (row->value);
-}
-
-/* Takes value; a NULL value is something the printer does not say, and gets no row. */
-static void
-add_row (GArray     *rows,
-         const char *label,
-         char       *value)
-{
-  Row row;
-
-  if (value == NULL)
-    return;
-
-  /* Translators: a label in the output of "status", before its value, e.g. "State:" */
-  row.label = g_strdup_printf (_("%s:"), label);
-  row.value = value;
-  g_array_append_val (rows, row);
-}
-
-static char *
-rows_to_text (GArray *rows)
-{
-  GString *out = g_string_new (NULL);
-  glong width = 0;
-
-  for (guint i = 0; i < rows->len; i++)
-    width = MAX (width, g_utf8_strlen (g_array_index (rows, Row, i).label, -1));
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const Row *row = &g_array_index (rows, Row, i);
-      int pad = (int)(width - g_utf8_strlen (row->label, -1)) + 2;
-
-      g_string_append_printf (out, "%s%*s%s\n", row->label, pad, "", row->value);
-    }
-
-  return g_string_free (out, FALSE);
-}
-
 static const char *
 state_label (AfPrintState state)
 {
@@ -159,28 +107,28 @@ add_progress_rows (GArray          *rows,
   int total = af_printer_status_get_total_layers (status);
 
   if (job != NULL && *job != '\0')
-    add_row (rows, _("Job"), g_strdup (job));
+    af_cli_rows_add (rows, _("Job"), g_strdup (job));
   if (percent >= 0)
     /* Translators: progress of a print in "status", e.g. "42 %" */
-    add_row (rows, _("Progress"), g_strdup_printf (_("%d %%"), percent));
+    af_cli_rows_add (rows, _("Progress"), g_strdup_printf (_("%d %%"), percent));
   if (remaining >= 0)
-    add_row (rows, _("Remaining"), af_format_duration ((gint64)remaining * 60));
+    af_cli_rows_add (rows, _("Remaining"), af_format_duration ((gint64)remaining * 60));
   if (layer >= 0 && total > 0)
     /* Translators: the layer in "status", e.g. "12 of 190" */
-    add_row (rows, _("Layer"), g_strdup_printf (_("%d of %d"), layer, total));
+    af_cli_rows_add (rows, _("Layer"), g_strdup_printf (_("%d of %d"), layer, total));
 }
 
 static void
 add_temperature_rows (GArray          *rows,
                       AfPrinterStatus *status)
 {
-  add_row (rows, _("Nozzle"),
+  af_cli_rows_add (rows, _("Nozzle"),
            format_temperature (af_printer_status_get_nozzle_temperature (status),
                                af_printer_status_get_nozzle_target (status)));
-  add_row (rows, _("Bed"),
+  af_cli_rows_add (rows, _("Bed"),
            format_temperature (af_printer_status_get_bed_temperature (status),
                                af_printer_status_get_bed_target (status)));
-  add_row (rows, _("Chamber"),
+  af_cli_rows_add (rows, _("Chamber"),
            format_temperature (af_printer_status_get_chamber_temperature (status), NAN));
 }
 
@@ -196,7 +144,7 @@ add_tray_rows (GArray          *rows,
       g_autoptr(AfAmsTray) tray = g_list_model_get_item (trays, i);
       g_autofree char *label = format_tray_label (tray);
 
-      add_row (rows, label, format_tray (tray));
+      af_cli_rows_add (rows, label, format_tray (tray));
     }
 }
 
@@ -204,25 +152,26 @@ static char *
 status_to_text (AfPrinter *printer)
 {
   AfPrinterStatus *status = af_printer_get_status (printer);
-  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  g_autoptr(GArray) rows = af_cli_rows_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
   const char * const *hms = af_printer_status_get_hms (status);
   int print_error = af_printer_status_get_print_error (status);
   AfPrintState state = af_printer_status_get_state (status);
 
-  g_array_set_clear_func (rows, row_clear);
-  add_row (rows, _("Printer"), af_printer_dup_display_name (printer));
-  add_row (rows, _("State"), g_strdup (state_label (state)));
+  af_cli_rows_add (rows, _("Printer"), af_printer_dup_display_name (printer));
+  af_cli_rows_add (rows, _("State"), g_strdup (state_label (state)));
   /* An idle printer still reports its last job's numbers; they would mislead. */
   if (state != AF_PRINT_STATE_IDLE && state != AF_PRINT_STATE_UNKNOWN)
     add_progress_rows (rows, status);
   add_temperature_rows (rows, status);
   add_tray_rows (rows, status);
   if (print_error != 0)
-    add_row (rows, _("Error"), g_strdup_printf ("%08X", (guint)print_error));
+    af_cli_rows_add (rows, _("Error"), g_strdup_printf ("%08X", (guint)print_error));
   if (hms != NULL && hms[0] != NULL)
-    add_row (rows, _("Messages"), g_strjoinv (", ", (char **)hms));
+    af_cli_rows_add (rows, _("Messages"), g_strjoinv (", ", (char **)hms));
 
-  return rows_to_text (rows);
+  af_cli_rows_append (out, rows, "");
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* Looks the printer up and connects; the first full report is then in its status. */

@@ -220,3 +220,64 @@ af_cli_get_input (char   **args,
 
   return g_steal_pointer (&file);
 }
+
+typedef struct
+{
+  char *label;
+  char *value;
+} Row;
+
+static void
+row_clear (gpointer data)
+{
+  Row *row = data;
+
+  g_free (row->label);
+  g_free (row->value);
+}
+
+GArray *
+af_cli_rows_new (void)
+{
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (Row));
+
+  g_array_set_clear_func (rows, row_clear);
+  return rows;
+}
+
+void
+af_cli_rows_add (GArray     *rows,
+                 const char *label,
+                 char       *value)
+{
+  Row row;
+
+  if (value == NULL)
+    return;
+
+  /* Translators: a label in the output of "inspect" or "status", before its value,
+   * e.g. "Slicer:"
+   */
+  row.label = g_strdup_printf (_("%s:"), label);
+  row.value = value;
+  g_array_append_val (rows, row);
+}
+
+void
+af_cli_rows_append (GString    *out,
+                    GArray     *rows,
+                    const char *indent)
+{
+  glong width = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    width = MAX (width, g_utf8_strlen (g_array_index (rows, Row, i).label, -1));
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const Row *row = &g_array_index (rows, Row, i);
+      int pad = (int)(width - g_utf8_strlen (row->label, -1)) + 2;
+
+      g_string_append_printf (out, "%s%s%*s%s\n", indent, row->label, pad, "", row->value);
+    }
+}
