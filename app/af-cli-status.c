@@ -174,17 +174,22 @@ status_to_text (AfPrinter *printer)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* Looks the printer up and connects; the first full report is then in its status. */
+/* Looks up the PRINTER argument left after the options and connects; the
+ * first full report is then in its status.
+ */
 static AfMqttSession *
-connect_by_name (const char    *name_or_serial,
-                 GCancellable  *cancellable,
-                 GError       **error)
+connect_printer_arg (char          **args,
+                     GCancellable   *cancellable,
+                     GError        **error)
 {
   g_autoptr(AfPrinter) printer = NULL;
   AfMqttSession *session;
   char *access_code = NULL;
+  const char *name = af_cli_get_printer_arg (args, error);
 
-  printer = af_cli_lookup_printer (name_or_serial, &access_code, error);
+  if (name == NULL)
+    return NULL;
+  printer = af_cli_lookup_printer (name, &access_code, error);
   if (printer == NULL)
     return NULL;
 
@@ -207,7 +212,6 @@ af_cli_status (char   ***args,
   g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(AfMqttSession) session = NULL;
   g_autofree char *text = NULL;
-  const char *name;
   AfPrinter *printer;
 
   context = af_cli_option_context_new (_("PRINTER"),
@@ -217,12 +221,8 @@ af_cli_status (char   ***args,
                                        entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
-  name = af_cli_get_printer_arg (*args, error);
-  if (name == NULL)
-    return FALSE;
-
   cancellable = af_cli_interruptible_new ();
-  session = connect_by_name (name, cancellable, error);
+  session = connect_printer_arg (*args, cancellable, error);
   if (session == NULL)
     return FALSE;
 
@@ -300,18 +300,13 @@ run_command (char           ***args,
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   AfPrinterStatus *status;
   AfPrintState state;
-  const char *name;
   gboolean ok;
 
   context = af_cli_option_context_new (_("PRINTER"), summary, entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
-  name = af_cli_get_printer_arg (*args, error);
-  if (name == NULL)
-    return FALSE;
-
   cancellable = af_cli_interruptible_new ();
-  session = connect_by_name (name, cancellable, error);
+  session = connect_printer_arg (*args, cancellable, error);
   if (session == NULL)
     return FALSE;
 
