@@ -11,8 +11,101 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "af-json.h"
+
+G_DEFINE_QUARK (af-json-error-quark, af_json_error)
+
+/* The length of @data up to AF_JSON_MAX_LENGTH + 1: never reads further. */
+static gsize
+bounded_length (const char *data,
+                gssize      length)
+{
+  if (length >= 0)
+    return (gsize)length;
+
+  return strnlen (data, AF_JSON_MAX_LENGTH + 1);
+}
+
+/**
+ * af_json_check_limits:
+ * @data: JSON text, not necessarily valid
+ * @length: its length in bytes, or -1 when it ends with a NUL
+ *
+ * Checks that @data is at most %AF_JSON_MAX_LENGTH bytes and nests arrays
+ * and objects at most %AF_JSON_MAX_DEPTH deep. Brackets inside string
+ * literals do not count. One pass over the bytes, no allocation; whatever
+ * else is wrong with the text is left for the parser to say.
+ *
+ * Returns: %TRUE when json-glib may be given @data
+ */
+gboolean
+af_json_check_limits (const char  *data,
+                      gssize       length,
+                      GError     **error)
+{
+  gsize size;
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+
+  size = data != NULL ? bounded_length (data, length) : 0;
+  if (size > AF_JSON_MAX_LENGTH)
+    {
+      g_set_error (error, AF_JSON_ERROR, AF_JSON_ERROR_TOO_LONG,
+                   _("The JSON text is longer than %d bytes."), AF_JSON_MAX_LENGTH);
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < size; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if ((c == '[' || c == '{') && ++depth > AF_JSON_MAX_DEPTH)
+        {
+          g_set_error (error, AF_JSON_ERROR, AF_JSON_ERROR_TOO_DEEP,
+                       _("The JSON text nests more than %d levels deep."), AF_JSON_MAX_DEPTH);
+          return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
+}
+
+/**
+ * af_json_load_untrusted:
+ *
+ * json_parser_load_from_data() behind af_json_check_limits(): the one way
+ * JSON from a file or the network reaches json-glib.
+ *
+ * Returns: %TRUE when @parser holds the parsed text
+ */
+gboolean
+af_json_load_untrusted (JsonParser  *parser,
+                        const char  *data,
+                        gssize       length,
+                        GError     **error)
+{
+  g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
+
+  if (!af_json_check_limits (data, length, error))
+    return FALSE;
+
+  return json_parser_load_from_data (parser, data != NULL ? data : "", length, error);
+}
 
 /* The shortest text of conversion ("g" or "f") that reads back as value. */
 static gboolean

@@ -438,7 +438,7 @@ handle_report (AfMqttSession *self,
   JsonObject *root;
   JsonNode *node;
 
-  if (!json_parser_load_from_data (parser, payload, length, NULL) ||
+  if (!af_json_load_untrusted (parser, payload, length, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_debug ("Printer %s sent a report that is not a JSON object", self->redacted);

@@ -1024,7 +1024,7 @@ af_printer_status_merge (AfPrinterStatus  *self,
   g_return_val_if_fail (payload != NULL || length == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!json_parser_load_from_data (parser, payload != NULL ? payload : "", length, &local_error))
+  if (!af_json_load_untrusted (parser, payload, length, &local_error))
     {
       g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PROTOCOL,
                    _("The printer sent a report that is not JSON: %s"), local_error->message);
