@@ -546,6 +546,8 @@ copy_filaments (AfGcodeInfo *dest,
       const AfFilament *from = af_gcode_info_get_filament (src, i);
       AfFilament *to = af_gcode_info_peek_filament (dest, i);
 
+      if (to == NULL)
+        break;
       to->type = g_strdup (from->type);
       to->color = g_strdup (from->color);
       to->length_m = from->length_m;
@@ -599,6 +601,8 @@ apply_slice_plate (AfGcodeInfo  *info,
       const AfSliceFilament *from = &g_array_index (plate->filaments, AfSliceFilament, i);
       AfFilament *to = af_gcode_info_peek_filament (info, from->id - 1);
 
+      if (to == NULL)
+        continue;
       replace_string (&to->type, from->type);
       replace_string (&to->color, from->color);
       if (!isnan (from->used_m))

@@ -286,6 +286,14 @@ af_gcode_info_get_thumbnails (AfGcodeInfo *self)
   return G_LIST_MODEL (self->thumbnails);
 }
 
+guint
+af_gcode_info_get_n_thumbnails (AfGcodeInfo *self)
+{
+  g_return_val_if_fail (AF_IS_GCODE_INFO (self), 0);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (self->thumbnails));
+}
+
 AfThumbnail *
 af_gcode_info_get_best_thumbnail (AfGcodeInfo *self)
 {
@@ -432,6 +440,7 @@ af_gcode_info_ensure_filaments (AfGcodeInfo *self,
 {
   g_return_if_fail (AF_IS_GCODE_INFO (self));
 
+  n_filaments = MIN (n_filaments, AF_GCODE_MAX_FILAMENTS);
   while (self->filaments->len < n_filaments)
     {
       AfFilament filament = { NULL, NULL, NAN, NAN, NAN };
@@ -446,6 +455,8 @@ af_gcode_info_peek_filament (AfGcodeInfo *self,
 {
   g_return_val_if_fail (AF_IS_GCODE_INFO (self), NULL);
 
+  if (index >= AF_GCODE_MAX_FILAMENTS)
+    return NULL;
   af_gcode_info_ensure_filaments (self, index + 1);
   return &g_array_index (self->filaments, AfFilament, index);
 }
@@ -469,6 +480,8 @@ af_gcode_info_add_thumbnail (AfGcodeInfo *self,
   g_return_if_fail (AF_IS_GCODE_INFO (self));
   g_return_if_fail (AF_IS_THUMBNAIL (thumbnail));
 
+  if (af_gcode_info_get_n_thumbnails (self) >= AF_GCODE_MAX_THUMBNAILS)
+    return;
   g_list_store_append (self->thumbnails, thumbnail);
 }
 
@@ -479,6 +492,8 @@ af_gcode_info_add_object (AfGcodeInfo *self,
   g_return_if_fail (AF_IS_GCODE_INFO (self));
   g_return_if_fail (name != NULL);
 
+  if (self->objects->len >= AF_GCODE_MAX_OBJECTS)
+    return;
   g_ptr_array_add (self->objects, g_strdup (name));
 }
 

@@ -31,6 +31,16 @@ typedef struct
  */
 gboolean            af_filament_is_used                 (const AfFilament *filament);
 
+/* Limits on what one file may make us keep, whatever it claims. Real
+ * printers feed at most a few dozen filaments (an H2D with eight AMS
+ * units has 42 slots); slicers embed two to four thumbnails; a plate that
+ * holds more than a thousand objects cannot be listed usefully. Past each
+ * limit the rest is dropped (docs/inspect-json.md, "Limits").
+ */
+#define AF_GCODE_MAX_FILAMENTS  64
+#define AF_GCODE_MAX_THUMBNAILS 16
+#define AF_GCODE_MAX_OBJECTS    1024
+
 #define AF_TYPE_GCODE_INFO (af_gcode_info_get_type ())
 
 G_DECLARE_FINAL_TYPE (AfGcodeInfo, af_gcode_info, AF, GCODE_INFO, GObject)
@@ -69,6 +79,7 @@ const char         *af_gcode_info_get_setting           (AfGcodeInfo  *self,
                                                          const char   *key);
 guint               af_gcode_info_get_n_settings        (AfGcodeInfo  *self);
 GListModel         *af_gcode_info_get_thumbnails        (AfGcodeInfo  *self);
+guint               af_gcode_info_get_n_thumbnails      (AfGcodeInfo  *self);
 /* The largest thumbnail, or NULL when the file embeds none. */
 AfThumbnail        *af_gcode_info_get_best_thumbnail    (AfGcodeInfo  *self);
 /* Object names, from an archive's slice_info or the G-code's labels. */
@@ -97,7 +108,10 @@ void                af_gcode_info_set_max_z             (AfGcodeInfo  *self,
 void                af_gcode_info_set_nozzle_diameters  (AfGcodeInfo  *self,
                                                          const double *diameters,
                                                          guint         n_nozzles);
-/* Grows the filament list to at least n_filaments entries, all absent. */
+/* Grows the filament list to at least n_filaments entries (at most
+ * AF_GCODE_MAX_FILAMENTS), all absent. peek_filament() returns NULL for an
+ * index past the limit.
+ */
 void                af_gcode_info_ensure_filaments      (AfGcodeInfo  *self,
                                                          guint         n_filaments);
 AfFilament         *af_gcode_info_peek_filament         (AfGcodeInfo  *self,
@@ -105,6 +119,9 @@ AfFilament         *af_gcode_info_peek_filament         (AfGcodeInfo  *self,
 void                af_gcode_info_set_setting           (AfGcodeInfo  *self,
                                                          const char   *key,
                                                          const char   *value);
+/* Both drop what comes past their limit (AF_GCODE_MAX_THUMBNAILS,
+ * AF_GCODE_MAX_OBJECTS).
+ */
 void                af_gcode_info_add_thumbnail         (AfGcodeInfo  *self,
                                                          AfThumbnail  *thumbnail);
 void                af_gcode_info_add_object            (AfGcodeInfo  *self,
