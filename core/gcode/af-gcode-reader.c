@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "af-bgcode.h"
+#include "af-json.h"
 #include "af-gcode-reader.h"
 
 /* Slicers put their metadata in comments at the head and the tail of the
@@ -53,8 +54,14 @@ typedef struct
   GArray            *densities;
   GArray            *diameters;
 
+  /* Generic keys' values, used when the slicer's own say nothing. */
+  gint64             fallback_time;
+  gint               fallback_layers;
+  char              *fallback_filament;
+
   gboolean           has_objects_info;
   GPtrArray         *labels;
+  GHashTable        *label_set;
 } Parser;
 
 static Parser *
@@ -64,9 +71,12 @@ parser_new (void)
 
   p->info = af_gcode_info_new ();
   p->total_length_mm = p->total_weight_g = p->bambu_volume = NAN;
+  p->fallback_time = -1;
+  p->fallback_layers = -1;
   p->densities = g_array_new (FALSE, FALSE, sizeof (double));
   p->diameters = g_array_new (FALSE, FALSE, sizeof (double));
   p->labels = g_ptr_array_new_with_free_func (g_free);
+  p->label_set = g_hash_table_new (g_str_hash, g_str_equal);
 
   return p;
 }
@@ -89,6 +99,8 @@ parser_free (Parser *p)
   g_free (p->slicer_version);
   g_array_unref (p->densities);
   g_array_unref (p->diameters);
+  g_free (p->fallback_filament);
+  g_hash_table_unref (p->label_set);
   g_ptr_array_unref (p->labels);
   g_free (p);
 }
@@ -279,17 +291,6 @@ set_seconds (Parser     *p,
 }
 
 static void
-set_cura_time (Parser     *p,
-               const char *value)
-{
-  /* CuraEngine writes 6666 as a placeholder the front end replaces; left
-   * in place it means "unknown".
-   */
-  if (g_strcmp0 (value, "6666") != 0)
-    set_seconds (p, value);
-}
-
-static void
 set_layers (Parser     *p,
             const char *value)
 {
@@ -404,7 +405,8 @@ set_types (Parser     *p,
 
       if (*type == '\0')
         continue;
-      filament = af_gcode_info_peek_filament (p->info, i);
+      if ((filament = af_gcode_info_peek_filament (p->info, i)) == NULL)
+        break;
       g_free (filament->type);
       filament->type = g_steal_pointer (&type);
     }
@@ -442,7 +444,8 @@ set_colors (Parser     *p,
 
       if (color == NULL)
         continue;
-      filament = af_gcode_info_peek_filament (p->info, i);
+      if ((filament = af_gcode_info_peek_filament (p->info, i)) == NULL)
+        break;
       g_free (filament->color);
       filament->color = g_steal_pointer (&color);
     }
@@ -463,6 +466,8 @@ set_filament_field (Parser *p,
 {
   AfFilament *filament = af_gcode_info_peek_filament (p->info, index);
 
+  if (filament == NULL)
+    return;
   if (field == FIELD_LENGTH)
     filament->length_m = value;
   else if (field == FIELD_WEIGHT)
@@ -556,12 +561,26 @@ set_diameters (Parser     *p,
   p->diameters = parse_number_list (value);
 }
 
+static gboolean
+has_filament_amount (Parser *p,
+                     guint   index)
+{
+  const AfFilament *filament;
+
+  if (index >= af_gcode_info_get_n_filaments (p->info))
+    return FALSE;
+  filament = af_gcode_info_get_filament (p->info, index);
+
+  return !isnan (filament->length_m) || !isnan (filament->volume_cm3);
+}
+
 /* Cura: ";Filament used: 1.67714m, 0m" (metres), or "mm3" per extruder
  * for the volumetric flavours.
  */
 static void
-set_cura_filament (Parser     *p,
-                   const char *value)
+apply_cura_filament (Parser     *p,
+                     const char *value,
+                     gboolean    fill_only)
 {
   g_auto(GStrv) items = g_strsplit (value, ",", -1);
 
@@ -576,12 +595,74 @@ set_cura_filament (Parser     *p,
       item[strlen (item) - (volumetric ? 3 : 1)] = '\0';
       if (!parse_number (item, &number))
         continue;
+      if (fill_only && has_filament_amount (p, i))
+        continue;
 
       if (volumetric)
         set_filament_field (p, i, FIELD_VOLUME, number / 1000);
       else
         set_filament_field (p, i, FIELD_LENGTH, number);
     }
+}
+
+/* Generic keys: Cura's, which post-processing scripts and slicers imitating
+ * Cura (for firmware that shows them) write whatever made the file, and the
+ * Slic3r lineage's older spellings. They are kept aside and only fill what
+ * the slicer's own keys leave unsaid (parser_finish()).
+ */
+static void
+set_fallback_seconds (Parser     *p,
+                      const char *value)
+{
+  double seconds;
+
+  /* CuraEngine writes 6666 as a placeholder the front end replaces; left
+   * in place it means "unknown".
+   */
+  if (g_strcmp0 (value, "6666") != 0 && parse_number (value, &seconds) && seconds < 1e10)
+    p->fallback_time = (gint64)floor (seconds + 0.5);
+}
+
+static void
+set_fallback_duration (Parser     *p,
+                       const char *value)
+{
+  gint64 seconds;
+
+  if (af_gcode_parse_duration (value, &seconds))
+    p->fallback_time = seconds;
+}
+
+static void
+set_fallback_layers (Parser     *p,
+                     const char *value)
+{
+  parse_count (value, &p->fallback_layers);
+}
+
+static void
+set_fallback_filament (Parser     *p,
+                       const char *value)
+{
+  g_free (p->fallback_filament);
+  p->fallback_filament = g_strdup (value);
+}
+
+/* Slic3r 1.3 and older: "1500.0mm (3.6cm3)"; kept in Cura's form. */
+static void
+set_slic3r_filament (Parser     *p,
+                     const char *value)
+{
+  g_auto(GStrv) words = g_strsplit (value, "mm", 2);
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  double mm;
+
+  if (words[0] == NULL || words[1] == NULL || !parse_number (words[0], &mm))
+    return;
+
+  g_free (p->fallback_filament);
+  p->fallback_filament = g_strconcat (g_ascii_dtostr (buffer, sizeof buffer, mm / 1000), "m",
+                                      NULL);
 }
 
 /* Simplify3D: "1234.5 mm (1.23 m)" and "3.45 g (0.01 lb)". */
@@ -618,7 +699,7 @@ set_objects_info (Parser     *p,
   JsonObject *root;
   JsonArray *objects;
 
-  if (p->has_objects_info || !json_parser_load_from_data (json, value, -1, NULL) ||
+  if (p->has_objects_info || !af_json_load_untrusted (json, value, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (json)))
     return;
 
@@ -706,15 +787,12 @@ static const struct
   { "objects_info", set_objects_info },
   { "Producer", set_producer },
   /* Cura, including the Griffin header of the Ultimaker S line. */
-  { "TIME", set_cura_time },
   { "PRINT.TIME", set_seconds },
-  { "LAYER_COUNT", set_layers },
   { "Layer height", set_layer_height },
   { "MAXZ", set_max_z },
   { "PRINT.SIZE.MAX.Z", set_max_z },
   { "NOZZLE_DIAMETER", set_nozzles },
   { "TARGET_MACHINE.NAME", set_printer_model },
-  { "Filament used", set_cura_filament },
   { "GENERATOR.NAME", set_generator_name },
   { "GENERATOR.VERSION", set_generator_version },
   /* ideaMaker. */
@@ -732,6 +810,19 @@ static const struct
   { "layerHeight", set_layer_height },
   { "extruderDiameter", set_nozzles },
   { "printMaterial", set_types },
+};
+
+/* Matched whatever their case, after the slicers' own keys. */
+static const struct
+{
+  const char *key;
+  ValueFunc   func;
+} fallback_handlers[] = {
+  { "TIME", set_fallback_seconds },
+  { "PRINT_TIME", set_fallback_seconds },
+  { "estimated printing time", set_fallback_duration },
+  { "LAYER_COUNT", set_fallback_layers },
+  { "Filament used", set_fallback_filament },
 };
 
 /* Keys carrying a 1-based (ideaMaker) or 0-based (Griffin) extruder
@@ -775,6 +866,8 @@ apply_indexed_value (Parser     *p,
     {
       AfFilament *filament = af_gcode_info_peek_filament (p->info, index);
 
+      if (filament == NULL)
+        return;
       g_free (filament->type);
       filament->type = g_strdup (value);
     }
@@ -798,6 +891,23 @@ apply_value (Parser     *p,
       if (strcmp (key, value_handlers[i].key) == 0)
         {
           value_handlers[i].func (p, value);
+          return;
+        }
+    }
+  /* Slic3r's "filament used = 1500.0mm (3.6cm3)" differs from Cura's
+   * "Filament used: 1.5m" only in case and unit, so the exact spelling
+   * picks the reader before the case-blind match.
+   */
+  if (strcmp (key, "filament used") == 0)
+    {
+      set_slic3r_filament (p, value);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (fallback_handlers); i++)
+    {
+      if (g_ascii_strcasecmp (key, fallback_handlers[i].key) == 0)
+        {
+          fallback_handlers[i].func (p, value);
           return;
         }
     }
@@ -903,15 +1013,26 @@ parse_generator (Parser     *p,
   return TRUE;
 }
 
+/* A label is printed once per layer and object, so a tall plate repeats
+ * each name thousands of times: the set keeps the check constant-time, and
+ * the cap (AF_GCODE_MAX_OBJECTS) bounds what a hostile file can make us keep.
+ * The set borrows the strings the array owns.
+ */
 static void
 add_label (Parser     *p,
            const char *name,
            gsize       length)
 {
-  g_autofree char *copy = g_strndup (name, length);
+  g_autofree char *copy = NULL;
 
-  if (*copy != '\0' && !g_ptr_array_find_with_equal_func (p->labels, copy, g_str_equal, NULL))
-    g_ptr_array_add (p->labels, g_steal_pointer (&copy));
+  if (length == 0 || p->labels->len >= AF_GCODE_MAX_OBJECTS)
+    return;
+  copy = g_strndup (name, length);
+  if (g_hash_table_contains (p->label_set, copy))
+    return;
+
+  g_hash_table_add (p->label_set, copy);
+  g_ptr_array_add (p->labels, g_steal_pointer (&copy));
 }
 
 /* Object names from body comments, used when no objects_info says them:
@@ -1127,6 +1248,11 @@ finish_thumbnail (Parser  *p,
     }
   if (!is_valid_base64 (p->thumb_data))
     return set_bad_thumbnail (error, _("a thumbnail is not valid base64"));
+  if (af_gcode_info_get_n_thumbnails (p->info) >= AF_GCODE_MAX_THUMBNAILS)
+    {
+      parser_clear_thumbnail (p);
+      return TRUE;
+    }
 
   decoded = g_base64_decode (p->thumb_data->str, &size);
   image = g_bytes_new_take (decoded, size);
@@ -1134,6 +1260,47 @@ finish_thumbnail (Parser  *p,
                                 p->thumb_width, p->thumb_height, image);
   af_gcode_info_add_thumbnail (p->info, thumbnail);
   parser_clear_thumbnail (p);
+
+  return TRUE;
+}
+
+/* A whole thumbnail on one line as a data URI, as Snapmaker Luban writes
+ * it: "thumbnail: data:image/png;base64,iVBORw0…". Its base64 ends at the
+ * first character that cannot be base64 (a closing quote, a space).
+ */
+static gboolean
+parse_data_uri (Parser      *p,
+                const char  *text,
+                gboolean    *matched,
+                GError     **error)
+{
+  static const struct { const char *prefix; AfThumbnailFormat format; } types[] = {
+    { "data:image/png;base64,", AF_THUMBNAIL_FORMAT_PNG },
+    { "data:image/jpeg;base64,", AF_THUMBNAIL_FORMAT_JPG },
+    { "data:image/jpg;base64,", AF_THUMBNAIL_FORMAT_JPG },
+  };
+  const char *uri = strstr (text, "data:image/");
+
+  *matched = FALSE;
+  if (uri == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      const char *data = uri + strlen (types[i].prefix);
+
+      if (!g_str_has_prefix (uri, types[i].prefix))
+        continue;
+
+      *matched = TRUE;
+      p->thumb_data = g_string_new_len (data, strspn (data, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                            "abcdefghijklmnopqrstuvwxyz"
+                                                            "0123456789+/="));
+      p->thumb_format = types[i].format;
+      p->thumb_width = p->thumb_height = 0;
+      p->thumb_length = -1;
+      return finish_thumbnail (p, error);
+    }
 
   return TRUE;
 }
@@ -1182,6 +1349,8 @@ parse_comment (Parser  *p,
     }
 
   if (!parse_thumbnail_begin (p, text, &matched, error))
+    return FALSE;
+  if (!matched && !parse_data_uri (p, text, &matched, error))
     return FALSE;
   if (!matched && !parse_generator (p, text) && !parse_label (p, text))
     apply_comment_pairs (p, text);
@@ -1365,10 +1534,22 @@ settle_filaments (Parser *p)
     }
 }
 
+static void
+apply_fallbacks (Parser *p)
+{
+  if (af_gcode_info_get_print_time (p->info) < 0 && p->fallback_time >= 0)
+    af_gcode_info_set_print_time (p->info, p->fallback_time);
+  if (af_gcode_info_get_layer_count (p->info) < 0 && p->fallback_layers >= 0)
+    af_gcode_info_set_layer_count (p->info, p->fallback_layers);
+  if (p->fallback_filament != NULL)
+    apply_cura_filament (p, p->fallback_filament, TRUE);
+}
+
 static AfGcodeInfo *
 parser_finish (Parser      *p,
                AfGcodeKind  kind)
 {
+  apply_fallbacks (p);
   settle_filaments (p);
   if (p->slicer_name != NULL)
     af_gcode_info_set_slicer (p->info, p->slicer_name, p->slicer_version);
