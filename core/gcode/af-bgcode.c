@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-bgcode.h"
+#include "af-gcode-info.h"
 #include "af-gcode-reader.h"
 
 /* Layout, all little-endian: a 10-byte file header ("GCDE", uint32
@@ -38,11 +39,6 @@ enum
   ENCODING_MEATPACK,
   ENCODING_MEATPACK_COMMENTS,
 };
-
-/* PrusaSlicer writes blocks of 64 KiB; a header claiming far more is lying,
- * and trusting it would let a small file ask for gigabytes of memory.
- */
-#define MAX_BLOCK_SIZE (64 * 1024 * 1024)
 
 typedef struct
 {
@@ -202,8 +198,8 @@ check_block_sizes (const BlockHeader  *header,
 {
   guint64 limit = (guint64)header->payload_size * max_expansion (header->compression) + 64;
 
-  if (header->uncompressed_size > MAX_BLOCK_SIZE || header->payload_size > MAX_BLOCK_SIZE ||
-      header->uncompressed_size > limit)
+  if (header->uncompressed_size > AF_BGCODE_MAX_BLOCK_SIZE ||
+      header->payload_size > AF_BGCODE_MAX_BLOCK_SIZE || header->uncompressed_size > limit)
     return set_corrupt (error, _("a block claims an impossible size"));
 
   return TRUE;
@@ -525,6 +521,24 @@ visit_block (GInputStream       *stream,
   return TRUE;
 }
 
+/* Counts a metadata or thumbnail block against the limits; FALSE for a
+ * thumbnail past AF_GCODE_MAX_THUMBNAILS, which is skipped unread.
+ */
+static gboolean
+keep_block (const BlockHeader *header,
+            guint64           *kept,
+            guint             *n_thumbnails)
+{
+  if (header->type == AF_BGCODE_BLOCK_THUMBNAIL && ++*n_thumbnails > AF_GCODE_MAX_THUMBNAILS)
+    {
+      g_debug ("Skipping thumbnail block %u: too many", *n_thumbnails);
+      return FALSE;
+    }
+
+  *kept += header->uncompressed_size;
+  return TRUE;
+}
+
 static gboolean
 walk_blocks (GInputStream   *stream,
              goffset         size,
@@ -536,6 +550,8 @@ walk_blocks (GInputStream   *stream,
 {
   goffset offset = AF_BGCODE_HEADER_SIZE;
   gboolean has_gcode = FALSE;
+  guint64 kept = 0;
+  guint n_thumbnails = 0;
 
   while (offset < size)
     {
@@ -552,12 +568,15 @@ walk_blocks (GInputStream   *stream,
       end = offset + block_size (&header, has_checksums);
       if (end > size)
         return set_truncated (error);
-      if (header.type == AF_BGCODE_BLOCK_GCODE)
+      if (header.type == AF_BGCODE_BLOCK_GCODE || !keep_block (&header, &kept, &n_thumbnails))
         {
-          has_gcode = TRUE;
+          has_gcode = has_gcode || header.type == AF_BGCODE_BLOCK_GCODE;
           if (!g_seekable_seek (G_SEEKABLE (stream), end, G_SEEK_SET, cancellable, error))
             return FALSE;
         }
+      else if (kept > AF_BGCODE_MAX_METADATA_SIZE)
+        return set_corrupt (error, _("its metadata and thumbnails are larger than any slicer "
+                                     "writes"));
       else if (!visit_block (stream, &header, has_checksums, visitor, cancellable, error))
         return FALSE;
       offset = end;
@@ -651,7 +670,7 @@ meatpack_flush_line (MeatPack   *mp,
   g_string_truncate (line, 0);
 }
 
-static void
+static gboolean
 meatpack_put (MeatPack   *mp,
               GByteArray *out,
               char        c)
@@ -659,11 +678,12 @@ meatpack_put (MeatPack   *mp,
   if (c != '\n')
     {
       g_string_append_c (mp->line, c);
-      return;
+      return mp->line->len <= AF_BGCODE_MAX_LINE;
     }
 
   meatpack_flush_line (mp, out);
   g_byte_array_append (out, (const guint8 *)"\n", 1);
+  return TRUE;
 }
 
 static char
@@ -720,13 +740,10 @@ meatpack_unpack (MeatPack     *mp,
   (*i)++;
 
   if (low == MP_NEWLINE && high == MP_NEWLINE)
-    {
-      meatpack_put (mp, out, '\n');
-      return TRUE;
-    }
-  meatpack_put (mp, out, low == MP_FULL_WIDTH ? (char)in[(*i)++] : meatpack_char (mp, low));
-  meatpack_put (mp, out, high == MP_FULL_WIDTH ? (char)in[(*i)++] : meatpack_char (mp, high));
-  return TRUE;
+    return meatpack_put (mp, out, '\n');
+  if (!meatpack_put (mp, out, low == MP_FULL_WIDTH ? (char)in[(*i)++] : meatpack_char (mp, low)))
+    return FALSE;
+  return meatpack_put (mp, out, high == MP_FULL_WIDTH ? (char)in[(*i)++] : meatpack_char (mp, high));
 }
 
 static gboolean
@@ -747,7 +764,10 @@ meatpack_decode (MeatPack     *mp,
           i += 3;
         }
       else if (!mp->packing)
-        meatpack_put (mp, out, (char)in[i++]);
+        {
+          if (!meatpack_put (mp, out, (char)in[i++]))
+            return FALSE;
+        }
       else if (!meatpack_unpack (mp, in, size, &i, out))
         return FALSE;
     }

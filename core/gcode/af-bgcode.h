@@ -21,6 +21,21 @@ G_BEGIN_DECLS
 #define AF_BGCODE_MAGIC       "GCDE"
 #define AF_BGCODE_HEADER_SIZE 10
 
+/* Limits, checked from the block headers before anything is allocated or
+ * inflated (docs/inspect-json.md, "Limits"). PrusaSlicer writes G-code
+ * blocks of 64 KiB and metadata blocks of a few KiB; the limits leave a
+ * wide margin and stop a small file from asking for gigabytes.
+ * - AF_BGCODE_MAX_BLOCK_SIZE: one block's stored and decoded size;
+ * - AF_BGCODE_MAX_METADATA_SIZE: all metadata and thumbnail blocks together,
+ *   decoded, as the reader keeps them in memory;
+ * - AF_BGCODE_MAX_LINE: one MeatPack-decoded G-code line (a stream without
+ *   newlines must not grow one line without bound).
+ * Thumbnails past AF_GCODE_MAX_THUMBNAILS are skipped unread.
+ */
+#define AF_BGCODE_MAX_BLOCK_SIZE    (8 * 1024 * 1024)
+#define AF_BGCODE_MAX_METADATA_SIZE (32 * 1024 * 1024)
+#define AF_BGCODE_MAX_LINE          (64 * 1024)
+
 typedef enum
 {
   AF_BGCODE_BLOCK_FILE_METADATA    = 0,
