@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #define QOI_IMPLEMENTATION
@@ -27,9 +28,6 @@ struct _AfThumbnail
   guint              height;
   GBytes            *data;
 };
-
-/* No slicer embeds anything near this; a header that says more is lying. */
-#define AF_THUMBNAIL_MAX_SIDE 4096
 
 G_DEFINE_FINAL_TYPE (AfThumbnail, af_thumbnail, G_TYPE_OBJECT)
 
@@ -130,6 +128,147 @@ read_be32 (const guint8 *p)
   return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
 }
 
+static guint16
+read_be16 (const guint8 *p)
+{
+  return (guint16)((p[0] << 8) | p[1]);
+}
+
+/* The signature, then the IHDR chunk: length, "IHDR", width, height. */
+static gboolean
+read_png_size (const guint8 *data,
+               gsize         size,
+               guint        *width,
+               guint        *height)
+{
+  if (size < 24 || memcmp (data, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp (data + 12, "IHDR", 4) != 0)
+    return FALSE;
+
+  *width = read_be32 (data + 16);
+  *height = read_be32 (data + 20);
+  return TRUE;
+}
+
+/* SOFn markers (0xC0–0xCF but DHT 0xC4, JPG 0xC8, DAC 0xCC) carry the
+ * frame's size: segment length, precision, height, width.
+ */
+static gboolean
+is_sof_marker (guint8 marker)
+{
+  return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+}
+
+/* Walks the marker segments from SOI to the first frame header. Markers
+ * without a length (RSTn, TEM) are stepped over; the scan data (SOS) or
+ * the end (EOI) before a frame header means there is none.
+ */
+static gboolean
+read_jpeg_size (const guint8 *data,
+                gsize         size,
+                guint        *width,
+                guint        *height)
+{
+  gsize pos = 2;
+
+  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8)
+    return FALSE;
+
+  while (pos + 4 <= size)
+    {
+      guint8 marker;
+
+      if (data[pos] != 0xFF)
+        return FALSE;
+      while (pos < size && data[pos] == 0xFF)
+        pos++;
+      if (pos >= size)
+        return FALSE;
+      marker = data[pos++];
+      if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01)
+        continue;
+      if (marker == 0xD9 || marker == 0xDA || pos + 2 > size)
+        return FALSE;
+      if (is_sof_marker (marker))
+        {
+          if (pos + 7 > size)
+            return FALSE;
+          *height = read_be16 (data + pos + 3);
+          *width = read_be16 (data + pos + 5);
+          return TRUE;
+        }
+      pos += read_be16 (data + pos);
+    }
+
+  return FALSE;
+}
+
+static gboolean
+read_qoi_size (const guint8 *data,
+               gsize         size,
+               guint        *width,
+               guint        *height)
+{
+  if (size < 14 || memcmp (data, "qoif", 4) != 0)
+    return FALSE;
+
+  *width = read_be32 (data + 4);
+  *height = read_be32 (data + 8);
+  return TRUE;
+}
+
+gboolean
+af_thumbnail_read_size (AfThumbnailFormat  format,
+                        GBytes            *data,
+                        guint             *width,
+                        guint             *height)
+{
+  gsize size;
+  const guint8 *bytes;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+  g_return_val_if_fail (width != NULL && height != NULL, FALSE);
+
+  bytes = g_bytes_get_data (data, &size);
+  switch (format)
+    {
+    case AF_THUMBNAIL_FORMAT_JPG:
+      return read_jpeg_size (bytes, size, width, height);
+    case AF_THUMBNAIL_FORMAT_QOI:
+      return read_qoi_size (bytes, size, width, height);
+    case AF_THUMBNAIL_FORMAT_PNG:
+    default:
+      return read_png_size (bytes, size, width, height);
+    }
+}
+
+/* Refuses, before any decoder runs, an image whose header cannot be read,
+ * does not match its format, or is larger than AF_THUMBNAIL_MAX_SIDE.
+ */
+static gboolean
+check_header (AfThumbnail  *self,
+              GError      **error)
+{
+  guint width = 0, height = 0;
+
+  if (!af_thumbnail_read_size (self->format, self->data, &width, &height) ||
+      width == 0 || height == 0)
+    {
+      g_set_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT,
+                   _("The embedded %s thumbnail is damaged."),
+                   af_thumbnail_get_format_name (self));
+      return FALSE;
+    }
+  if (width > AF_THUMBNAIL_MAX_SIDE || height > AF_THUMBNAIL_MAX_SIDE)
+    {
+      g_set_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT,
+                   _("The embedded thumbnail is %u×%u pixels, larger than the %u×%u this app "
+                     "shows."), width, height, AF_THUMBNAIL_MAX_SIDE, AF_THUMBNAIL_MAX_SIDE);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static GdkPixbuf *
 decode_qoi (AfThumbnail  *self,
             GError      **error)
@@ -139,12 +278,10 @@ decode_qoi (AfThumbnail  *self,
   const guint8 *data = g_bytes_get_data (self->data, &size);
   guint8 *pixels;
 
-  /* qoi_decode() trusts the header's dimensions for its allocation, so a
-   * lying header must be refused before it is asked to decode.
+  /* qoi_decode() trusts the header's dimensions for its allocation;
+   * check_header() has bounded them.
    */
-  if (size < 14 || size > G_MAXINT)
-    goto corrupt;
-  if (read_be32 (data + 4) > AF_THUMBNAIL_MAX_SIDE || read_be32 (data + 8) > AF_THUMBNAIL_MAX_SIDE)
+  if (size > G_MAXINT)
     goto corrupt;
 
   pixels = qoi_decode (data, (int)size, &desc, 4);
@@ -165,11 +302,18 @@ static GdkPixbuf *
 decode_with_pixbuf (AfThumbnail  *self,
                     GError      **error)
 {
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) local_error = NULL;
   GdkPixbuf *pixbuf;
 
-  if (!gdk_pixbuf_loader_write_bytes (loader, self->data, &local_error) ||
+  /* The loader is told the type check_header() read, so no other of
+   * gdk-pixbuf's loaders (TIFF, ICO, …) is ever run on file data.
+   */
+  loader = gdk_pixbuf_loader_new_with_type (self->format == AF_THUMBNAIL_FORMAT_JPG ? "jpeg"
+                                                                                    : "png",
+                                            &local_error);
+  if (loader == NULL ||
+      !gdk_pixbuf_loader_write_bytes (loader, self->data, &local_error) ||
       !gdk_pixbuf_loader_close (loader, &local_error) ||
       (pixbuf = gdk_pixbuf_loader_get_pixbuf (loader)) == NULL)
     {
@@ -198,6 +342,8 @@ af_thumbnail_decode (AfThumbnail  *self,
 
   g_return_val_if_fail (AF_IS_THUMBNAIL (self), NULL);
 
+  if (!check_header (self, error))
+    return NULL;
   if (self->format == AF_THUMBNAIL_FORMAT_QOI)
     pixbuf = decode_qoi (self, error);
   else

@@ -19,6 +19,14 @@ typedef enum
   AF_THUMBNAIL_FORMAT_QOI,
 } AfThumbnailFormat;
 
+/* The largest thumbnail side decoded, in pixels (docs/inspect-json.md,
+ * "Limits"). Slicers embed at most about 1000 pixels a side; 4096² RGBA is
+ * 64 MiB of pixels. The dimensions are read from the image's own header
+ * (PNG IHDR, JPEG SOF, QOI header) and a larger image is refused before
+ * the decoder allocates anything.
+ */
+#define AF_THUMBNAIL_MAX_SIDE 4096
+
 #define AF_TYPE_THUMBNAIL (af_thumbnail_get_type ())
 
 G_DECLARE_FINAL_TYPE (AfThumbnail, af_thumbnail, AF, THUMBNAIL, GObject)
@@ -36,6 +44,13 @@ const char        *af_thumbnail_get_format_name (AfThumbnail    *self);
 guint              af_thumbnail_get_width   (AfThumbnail        *self);
 guint              af_thumbnail_get_height  (AfThumbnail        *self);
 GBytes            *af_thumbnail_get_data    (AfThumbnail        *self);
+/* Reads the image's dimensions from its header without decoding it; FALSE
+ * when @data does not start like an image of @format.
+ */
+gboolean           af_thumbnail_read_size   (AfThumbnailFormat   format,
+                                             GBytes             *data,
+                                             guint              *width,
+                                             guint              *height);
 GdkPixbuf         *af_thumbnail_decode      (AfThumbnail        *self,
                                              GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
