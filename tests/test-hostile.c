@@ -235,6 +235,367 @@ test_json_bgcode (void)
   assert_bgcode_objects (1000000, 0);
 }
 
+static void
+bgcode_thumbnails (GByteArray *out,
+                   guint       count,
+                   gsize       size)
+{
+  g_autofree guint8 *image = g_malloc0 (size);
+
+  for (guint i = 0; i < count; i++)
+    bgcode_block (out, AF_BGCODE_BLOCK_THUMBNAIL, 0, image, size);
+}
+
+/* @count thumbnails of @size bytes each, then @extra bytes of metadata. */
+static AfGcodeInfo *
+read_thumbnail_bgcode (guint    count,
+                       gsize    size,
+                       gsize    extra,
+                       GError **error)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  bgcode_begin (out);
+  bgcode_thumbnails (out, count, size);
+  if (extra > 0)
+    {
+      g_autofree char *meta = g_strnfill (extra, 'x');
+
+      meta[0] = 'k';
+      meta[1] = '=';
+      bgcode_text_block (out, AF_BGCODE_BLOCK_PRINT_METADATA, meta);
+    }
+  bgcode_text_block (out, AF_BGCODE_BLOCK_GCODE, "G28\n");
+  return read_bgcode ("limits.bgcode", out, error);
+}
+
+static void
+test_bgcode_block_size (void)
+{
+  g_autoptr(AfGcodeInfo) info = NULL;
+  g_autoptr(GByteArray) bomb = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint8 deflated[16384];
+  uLongf deflated_size = sizeof deflated;
+  g_autofree guint8 *zeros = g_malloc0 (AF_BGCODE_MAX_BLOCK_SIZE + 1);
+
+  info = read_thumbnail_bgcode (1, AF_BGCODE_MAX_BLOCK_SIZE, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (af_gcode_info_get_n_thumbnails (info), ==, 1);
+  g_clear_object (&info);
+
+  info = read_thumbnail_bgcode (1, AF_BGCODE_MAX_BLOCK_SIZE + 1, 0, &error);
+  g_assert_null (info);
+  g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
+  g_clear_error (&error);
+
+  /* A Deflate bomb: 8 MiB + 1 of zeros in 8 KiB, refused from
+   * its header before anything is inflated.
+   */
+  g_assert_cmpint (compress2 (deflated, &deflated_size, zeros, AF_BGCODE_MAX_BLOCK_SIZE + 1, 9),
+                   ==, Z_OK);
+  bgcode_begin (bomb);
+  put_le16 (bomb, AF_BGCODE_BLOCK_PRINT_METADATA);
+  put_le16 (bomb, 1);
+  put_le32 (bomb, AF_BGCODE_MAX_BLOCK_SIZE + 1);
+  put_le32 (bomb, deflated_size);
+  put_le16 (bomb, 0);
+  g_byte_array_append (bomb, deflated, deflated_size);
+  bgcode_text_block (bomb, AF_BGCODE_BLOCK_GCODE, "G28\n");
+  info = read_bgcode ("bomb.bgcode", bomb, &error);
+  g_assert_null (info);
+  g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
+}
+
+static void
+test_bgcode_total (void)
+{
+  guint count = AF_BGCODE_MAX_METADATA_SIZE / AF_BGCODE_MAX_BLOCK_SIZE;
+  g_autoptr(AfGcodeInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (count, <=, AF_GCODE_MAX_THUMBNAILS);
+  info = read_thumbnail_bgcode (count, AF_BGCODE_MAX_BLOCK_SIZE, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (af_gcode_info_get_n_thumbnails (info), ==, count);
+  g_clear_object (&info);
+
+  info = read_thumbnail_bgcode (count, AF_BGCODE_MAX_BLOCK_SIZE, 4, &error);
+  g_assert_null (info);
+  g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
+}
+
+static void
+test_bgcode_thumbnail_count (void)
+{
+  g_autoptr(AfGcodeInfo) at = NULL;
+  g_autoptr(AfGcodeInfo) past = NULL;
+  g_autoptr(GError) error = NULL;
+
+  at = read_thumbnail_bgcode (AF_GCODE_MAX_THUMBNAILS, 100, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (af_gcode_info_get_n_thumbnails (at), ==, AF_GCODE_MAX_THUMBNAILS);
+
+  past = read_thumbnail_bgcode (5000, 100, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (af_gcode_info_get_n_thumbnails (past), ==, AF_GCODE_MAX_THUMBNAILS);
+}
+
+/* MeatPack-encoded G-code with packing off: the bytes go through as they
+ * are, so a block of @length bytes without a newline is one line.
+ */
+static GBytes *
+stream_meatpack_line (gsize    length,
+                      GError **error)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autofree char *line = g_strnfill (length, 'G');
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GOutputStream) sink = g_memory_output_stream_new_resizable ();
+
+  bgcode_begin (out);
+  /* Split over two blocks: the limit is on the line, not the block. */
+  bgcode_block (out, AF_BGCODE_BLOCK_GCODE, 1, (const guint8 *)line, length / 2);
+  bgcode_block (out, AF_BGCODE_BLOCK_GCODE, 1, (const guint8 *)line, length - length / 2);
+  bgcode_block (out, AF_BGCODE_BLOCK_GCODE, 1, (const guint8 *)"\n", 1);
+  path = write_tmp ("meatpack.bgcode", out->data, out->len);
+  file = g_file_new_for_path (path);
+  stream = af_gcode_open_text_stream (file, NULL, error);
+  g_assert_nonnull (stream);
+  if (g_output_stream_splice (sink, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
+    return NULL;
+
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (sink));
+}
+
+static void
+test_bgcode_meatpack_line (void)
+{
+  g_autoptr(GBytes) at = NULL;
+  g_autoptr(GBytes) past = NULL;
+  g_autoptr(GError) error = NULL;
+
+  at = stream_meatpack_line (AF_BGCODE_MAX_LINE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (at), ==, AF_BGCODE_MAX_LINE + 1);
+
+  past = stream_meatpack_line (AF_BGCODE_MAX_LINE + 1, &error);
+  g_assert_null (past);
+  g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
+}
+
+static GBytes *
+encode_image (const char *type,
+              int         width,
+              int         height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  char *data;
+  gsize size;
+
+  gdk_pixbuf_fill (pixbuf, 0x3080c0ff);
+  gdk_pixbuf_save_to_buffer (pixbuf, &data, &size, type, &error, NULL);
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, size);
+}
+
+static void
+assert_thumbnail_size (AfThumbnailFormat format,
+                       GBytes           *image,
+                       guint             width,
+                       guint             height,
+                       gboolean          decodes)
+{
+  g_autoptr(AfThumbnail) thumbnail = af_thumbnail_new (format, 0, 0, image);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  guint read_width = 0, read_height = 0;
+
+  g_assert_true (af_thumbnail_read_size (format, image, &read_width, &read_height));
+  g_assert_cmpuint (read_width, ==, width);
+  g_assert_cmpuint (read_height, ==, height);
+
+  pixbuf = af_thumbnail_decode (thumbnail, &error);
+  if (decodes)
+    {
+      g_assert_no_error (error);
+      g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, (int)width);
+    }
+  else
+    {
+      g_assert_null (pixbuf);
+      g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
+      g_assert_nonnull (strstr (error->message, "4096"));
+    }
+}
+
+/* A PNG whose IHDR claims 60000×60000 over a few bytes of data. */
+static GBytes *
+lying_png (void)
+{
+  g_autoptr(GBytes) real = encode_image ("png", 4, 4);
+  guint8 *data = g_memdup2 (g_bytes_get_data (real, NULL), g_bytes_get_size (real));
+  static const guint8 side[] = { 0, 0, 0xea, 0x60 };
+
+  memcpy (data + 16, side, 4);
+  memcpy (data + 20, side, 4);
+  return g_bytes_new_take (data, g_bytes_get_size (real));
+}
+
+static void
+test_thumbnail_dimensions (void)
+{
+  g_autoptr(GBytes) png_at = encode_image ("png", AF_THUMBNAIL_MAX_SIDE, 2);
+  g_autoptr(GBytes) png_past = encode_image ("png", AF_THUMBNAIL_MAX_SIDE + 1, 2);
+  g_autoptr(GBytes) jpeg_at = encode_image ("jpeg", 8, AF_THUMBNAIL_MAX_SIDE);
+  g_autoptr(GBytes) jpeg_past = encode_image ("jpeg", 8, AF_THUMBNAIL_MAX_SIDE + 1);
+  g_autoptr(GBytes) liar = lying_png ();
+  static const guint8 qoi[] = { 'q', 'o', 'i', 'f', 0, 0, 0x10, 1, 0, 0, 0, 1, 4, 0 };
+  g_autoptr(GBytes) qoi_past = g_bytes_new_static (qoi, sizeof qoi);
+  gint64 start = g_get_monotonic_time ();
+
+  assert_thumbnail_size (AF_THUMBNAIL_FORMAT_PNG, png_at, AF_THUMBNAIL_MAX_SIDE, 2, TRUE);
+  assert_thumbnail_size (AF_THUMBNAIL_FORMAT_PNG, png_past, AF_THUMBNAIL_MAX_SIDE + 1, 2, FALSE);
+  assert_thumbnail_size (AF_THUMBNAIL_FORMAT_JPG, jpeg_at, 8, AF_THUMBNAIL_MAX_SIDE, TRUE);
+  assert_thumbnail_size (AF_THUMBNAIL_FORMAT_JPG, jpeg_past, 8, AF_THUMBNAIL_MAX_SIDE + 1, FALSE);
+  assert_thumbnail_size (AF_THUMBNAIL_FORMAT_PNG, liar, 60000, 60000, FALSE);
+  assert_thumbnail_size (AF_THUMBNAIL_FORMAT_QOI, qoi_past, AF_THUMBNAIL_MAX_SIDE + 1, 1, FALSE);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
+/* Labels are printed once per layer and object: tens of thousands of
+ * lines, few names. 2 MiB of them, read whole.
+ */
+static void
+test_labels (void)
+{
+  GString *text = g_string_new ("; generated by OrcaSlicer 2.3.0\n");
+  g_autoptr(AfGcodeInfo) info = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  for (guint i = 0; text->len < 2 * AF_GCODE_WINDOW_SIZE - 64; i++)
+    g_string_append_printf (text, "; printing object part-%u id:%u copy 0\nG1 X1\n",
+                            i % (AF_GCODE_MAX_OBJECTS + 500), i);
+  path = write_tmp ("labels.gcode", text->str, text->len);
+  g_string_free (text, TRUE);
+
+  start = g_get_monotonic_time ();
+  info = read_path (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (n_objects (info), ==, AF_GCODE_MAX_OBJECTS);
+  g_assert_cmpstr (af_gcode_info_get_objects (info)[0], ==, "part-0");
+  g_assert_cmpstr (af_gcode_info_get_objects (info)[AF_GCODE_MAX_OBJECTS - 1], ==, "part-1023");
+  g_clear_object (&info);
+
+  /* Repeats of one name stay one object. */
+  info = read_text ("repeats.gcode", "; printing object A id:0 copy 0\n; printing object B id:1 "
+                                     "copy 0\n; printing object A id:0 copy 0\n");
+  g_assert_cmpuint (n_objects (info), ==, 2);
+}
+
+static void
+assert_filaments (guint count,
+                  guint expected)
+{
+  GString *text = g_string_new ("; generated by PrusaSlicer 2.8.1\n; filament_type = PLA");
+  g_autoptr(AfGcodeInfo) info = NULL;
+
+  for (guint i = 1; i < count; i++)
+    g_string_append (text, ";PETG");
+  g_string_append (text, "\n; filament used [g] = ");
+  for (guint i = 0; i < count; i++)
+    g_string_append (text, i == 0 ? "1.5" : ",2");
+  g_string_append (text, "\nG28\n");
+  info = read_text ("filaments.gcode", text->str);
+  g_string_free (text, TRUE);
+
+  g_assert_cmpuint (af_gcode_info_get_n_filaments (info), ==, expected);
+  g_assert_cmpstr (af_gcode_info_get_filament (info, expected - 1)->type, ==, "PETG");
+}
+
+static void
+test_filament_count (void)
+{
+  assert_filaments (AF_GCODE_MAX_FILAMENTS, AF_GCODE_MAX_FILAMENTS);
+  assert_filaments (AF_GCODE_MAX_FILAMENTS + 1, AF_GCODE_MAX_FILAMENTS);
+  assert_filaments (100000, AF_GCODE_MAX_FILAMENTS);
+}
+
+/* Values worked out by hand: 1h 2m 3s = 3723 s; 1500.0 mm = 1.5 m. */
+static void
+test_generic_keys (void)
+{
+  g_autoptr(AfGcodeInfo) slic3r = read_text ("slic3r.gcode",
+    "; generated by Slic3r 1.3.0 on 2024-01-01 at 10:00:00\n"
+    "; estimated printing time = 1h 2m 3s\n"
+    "; filament used = 1500.0mm (3.6cm3)\nG28\n");
+  g_autoptr(AfGcodeInfo) cura_style = read_text ("cura-style.gcode",
+    "; generated by SuperSlicer 2.5.59\n;TIME:5000\n;LAYER_COUNT:42\n;Filament used: 2.25m\n"
+    "G28\n");
+  /* The slicer's own keys win over the generic ones, wherever they are. */
+  g_autoptr(AfGcodeInfo) both = read_text ("both.gcode",
+    "; generated by PrusaSlicer 2.8.1\n; filament used [mm] = 1234.5\n"
+    "; total layers count = 7\n; estimated printing time (normal mode) = 1h\nG28\n"
+    ";TIME:99\n;LAYER_COUNT:4\n;Filament used: 9m\n");
+
+  g_assert_cmpint (af_gcode_info_get_print_time (slic3r), ==, 3723);
+  g_assert_cmpfloat_with_epsilon (af_gcode_info_get_filament (slic3r, 0)->length_m, 1.5, 1e-9);
+  g_assert_cmpint (af_gcode_info_get_print_time (cura_style), ==, 5000);
+  g_assert_cmpint (af_gcode_info_get_layer_count (cura_style), ==, 42);
+  g_assert_cmpfloat_with_epsilon (af_gcode_info_get_filament (cura_style, 0)->length_m, 2.25,
+                                  1e-9);
+  g_assert_cmpint (af_gcode_info_get_print_time (both), ==, 3600);
+  g_assert_cmpint (af_gcode_info_get_layer_count (both), ==, 7);
+  g_assert_cmpfloat_with_epsilon (af_gcode_info_get_filament (both, 0)->length_m, 1.2345, 1e-9);
+}
+
+static void
+assert_data_uri (const char        *mime,
+                 const char        *type,
+                 AfThumbnailFormat  format)
+{
+  g_autoptr(GBytes) image = encode_image (type, 3, 2);
+  g_autofree char *base64 = g_base64_encode (g_bytes_get_data (image, NULL),
+                                             g_bytes_get_size (image));
+  g_autofree char *text = g_strdup_printf ("; generated by Snapmaker Luban 4.9\n"
+                                           ";thumbnail: data:image/%s;base64,%s\nG28\n",
+                                           mime, base64);
+  g_autoptr(AfGcodeInfo) info = read_text ("data-uri.gcode", text);
+  AfThumbnail *thumbnail = af_gcode_info_get_best_thumbnail (info);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (thumbnail);
+  g_assert_cmpint (af_thumbnail_get_format (thumbnail), ==, format);
+  g_assert_true (g_bytes_equal (af_thumbnail_get_data (thumbnail), image));
+  pixbuf = af_thumbnail_decode (thumbnail, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 3);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, 2);
+}
+
+static void
+test_data_uri (void)
+{
+  g_autofree char *bad = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AfGcodeInfo) info = NULL;
+
+  assert_data_uri ("png", "png", AF_THUMBNAIL_FORMAT_PNG);
+  assert_data_uri ("jpeg", "jpeg", AF_THUMBNAIL_FORMAT_JPG);
+
+  bad = write_tmp ("bad-uri.gcode", ";thumbnail: data:image/png;base64,iVBORw0\nG28\n", 45);
+  info = read_path (bad, &error);
+  g_assert_null (info);
+  g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
+}
+
 /* {"print":{"gcode_state":"RUNNING","x":[[…]]}} nesting @depth deep. */
 static char *
 report_at_depth (guint depth)
@@ -306,6 +667,15 @@ main (int   argc,
   g_test_add_func ("/af/hostile/json/gcode", test_json_gcode);
   g_test_add_func ("/af/hostile/json/bgcode", test_json_bgcode);
   g_test_add_func ("/af/hostile/json/report", test_json_report);
+  g_test_add_func ("/af/hostile/bgcode/block-size", test_bgcode_block_size);
+  g_test_add_func ("/af/hostile/bgcode/total", test_bgcode_total);
+  g_test_add_func ("/af/hostile/bgcode/thumbnail-count", test_bgcode_thumbnail_count);
+  g_test_add_func ("/af/hostile/bgcode/meatpack-line", test_bgcode_meatpack_line);
+  g_test_add_func ("/af/hostile/thumbnail/dimensions", test_thumbnail_dimensions);
+  g_test_add_func ("/af/hostile/labels", test_labels);
+  g_test_add_func ("/af/hostile/filament-count", test_filament_count);
+  g_test_add_func ("/af/hostile/generic-keys", test_generic_keys);
+  g_test_add_func ("/af/hostile/data-uri", test_data_uri);
 
   status = g_test_run ();
 
