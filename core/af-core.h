@@ -15,6 +15,7 @@
 #include "af-archive.h"
 #include "af-json.h"
 #include "af-secrets.h"
+#include "af-text.h"
 #include "af-lan.h"
 
 G_BEGIN_DECLS

@@ -149,18 +149,40 @@ append_shortest (GString    *out,
     g_string_append (out, copy);
 }
 
-/* Copies a string literal, escapes included; returns the position after it. */
+/* Copies a string literal, escapes included; returns the position after it.
+ * json-glib escapes C0 controls but writes DEL and C1 (U+0080–U+009F) raw;
+ * they are escaped too, so JSON printed on a terminal cannot drive it.
+ */
 static const char *
 copy_string (GString    *out,
              const char *p)
 {
-  const char *start = p++;
+  g_string_append_c (out, *p++);
 
   while (*p != '\0' && *p != '"')
-    p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+    {
+      guchar c = (guchar)*p;
+
+      if (c == '\\' && p[1] != '\0')
+        {
+          g_string_append_len (out, p, 2);
+          p += 2;
+        }
+      else if (c == 0x7f)
+        {
+          g_string_append (out, "\\u007f");
+          p++;
+        }
+      else if (c == 0xc2 && (guchar)p[1] >= 0x80 && (guchar)p[1] <= 0x9f)
+        {
+          g_string_append_printf (out, "\\u%04x", (guchar)p[1]);
+          p += 2;
+        }
+      else
+        g_string_append_c (out, *p++);
+    }
   if (*p == '"')
-    p++;
-  g_string_append_len (out, start, p - start);
+    g_string_append_c (out, *p++);
 
   return p;
 }
