@@ -196,7 +196,7 @@ add_info_rows (GArray      *rows,
 static void
 print_text (const char *text)
 {
-  g_print ("%s", text);
+  af_cli_print_text (text);
 }
 
 /* JSON is UTF-8 whatever the locale, so it is written as bytes, not through

@@ -362,7 +362,7 @@ af_cli_printers (char   ***args,
   else
     {
       text = printers_to_text (G_LIST_MODEL (list));
-      g_print ("%s", text);
+      af_cli_print_text (text);
     }
 
   if (discovery != NULL)
@@ -725,6 +725,7 @@ save_printer (AfPrinter   *printer,
   g_autoptr(GCancellable) cancellable = af_cli_interruptible_new ();
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   g_autofree char *display_name = NULL;
+  g_autofree char *owned_name = NULL;
   AfPrinter *saved;
 
   if (!af_printer_list_load (list, error))
@@ -736,7 +737,8 @@ save_printer (AfPrinter   *printer,
   if (saved == NULL)
     return FALSE;
 
-  display_name = af_printer_dup_display_name (saved);
+  owned_name = af_printer_dup_display_name (saved);
+  display_name = af_text_for_terminal (owned_name, FALSE);
   /* Translators: what add-printer prints once the printer and its code are saved */
   g_print (_("Saved “%s”.\n"), display_name);
   return TRUE;

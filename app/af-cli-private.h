@@ -95,6 +95,10 @@ AfMqttSession  *af_cli_connect            (AfPrinter      *printer,
                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Overwrites a secret before freeing it. */
 void            af_cli_free_secret        (char           *secret);
+/* Writes text that may hold what a file or printer said to stdout, control
+ * characters replaced (af_text_for_terminal()).
+ */
+void            af_cli_print_text         (const char     *text);
 /* Writes UTF-8 bytes to stdout whatever the locale (JSON). */
 void            af_cli_print_utf8         (const char     *text);
 

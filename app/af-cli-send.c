@@ -81,8 +81,9 @@ progress_show (Progress *progress,
                int       step,
                char     *text)
 {
-  g_autofree char *owned = text;
+  g_autofree char *owned = af_text_for_terminal (text, FALSE);
 
+  g_free (text);
   if (progress->tty)
     {
       if (g_strcmp0 (owned, progress->last_text) != 0)
@@ -389,11 +390,13 @@ apply_mapping (AfPrintOptions *options,
       /* Translators: a warning of "send"; the program's name, the 1-based filament number,
        * its material and colour, and the same number again
        */
+      g_autofree char *type = af_text_for_terminal (filament->type != NULL ? filament->type : "?",
+                                                    FALSE);
+
       g_printerr (_("%s: warning: no tray holds filament %u (%s %s); load it, or choose a "
                     "tray with --ams-map %u=TRAY.\n"),
                   AF_CLI_NAME, slot,
-                  filament->type != NULL ? filament->type : "?",
-                  filament->color != NULL ? filament->color : "",
+                  type, filament->color != NULL ? filament->color : "",
                   slot);
     }
 

@@ -235,7 +235,7 @@ af_cli_status (char   ***args,
   else
     {
       text = status_to_text (printer);
-      g_print ("%s", text);
+      af_cli_print_text (text);
     }
 
   af_mqtt_session_disconnect (session);

@@ -118,9 +118,9 @@ exit_status_for_error (const GError *error)
 static void
 print_error (const GError *error)
 {
-  g_autofree char *message = g_strdup (error->message);
+  g_autofree char *message = af_text_for_terminal (error->message, FALSE);
 
-  g_strstrip (g_strdelimit (message, "\r\n", ' '));
+  g_strstrip (message);
   /* Translators: how the command line reports an error: the program's name, then the message */
   g_printerr (_("%s: %s\n"), AF_CLI_NAME, message);
 }
@@ -246,6 +246,14 @@ af_cli_rows_new (void)
 }
 
 void
+af_cli_print_text (const char *text)
+{
+  g_autofree char *safe = af_text_for_terminal (text, TRUE);
+
+  g_print ("%s", safe);
+}
+
+void
 af_cli_rows_add (GArray     *rows,
                  const char *label,
                  char       *value)
@@ -259,7 +267,8 @@ af_cli_rows_add (GArray     *rows,
    * e.g. "Slicer:"
    */
   row.label = g_strdup_printf (_("%s:"), label);
-  row.value = value;
+  row.value = af_text_for_terminal (value, FALSE);
+  g_free (value);
   g_array_append_val (rows, row);
 }
 
