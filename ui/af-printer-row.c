@@ -335,6 +335,17 @@ printer_notify_cb (AfPrinterRow *self,
     update (self);
 }
 
+/* A toast's title is markup to libadwaita; an error message may quote what
+ * the printer said.
+ */
+static AdwToast *
+new_plain_toast (const char *text)
+{
+  g_autofree char *markup = g_markup_escape_text (text, -1);
+
+  return adw_toast_new (markup);
+}
+
 static void
 show_error (AfPrinterRow *self,
             const GError *error)
@@ -342,7 +353,7 @@ show_error (AfPrinterRow *self,
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
   if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), new_plain_toast (error->message));
 }
 
 static void
@@ -381,7 +392,7 @@ remove_cb (GObject      *source_object,
 
   if (!af_printer_list_remove_finish (AF_PRINTER_LIST (source_object), result, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), new_plain_toast (error->message));
 }
 
 /* The list's own operation outlives the row, which goes with the printer. */

@@ -489,6 +489,7 @@ start_action (GtkWidget  *widget,
   AfSendPanel *self = AF_SEND_PANEL (widget);
   g_autoptr(AfPrintOptions) options = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *markup = NULL;
   g_autofree char *printer_name = NULL;
   g_autofree char *title = NULL;
   AfMqttSession *session;
@@ -508,7 +509,9 @@ start_action (GtkWidget  *widget,
   title = g_strdup_printf (_("Sending to “%s”"), printer_name);
   adw_status_page_set_title (self->sending_page, title);
   name = g_file_get_basename (af_sliced_file_get_file (self->file));
-  adw_status_page_set_description (self->sending_page, name);
+  /* libadwaita parses a status page's description as markup. */
+  markup = g_markup_escape_text (name, -1);
+  adw_status_page_set_description (self->sending_page, markup);
 
   g_signal_connect_object (self->job, "notify::phase", G_CALLBACK (job_progress_cb), self,
                            G_CONNECT_SWAPPED);

@@ -266,8 +266,10 @@ printer_added_cb (AfWindow           *self,
   g_autofree char *name = af_printer_dup_display_name (printer);
   /* Translators: %s is the printer's name */
   g_autofree char *message = g_strdup_printf (_("“%s” was added"), name);
+  /* A toast's title is markup; the name came from the network or the user. */
+  g_autofree char *markup = g_markup_escape_text (message, -1);
 
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
 }
 
 static void
