@@ -586,8 +586,12 @@ class HostileTest(CliTestCase):
                     b'; thumbnail end\nG28\n' % (len(b64), b64))
         many_labels = b''.join(b'; printing object part-%d id:%d copy 0\n' % (i, i)
                                for i in range(40000)) + b'G28\n'
+        archive = os.path.join(self.tmp, 'deep.gcode.3mf')
+        with zipfile.ZipFile(archive, 'w') as z:
+            z.writestr('Metadata/plate_1.gcode', deep)
         return {
             'deep objects_info': (self.write('deep.gcode', deep), 0),
+            'archive entry with deep objects_info': (archive, 0),
             'thumbnail claiming 60000x60000': (self.write('bomb.gcode', bomb_png), 0),
             'many labels': (self.write('labels.gcode', many_labels), 0),
             'bgcode block past the limit': (self.write('block.bgcode', bgcode(

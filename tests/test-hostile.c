@@ -18,6 +18,7 @@
 #include "af-json.h"
 #include "af-lan-error.h"
 #include "af-printer-status.h"
+#include "af-text.h"
 
 /* Hostile inputs, generated here at and just past each documented limit:
  * nested JSON through every entry path, .bgcode block and total sizes,
@@ -596,6 +597,51 @@ test_data_uri (void)
   g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
 }
 
+static void
+test_text_for_terminal (void)
+{
+  static const struct { const char *in; const char *one_line; const char *multiline; } cases[] = {
+    { "Evil\x1b[2J\x07", "Evil\xef\xbf\xbd[2J\xef\xbf\xbd", "Evil\xef\xbf\xbd[2J\xef\xbf\xbd" },
+    /* U+009B, a C1 CSI, and DEL. */
+    { "PLA\xc2\x9b" "31m\x7f", "PLA\xef\xbf\xbd" "31m\xef\xbf\xbd",
+      "PLA\xef\xbf\xbd" "31m\xef\xbf\xbd" },
+    { "a\tb\nc\rd", "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d",
+      "a\tb\nc\xef\xbf\xbd" "d" },
+    /* A raw C1 byte is not UTF-8. */
+    { "x\x9by", "x\xef\xbf\xbdy", "x\xef\xbf\xbdy" },
+    /* Markup and ordinary non-ASCII text pass through. */
+    { "<b>&amp; Würfel \xc2\xa0", "<b>&amp; Würfel \xc2\xa0", "<b>&amp; Würfel \xc2\xa0" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *one_line = af_text_for_terminal (cases[i].in, FALSE);
+      g_autofree char *multiline = af_text_for_terminal (cases[i].in, TRUE);
+
+      g_assert_cmpstr (one_line, ==, cases[i].one_line);
+      g_assert_cmpstr (multiline, ==, cases[i].multiline);
+    }
+  g_assert_null (af_text_for_terminal (NULL, FALSE));
+}
+
+/* json-glib writes DEL and C1 raw; the writer escapes them and the text
+ * still reads back the same.
+ */
+static void
+test_json_control_escapes (void)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+
+  json_node_set_string (node, "a\x1b\x7f\xc2\x9b\xc2\xa0z");
+  text = af_json_to_data (node, FALSE);
+  g_assert_cmpstr (text, ==, "\"a\\u001b\\u007f\\u009b\xc2\xa0z\"");
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  g_assert_cmpstr (json_node_get_string (json_parser_get_root (parser)), ==,
+                   "a\x1b\x7f\xc2\x9b\xc2\xa0z");
+}
+
 /* {"print":{"gcode_state":"RUNNING","x":[[…]]}} nesting @depth deep. */
 static char *
 report_at_depth (guint depth)
@@ -676,6 +722,8 @@ main (int   argc,
   g_test_add_func ("/af/hostile/filament-count", test_filament_count);
   g_test_add_func ("/af/hostile/generic-keys", test_generic_keys);
   g_test_add_func ("/af/hostile/data-uri", test_data_uri);
+  g_test_add_func ("/af/hostile/text-for-terminal", test_text_for_terminal);
+  g_test_add_func ("/af/hostile/json-control-escapes", test_json_control_escapes);
 
   status = g_test_run ();
 
