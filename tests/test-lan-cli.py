@@ -355,6 +355,24 @@ class DiscoveryTest(LanCliTestCase):
         self.assertEqual(printer['mode'], 'lan-only')
         self.assertEqual(printer['sources'], ['discovered'])
 
+    def test_discover_hostile_name(self):
+        """A neighbour announcing a name full of control characters (ESC, BEL,
+        the C1 CSI U+009B) cannot drive the terminal that lists it."""
+        port = free_udp_port()
+        name = 'Evil\x1b[2J\x07\u009b<b>&'
+        vp = VirtualPrinter('--ssdp-target', f'127.0.0.1:{port}', '--ssdp-interval', '1',
+                            '--name', name)
+        self.addCleanup(vp.stop)
+        result = self.run_cli('printers', '--discover', '3',
+                              env=self.env(AF_DISCOVERY_PORT=str(port)))
+        self.assertOk(result)
+        controls = [bytes([c]) for c in range(0x20) if c not in (0x09, 0x0a)] + [b'\x7f'] + \
+            [b'\xc2' + bytes([c]) for c in range(0x80, 0xa0)]
+        for control in controls:
+            self.assertNotIn(control, result.stdout)
+        self.assertIn('\ufffd<b>&', result.stdout.decode())
+        self.assertIn(vp['serial'], result.stdout.decode())
+
     def test_discover_saved(self):
         """A saved printer heard on the network is listed once, from both sources."""
         port = free_udp_port()
