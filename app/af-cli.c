@@ -118,7 +118,8 @@ exit_status_for_error (const GError *error)
 static void
 print_error (const GError *error)
 {
-  g_autofree char *message = af_text_for_terminal (error->message, FALSE);
+  g_autofree char *one_line = g_strdelimit (g_strdup (error->message), "\r\n", ' ');
+  g_autofree char *message = af_text_for_terminal (one_line, FALSE);
 
   g_strstrip (message);
   /* Translators: how the command line reports an error: the program's name, then the message */
