@@ -14,6 +14,7 @@
 #include "af-thumbnail.h"
 #include "af-archive.h"
 #include "af-json.h"
+#include "af-printer-models.h"
 #include "af-secrets.h"
 #include "af-text.h"
 #include "af-lan.h"

@@ -620,6 +620,7 @@ apply_slice_plate (AfGcodeInfo  *info,
     af_gcode_info_set_print_time (info, plate->prediction);
   if (af_gcode_info_get_printer_model (info) == NULL)
     af_gcode_info_set_printer_model (info, plate->printer_model_id);
+  af_gcode_info_set_printer_model_id (info, plate->printer_model_id);
   if (plate->nozzles->len > 0)
     af_gcode_info_set_nozzle_diameters (info, (const double *)(gpointer)plate->nozzles->data,
                                         plate->nozzles->len);

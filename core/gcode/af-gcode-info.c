@@ -14,6 +14,7 @@
 
 #include "af-gcode-info.h"
 #include "af-json.h"
+#include "af-printer-models.h"
 
 struct _AfGcodeInfo
 {
@@ -23,6 +24,7 @@ struct _AfGcodeInfo
   char        *slicer_name;
   char        *slicer_version;
   char        *printer_model;
+  char        *printer_model_id;
   char        *bed_type;
   gint64       print_time;
   gint         layer_count;
@@ -55,6 +57,7 @@ af_gcode_info_finalize (GObject *object)
   g_clear_pointer (&self->slicer_name, g_free);
   g_clear_pointer (&self->slicer_version, g_free);
   g_clear_pointer (&self->printer_model, g_free);
+  g_clear_pointer (&self->printer_model_id, g_free);
   g_clear_pointer (&self->bed_type, g_free);
   g_clear_pointer (&self->nozzles, g_array_unref);
   g_clear_pointer (&self->filaments, g_array_unref);
@@ -144,6 +147,16 @@ af_gcode_info_get_printer_model (AfGcodeInfo *self)
   g_return_val_if_fail (AF_IS_GCODE_INFO (self), NULL);
 
   return self->printer_model;
+}
+
+const char *
+af_gcode_info_get_printer_model_id (AfGcodeInfo *self)
+{
+  g_return_val_if_fail (AF_IS_GCODE_INFO (self), NULL);
+
+  if (self->printer_model_id != NULL)
+    return self->printer_model_id;
+  return af_printer_models_find_id (self->printer_model);
 }
 
 const char *
@@ -375,6 +388,16 @@ af_gcode_info_set_printer_model (AfGcodeInfo *self,
   g_return_if_fail (AF_IS_GCODE_INFO (self));
 
   replace_string (&self->printer_model, model);
+}
+
+void
+af_gcode_info_set_printer_model_id (AfGcodeInfo *self,
+                                    const char  *model_id)
+{
+  g_return_if_fail (AF_IS_GCODE_INFO (self));
+
+  if (model_id != NULL && *model_id != '\0')
+    replace_string (&self->printer_model_id, model_id);
 }
 
 void
@@ -628,6 +651,7 @@ af_gcode_info_to_json (AfGcodeInfo *self,
   add_optional_string (builder, "slicer", self->slicer_name);
   add_optional_string (builder, "slicer_version", self->slicer_version);
   add_optional_string (builder, "printer_model", self->printer_model);
+  add_optional_string (builder, "printer_model_id", af_gcode_info_get_printer_model_id (self));
   add_optional_string (builder, "bed_type", self->bed_type);
   if (self->print_time >= 0)
     {

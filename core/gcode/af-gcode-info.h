@@ -58,6 +58,11 @@ AfGcodeKind         af_gcode_info_get_kind              (AfGcodeInfo  *self);
 const char         *af_gcode_info_get_slicer_name       (AfGcodeInfo  *self);
 const char         *af_gcode_info_get_slicer_version    (AfGcodeInfo  *self);
 const char         *af_gcode_info_get_printer_model     (AfGcodeInfo  *self);
+/* The vendor model id the file was sliced for ("C12"): slice_info.config's
+ * printer_model_id, else the id of a known printer named by printer_model
+ * (af-printer-models.h); NULL when the file names no vendor printer.
+ */
+const char         *af_gcode_info_get_printer_model_id  (AfGcodeInfo  *self);
 const char         *af_gcode_info_get_bed_type          (AfGcodeInfo  *self);
 /* Seconds, or -1 when the file does not say. */
 gint64              af_gcode_info_get_print_time        (AfGcodeInfo  *self);
@@ -95,6 +100,9 @@ void                af_gcode_info_set_slicer            (AfGcodeInfo  *self,
                                                          const char   *version);
 void                af_gcode_info_set_printer_model     (AfGcodeInfo  *self,
                                                          const char   *model);
+/* An empty id is ignored: slicers write printer_model_id="" for other printers. */
+void                af_gcode_info_set_printer_model_id  (AfGcodeInfo  *self,
+                                                         const char   *model_id);
 void                af_gcode_info_set_bed_type          (AfGcodeInfo  *self,
                                                          const char   *bed_type);
 void                af_gcode_info_set_print_time        (AfGcodeInfo  *self,
