@@ -502,6 +502,10 @@ struct _AfPrinterStatus
   GListStore   *trays;
   /* Whether the external spool came from vt_tray; then vir_slot is ignored. */
   gboolean      have_vt_tray;
+  /* Storage: the "sdcard" boolean and home_flag bits 8-9, -1 until reported. */
+  double        nozzle_diameter;
+  gint          sdcard;
+  gint          storage_bits;
 };
 
 G_DEFINE_FINAL_TYPE (AfPrinterStatus, af_printer_status, G_TYPE_OBJECT)
@@ -525,6 +529,8 @@ enum {
   PROP_DEVELOPER_MODE,
   PROP_STAGE,
   PROP_TRAYS,
+  PROP_NOZZLE_DIAMETER,
+  PROP_STORAGE,
   N_PROPS
 };
 
@@ -570,6 +576,8 @@ af_printer_status_get_property (GObject    *object,
     case PROP_DEVELOPER_MODE: g_value_set_boolean (value, self->developer_mode); break;
     case PROP_STAGE: g_value_set_int (value, self->stage); break;
     case PROP_TRAYS: g_value_set_object (value, self->trays); break;
+    case PROP_NOZZLE_DIAMETER: g_value_set_double (value, self->nozzle_diameter); break;
+    case PROP_STORAGE: g_value_set_int (value, af_printer_status_get_storage (self)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -621,6 +629,8 @@ af_printer_status_class_init (AfPrinterStatusClass *klass)
   properties[PROP_STAGE] = int_pspec ("stage", -1, -1);
   properties[PROP_TRAYS] = g_param_spec_object ("trays", NULL, NULL, G_TYPE_LIST_MODEL,
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NOZZLE_DIAMETER] = double_pspec ("nozzle-diameter");
+  properties[PROP_STORAGE] = int_pspec ("storage", AF_STORAGE_UNKNOWN, AF_STORAGE_UNKNOWN);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -642,6 +652,9 @@ af_printer_status_init (AfPrinterStatus *self)
   self->developer_mode = TRUE;
   self->stage = -1;
   self->trays = g_list_store_new (AF_TYPE_AMS_TRAY);
+  self->nozzle_diameter = NAN;
+  self->sdcard = -1;
+  self->storage_bits = -1;
 }
 
 AfPrinterStatus *
@@ -965,6 +978,48 @@ merge_external (AfPrinterStatus *self,
     merge_tray (self, EXTERNAL_AMS_ID, 0, spool);
 }
 
+/* "0.4" on most firmware, a number on some. */
+static void
+merge_nozzle_diameter (AfPrinterStatus *self,
+                       JsonObject      *print)
+{
+  const char *text = read_string (print, "nozzle_diameter");
+  double value;
+
+  if (text != NULL)
+    {
+      char *end = NULL;
+
+      value = g_ascii_strtod (text, &end);
+      if (end == text || *end != '\0' || !isfinite (value) || value <= 0)
+        return;
+      set_double (self, &self->nozzle_diameter, value, PROP_NOZZLE_DIAMETER);
+    }
+  else
+    merge_double (self, print, "nozzle_diameter", &self->nozzle_diameter, PROP_NOZZLE_DIAMETER);
+}
+
+/* The storage the printer reports: BambuStudio's DevStorage reads bits 8-9
+ * of home_flag (0 none, 1 normal, 2 abnormal, 3 read-only); older firmware
+ * only says "sdcard": true or false.
+ */
+static void
+merge_storage (AfPrinterStatus *self,
+               JsonObject      *print)
+{
+  AfStorageState before = af_printer_status_get_storage (self);
+  JsonNode *node = get_value_node (print, "sdcard");
+  double flags;
+
+  if (node != NULL && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    self->sdcard = json_node_get_boolean (node) ? 1 : 0;
+  if (read_double (print, "home_flag", &flags) && flags >= G_MININT32 && flags <= G_MAXUINT32)
+    self->storage_bits = (gint)((((guint32)(gint64)flags) >> 8) & 3);
+
+  if (af_printer_status_get_storage (self) != before)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORAGE]);
+}
+
 void
 af_printer_status_merge_print (AfPrinterStatus *self,
                                JsonObject      *print)
@@ -1006,6 +1061,8 @@ af_printer_status_merge_print (AfPrinterStatus *self,
   merge_int (self, print, "stg_cur", &self->stage, -1, PROP_STAGE);
   merge_ams (self, print, msg == 0);
   merge_external (self, print);
+  merge_nozzle_diameter (self, print);
+  merge_storage (self, print);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -1152,6 +1209,33 @@ af_printer_status_get_stage (AfPrinterStatus *self)
 {
   g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), -1);
   return self->stage;
+}
+
+double
+af_printer_status_get_nozzle_diameter (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NAN);
+  return self->nozzle_diameter;
+}
+
+/* "sdcard": false wins: the printer says outright that nothing is there.
+ * Firmware that predates the home_flag bits leaves them 0 with "sdcard":
+ * true, so that pair counts as a normal card.
+ */
+AfStorageState
+af_printer_status_get_storage (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), AF_STORAGE_UNKNOWN);
+
+  if (self->sdcard == 0)
+    return AF_STORAGE_NONE;
+  if (self->storage_bits > 0)
+    return (AfStorageState)(AF_STORAGE_NORMAL + self->storage_bits - 1);
+  if (self->sdcard == 1)
+    return AF_STORAGE_NORMAL;
+  if (self->storage_bits == 0)
+    return AF_STORAGE_NONE;
+  return AF_STORAGE_UNKNOWN;
 }
 
 GListModel *

@@ -32,6 +32,18 @@ const char  *af_print_state_to_string   (AfPrintState state);
 /* Whether the printer accepts a new project_file: IDLE, FINISH or FAILED. */
 gboolean     af_print_state_is_ready    (AfPrintState state);
 
+/* The storage print files go to: a microSD card, or a USB stick on the P2S
+ * and H2 series.
+ */
+typedef enum
+{
+  AF_STORAGE_UNKNOWN,
+  AF_STORAGE_NONE,
+  AF_STORAGE_NORMAL,
+  AF_STORAGE_ABNORMAL,
+  AF_STORAGE_READ_ONLY,
+} AfStorageState;
+
 /* One AMS tray or the external spool. */
 #define AF_TYPE_AMS_TRAY (af_ams_tray_get_type ())
 
@@ -60,7 +72,8 @@ gint         af_ams_tray_get_remain   (AfAmsTray *self);
  * chamber-temperature (double, NAN unknown), job-name (string),
  * gcode-file (string), print-error (int, 0 none), hms (GStrv of
  * "HMS_AAAA_AAAA_CCCC_CCCC"), developer-mode (boolean: FALSE when the printer
- * says its signed-command mode is on), stage (int, -1).
+ * says its signed-command mode is on), stage (int, -1), nozzle-diameter
+ * (double, mm, NAN unknown), storage (int, an AfStorageState).
  */
 #define AF_TYPE_PRINTER_STATUS (af_printer_status_get_type ())
 
@@ -94,6 +107,8 @@ gint                af_printer_status_get_print_error (AfPrinterStatus *self);
 const char * const *af_printer_status_get_hms        (AfPrinterStatus *self);
 gboolean            af_printer_status_get_developer_mode (AfPrinterStatus *self);
 gint                af_printer_status_get_stage      (AfPrinterStatus *self);
+double              af_printer_status_get_nozzle_diameter (AfPrinterStatus *self);
+AfStorageState      af_printer_status_get_storage    (AfPrinterStatus *self);
 /* AfAmsTray items, AMS units in order then the external spool last if present. */
 GListModel         *af_printer_status_get_trays      (AfPrinterStatus *self);
 /* A stable JSON rendering for `status --json` (docs/lan-protocol.md). */
