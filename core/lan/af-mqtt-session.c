@@ -20,6 +20,7 @@
 #include "af-json.h"
 #include "af-lan-error.h"
 #include "af-mqtt-session.h"
+#include "af-printer-models.h"
 #include "af-tls.h"
 
 #define MQTT_USER "bblp"
@@ -390,6 +391,25 @@ reached_full_report (AfMqttSession *self)
   complete_connect_tasks (self, NULL);
 }
 
+/* The model the printer itself reports: get_version's ota module has a
+ * project_name ("N2S") on some firmware, a product_name ("Bambu Lab P1P") on
+ * others (ha-bambulab's report fixtures). It wins over a saved DevModel, which
+ * a user or an old notice may have got wrong; the checks before sending
+ * compare files with it (af-print-check.h).
+ */
+static void
+merge_model (AfMqttSession *self,
+             JsonObject    *ota)
+{
+  const char *id = af_printer_models_find_id (member_string (ota, "project_name"));
+
+  if (id == NULL)
+    id = af_printer_models_find_id (member_string (ota, "product_name"));
+  if (id != NULL &&
+      g_strcmp0 (af_printer_models_find_id (af_printer_get_model (self->printer)), id) != 0)
+    af_printer_set_model (self->printer, id);
+}
+
 static void
 merge_version (AfMqttSession *self,
                JsonObject    *info)
@@ -411,8 +431,11 @@ merge_version (AfMqttSession *self,
       module = json_node_get_object (element);
       if (g_strcmp0 (member_string (module, "name"),
                      "ota") == 0)
-        af_printer_set_firmware (self->printer,
-                                 member_string (module, "sw_ver"));
+        {
+          af_printer_set_firmware (self->printer,
+                                   member_string (module, "sw_ver"));
+          merge_model (self, module);
+        }
     }
 }
 
@@ -515,8 +538,11 @@ on_connect (struct mosquitto *mosq,
   rc = mosquitto_subscribe (mosq, NULL, self->report_topic, 0);
   if (rc != MOSQ_ERR_SUCCESS)
     g_debug ("Subscribing to printer %s failed: %s", self->redacted, mosquitto_strerror (rc));
-  request_pushall (self);
+  /* get_version first: its answer (the model, af-print-check.h) then
+   * arrives before the full report that completes the connection.
+   */
   send_simple (self, "info", "get_version", 0);
+  request_pushall (self);
 }
 
 static GError *
