@@ -375,7 +375,9 @@ class VirtualPrinter:
         self.start_ftp()
         self.firmware = vp_firmware.Firmware(
             a.serial, a.host, a.mqtt_port, self.path("ca.crt"), self.fw_user, self.fw_pass,
-            self.storage, self.requests_file, a.speed, a.reports == "full", emit)
+            self.storage, self.requests_file, a.speed, a.reports == "full", emit,
+            {"model": a.model, "nozzle_diameter": a.nozzle_diameter, "ams": not a.no_ams,
+             "storage": not a.no_storage})
         self.firmware.start()
         if a.ssdp_target:
             threading.Thread(target=self.ssdp_loop, daemon=True).start()
@@ -405,6 +407,9 @@ def parse_args(argv):
     ap.add_argument("--serial")
     ap.add_argument("--access-code")
     ap.add_argument("--model", default="C12")
+    ap.add_argument("--nozzle-diameter", default="0.4")
+    ap.add_argument("--no-ams", action="store_true")
+    ap.add_argument("--no-storage", action="store_true")
     ap.add_argument("--name")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--mqtt-port", type=int, default=0)

@@ -20,6 +20,11 @@ ERR_CANCELLED = 50348044          # 0x0300400C
 ERR_BUSY = 0x05004004
 ERR_VERIFY_FAILED = 84033543
 HMS_ATTR_FILE = 0x05000300
+# "Failed to get AMS mapping table" (HMS 0700_8012 in ha-bambulab's hms_en.json):
+# what a printer without an AMS does with use_ams true.
+ERR_AMS_MAPPING = 0x07008012
+# home_flag bits 8-9: the storage state (BambuStudio DevStorage: 0 none, 1 normal).
+HOME_FLAG_STORAGE_NORMAL = 1 << 8
 FUN_SECURED_BIT = 1 << 29
 TICK = 0.25
 HEARTBEAT = 1.0
@@ -41,7 +46,23 @@ def _tray(slot, kind, colour):
     return tray
 
 
-def initial_state():
+def initial_state(profile=None):
+    """The first report; profile holds the printer's model, nozzle_diameter,
+    ams (False: only the external spool, as a P1P without AMS) and storage."""
+    profile = profile or {}
+    state = _initial_state()
+    state["nozzle_diameter"] = str(profile.get("nozzle_diameter", "0.4"))
+    if not profile.get("ams", True):
+        state["ams"].update({"ams": [], "ams_exist_bits": "0", "tray_exist_bits": "0",
+                             "tray_is_bbl_bits": "0", "tray_read_done_bits": "0",
+                             "tray_now": "254", "tray_pre": "254"})
+    if not profile.get("storage", True):
+        state["sdcard"] = False
+        state["home_flag"] &= ~(3 << 8)
+    return state
+
+
+def _initial_state():
     return {
         "command": "push_status", "msg": 0, "sequence_id": "0",
         "gcode_state": "IDLE", "mc_percent": 0, "mc_remaining_time": 0,
@@ -52,7 +73,8 @@ def initial_state():
         "task_id": "0", "subtask_id": "0", "print_type": "idle",
         "print_error": 0, "mc_print_error_code": "0", "hms": [], "stg": [], "stg_cur": 255,
         "mc_print_stage": "1", "mc_print_sub_stage": 0, "spd_lvl": 2, "spd_mag": 100,
-        "wifi_signal": "-44dBm", "sdcard": True, "home_flag": 0, "fun": "0",
+        "wifi_signal": "-44dBm", "sdcard": True, "home_flag": HOME_FLAG_STORAGE_NORMAL,
+        "fun": "0",
         "flag3": 671, "nozzle_diameter": "0.4", "nozzle_type": "stainless_steel",
         "s_obj": [], "lifecycle": "product", "queue_number": 0,
         "lights_report": [{"node": "chamber_light", "mode": "on"}],
@@ -75,15 +97,16 @@ def initial_state():
 
 class Firmware:
     def __init__(self, serial, host, port, ca_file, user, password, storage, requests_file,
-                 speed, full_reports, emit):
+                 speed, full_reports, emit, profile=None):
         self.serial = serial
+        self.profile = dict(profile or {})
         self.storage = storage
         self.requests_file = requests_file
         self.speed = float(speed)
         self.full_reports = full_reports
         self.emit = emit
         self.lock = threading.RLock()
-        self.state = initial_state()
+        self.state = initial_state(self.profile)
         self.state["fun"] = "%X" % (0x1A30F9CFB & ~FUN_SECURED_BIT)
         self.published = {}
         self.seq = 0
@@ -239,7 +262,8 @@ class Firmware:
         elif section == "info" and command == "get_version":
             self.ack("info", req, module=[
                 {"name": "ota", "sw_ver": "01.08.02.00", "hw_ver": "",
-                 "sn": self.serial, "project_name": "C12", "loader_ver": "00.00.00.00"},
+                 "sn": self.serial, "project_name": self.profile.get("model", "C12"),
+                 "loader_ver": "00.00.00.00"},
                 {"name": "mc", "sw_ver": "00.00.26.45", "hw_ver": "MC07", "sn": "0"},
                 {"name": "ams/0", "sw_ver": "00.00.06.49", "hw_ver": "AMS08", "sn": "0"}],
                 result="success")
@@ -320,6 +344,15 @@ class Firmware:
                     print_type="local", gcode_file_prepare_percent="0",
                     nozzle_target_temper=220.0, bed_target_temper=55.0)
         if not self._sleep(job, max(0.2, 120.0 / self.speed)):
+            return
+        if req.get("use_ams") is True and not self.state["ams"]["ams"]:
+            # No AMS to map the filaments to: the printer stops in PREPARE and
+            # waits for the user, as real firmware does.
+            if job == self.job_id:
+                self.emit({"event": "job-error", "code": ERR_AMS_MAPPING,
+                           "message": "Failed to get AMS mapping table"})
+                self.update(gcode_state="PAUSE", stg_cur=16, print_error=ERR_AMS_MAPPING,
+                            mc_print_error_code=str(ERR_AMS_MAPPING))
             return
         try:
             path = os.path.realpath(os.path.join(self.storage, name))
