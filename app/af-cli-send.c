@@ -34,6 +34,7 @@ typedef struct
   gboolean  timelapse;
   char     *ams_map;
   gboolean  wait;
+  gboolean  force;
 } SendOptions;
 
 static void
@@ -291,12 +292,6 @@ parse_ams_map (const char   *text,
   return g_array_ref (scratch->ams_mapping);
 }
 
-static gboolean
-is_ams_tray (gint tray)
-{
-  return tray >= 0 && tray != AF_AMS_MAPPING_EXTERNAL;
-}
-
 /* The tray a mapping value names, or NULL when the printer has no such tray. */
 static AfAmsTray *
 find_tray (GListModel *trays,
@@ -358,20 +353,38 @@ check_user_trays (GArray     *user_map,
   return TRUE;
 }
 
-/* The default mapping for the printer's trays, with the user's --ams-map
- * entries over it: what the user names wins, the rest keeps the default.
+/* Check messages quote the file (its printer's name, a filament's material):
+ * no control character of it reaches the terminal.
  */
 static void
-apply_mapping (AfPrintOptions *options,
-               AfGcodeInfo    *info,
-               AfPrinter      *printer,
-               GArray         *user_map)
+print_warning (const char *message)
+{
+  g_autofree char *safe = af_text_for_terminal (message, FALSE);
+
+  /* Translators: a warning of "send"; the program's name, then why, e.g.
+   * "No tray holds filament 2 (PETG #FF0000)."
+   */
+  g_printerr (_("%s: warning: %s\n"), AF_CLI_NAME, safe);
+}
+
+/* The default mapping for the printer's trays, with the user's --ams-map
+ * entries over it: what the user names wins, the rest keeps the default. A
+ * used filament no tray holds is refused (af_print_check_trays()), or with
+ * --force sent without a tray, with a warning.
+ */
+static gboolean
+apply_mapping (AfPrintOptions  *options,
+               AfGcodeInfo     *info,
+               AfPrinter       *printer,
+               GArray          *user_map,
+               gboolean         force,
+               GError         **error)
 {
   GListModel *trays = af_printer_status_get_trays (af_printer_get_status (printer));
-  g_autoptr(GArray) missing = NULL;
-  GArray *mapping;
+  g_autoptr(GArray) mapping = NULL;
+  g_autoptr(GError) local_error = NULL;
 
-  mapping = af_filament_map_default (info, trays, &missing);
+  mapping = af_filament_map_default (info, trays, NULL);
   for (guint i = 0; user_map != NULL && i < user_map->len; i++)
     {
       gint tray = g_array_index (user_map, gint, i);
@@ -380,32 +393,53 @@ apply_mapping (AfPrintOptions *options,
         g_array_index (mapping, gint, i) = tray;
     }
 
-  for (guint i = 0; i < missing->len; i++)
+  if (!af_print_check_trays (info, trays, mapping, &local_error))
     {
-      guint slot = g_array_index (missing, guint, i);
-      const AfFilament *filament = af_gcode_info_get_filament (info, slot - 1);
-
-      if (g_array_index (mapping, gint, slot - 1) != -1)
-        continue;
-      /* Translators: a warning of "send"; the program's name, the 1-based filament number,
-       * its material and colour, and the same number again
-       */
-      g_autofree char *type = af_text_for_terminal (filament->type != NULL ? filament->type : "?",
-                                                    FALSE);
-
-      g_printerr (_("%s: warning: no tray holds filament %u (%s %s); load it, or choose a "
-                    "tray with --ams-map %u=TRAY.\n"),
-                  AF_CLI_NAME, slot,
-                  type, filament->color != NULL ? filament->color : "",
-                  slot);
+      if (!force)
+        {
+          /* Translators: after "No tray holds filament 2 (PETG #FF0000)." */
+          g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                       _("%s Load it, or choose a tray with --ams-map; --force sends the "
+                         "print without one."),
+                       local_error->message);
+          return FALSE;
+        }
+      print_warning (local_error->message);
     }
 
-  options->use_ams = FALSE;
-  for (guint i = 0; i < mapping->len; i++)
-    options->use_ams |= is_ams_tray (g_array_index (mapping, gint, i));
-
+  options->use_ams = af_print_check_use_ams (info, trays, mapping);
   g_clear_pointer (&options->ams_mapping, g_array_unref);
-  options->ams_mapping = mapping;
+  options->ams_mapping = g_steal_pointer (&mapping);
+  return TRUE;
+}
+
+/* The checks before anything is uploaded (af-print-check.h): missing
+ * storage always stops the send; the wrong printer or nozzle only without
+ * --force.
+ */
+static gboolean
+check_file_fits (AfGcodeInfo  *info,
+                 AfPrinter    *printer,
+                 gboolean      force,
+                 GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!af_print_check_storage (printer, error))
+    return FALSE;
+  if (af_print_check_machine (info, printer, &local_error))
+    return TRUE;
+
+  if (!force)
+    {
+      /* Translators: after "This file was sliced for Creality K1 Max, not for this P1S." */
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                   _("%s Slice it for this printer, or send it anyway with --force."),
+                   local_error->message);
+      return FALSE;
+    }
+  print_warning (local_error->message);
+  return TRUE;
 }
 
 static gboolean
@@ -596,7 +630,8 @@ send_connected (AfMqttSession  *session,
   g_autoptr(AfPrintOptions) print_options = NULL;
   g_auto(Progress) progress = { isatty (STDERR_FILENO), FALSE, NULL, -1, FALSE };
 
-  if (!check_user_trays (user_map, printer, error) || !check_ready (printer, error))
+  if (!check_user_trays (user_map, printer, error) || !check_ready (printer, error) ||
+      !check_file_fits (info, printer, options->force, error))
     return FALSE;
 
   print_options = af_print_options_new ();
@@ -604,7 +639,9 @@ send_connected (AfMqttSession  *session,
   print_options->bed_leveling = !options->no_bed_leveling;
   print_options->flow_cali = options->flow_cali;
   print_options->timelapse = options->timelapse;
-  apply_mapping (print_options, info, printer, user_map);
+  print_options->bed_type = g_strdup (af_print_check_bed_type (info));
+  if (!apply_mapping (print_options, info, printer, user_map, options->force, error))
+    return FALSE;
 
   if (!run_job (session, access_code, file, print_options, cancellable, &progress, error))
     return FALSE;
@@ -677,6 +714,9 @@ af_cli_send (char   ***args,
       N_("FILAMENT=TRAY,…") },
     { "wait", 0, 0, G_OPTION_ARG_NONE, &options.wait,
       N_("Wait until the print has finished, showing its progress"), NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &options.force,
+      N_("Send even when the file was sliced for another printer or nozzle, or a filament "
+         "has no tray"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;

@@ -430,19 +430,24 @@ class PrinterTestCase(LanCliTestCase):
 
 
 class SendTest(PrinterTestCase):
-    # file, options, --ams-map tray for each filament slot (None: leave it out)
+    # file, options, --ams-map tray for each filament slot (None: leave it out), and
+    # the bed_type its curr_bed_type gives (hand-checked in the files). Files sliced
+    # for another make of printer need --force.
     CASES = (
-        ('gcode', 'bambustudio-01.09-cli-plate_1.gcode', ['--timelapse'], [2]),
-        ('gcode', 'cura-5.9.1.gcode', ['--no-bed-leveling', '--flow-cali'], [0]),
-        ('gcode', 'prusaslicer-2.8.1-mini-cube.bgcode', ['--bed-leveling', '--plate', '3'], [1]),
-        ('gcode', 'orcaslicer-2.3.0-k1max.gcode', ['--flow-cali', '--timelapse'], [0, 2]),
-        ('gcode', 'prusaslicer-2.9.3-thumbnails.gcode', [], []),
-        ('3mf', 'bambustudio-02.07-p1s.gcode.3mf', ['--no-bed-leveling'], [1]),
-        ('3mf', 'bambustudio-01.09-cli-2-rings.gcode.3mf', ['--timelapse'], [0]),
+        ('gcode', 'bambustudio-01.09-cli-plate_1.gcode', ['--timelapse'], [2], 'cool_plate'),
+        ('gcode', 'cura-5.9.1.gcode', ['--no-bed-leveling', '--flow-cali', '--force'], [0],
+         'auto'),
+        ('gcode', 'prusaslicer-2.8.1-mini-cube.bgcode', ['--bed-leveling', '--plate', '3',
+                                                          '--force'], [1], 'auto'),
+        ('gcode', 'orcaslicer-2.3.0-k1max.gcode', ['--flow-cali', '--timelapse', '--force'],
+         [0, 2], 'hot_plate'),
+        ('gcode', 'prusaslicer-2.9.3-thumbnails.gcode', [], [], 'auto'),
+        ('3mf', 'bambustudio-02.07-p1s.gcode.3mf', ['--no-bed-leveling'], [1], 'textured_plate'),
+        ('3mf', 'bambustudio-01.09-cli-2-rings.gcode.3mf', ['--timelapse'], [0], 'cool_plate'),
     )
 
     def test_send_with_options(self):
-        for folder, name, options, trays in self.CASES:
+        for folder, name, options, trays, bed_type in self.CASES:
             path = os.path.join(CORPUS, folder, name)
             with self.subTest(file=name):
                 self.vp.control('idle')
@@ -467,6 +472,7 @@ class SendTest(PrinterTestCase):
                 self.assertIs(request['timelapse'], '--timelapse' in options)
                 self.assertIs(request['use_ams'], bool(trays))
                 self.assertEqual(request['ams_mapping'], trays)
+                self.assertEqual(request['bed_type'], bed_type)
                 stored = os.path.join(self.vp['storage_dir'], request['file'])
                 with zipfile.ZipFile(stored) as z:
                     self.assertIn(request['param'], z.namelist())
@@ -474,7 +480,7 @@ class SendTest(PrinterTestCase):
 
     def test_default_mapping(self):
         """The black PLA of filament 2 goes to the black PLA tray (1); unused 1 to none."""
-        self.assertOk(self.send(gcode_path('orcaslicer-2.3.0-k1max.gcode')))
+        self.assertOk(self.send(gcode_path('orcaslicer-2.3.0-k1max.gcode'), '--force'))
         request = self.vp.project_files()[-1]
         self.assertEqual(request['ams_mapping'], [-1, 1])
         self.assertIs(request['use_ams'], True)
@@ -493,22 +499,38 @@ class SendTest(PrinterTestCase):
         self.assertIn('warning: --ams-map sends filament 1 to an empty tray', result.stderr.decode())
         self.assertEqual(self.vp.project_files()[-1]['ams_mapping'], [3])
 
-    def test_missing_material_warns(self):
-        source = gcode_path('bambustudio-01.09-cli-plate_1.gcode')
-        with open(source, 'rb') as f:
-            data = f.read()
-        changed = re.sub(rb'^; filament_type = PLA$', b'; filament_type = ABS', data,
-                         flags=re.M)
-        self.assertNotEqual(changed, data)
-        path = os.path.join(self.config, 'abs-part.gcode')
-        with open(path, 'wb') as f:
-            f.write(changed)
-        result = self.send(path)
+    def test_missing_material_refused(self):
+        """No tray holds ABS: status 2 and nothing uploaded; --force sends without a tray."""
+        path = abs_copy(self.config)
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        message = self.assertFails(self.send(path), 2)
+        self.assertIn('No tray holds filament 1 (ABS', message)
+        self.assertIn('--force', message)
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+
+        result = self.send(path, '--force')
         self.assertOk(result)
-        self.assertRegex(result.stderr.decode(), r'warning: .*filament 1 \(ABS')
+        self.assertRegex(result.stderr.decode(), r'warning: No tray holds filament 1 \(ABS')
+        request = self.vp.project_files()[-1]
+        self.assertEqual(request['ams_mapping'], [-1])
+        self.assertIs(request['use_ams'], False)
+
+    def test_other_make_refused(self):
+        """G-code for a Creality K1 Max is refused before anything is uploaded."""
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        message = self.assertFails(self.send(gcode_path('bambustudio-01.10-generic.gcode')), 2)
+        self.assertIn('sliced for Creality K1 Max, not for this P1S', message)
+        self.assertIn('--force', message)
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+
+        result = self.send(gcode_path('bambustudio-01.10-generic.gcode'), '--force')
+        self.assertOk(result)
+        self.assertIn('warning: This file was sliced for Creality K1 Max', result.stderr.decode())
+        self.assertEqual(len(self.vp.project_files()), before[1] + 1)
+        self.assertEqual(self.vp.project_files()[-1]['bed_type'], 'hot_plate')
 
     def test_send_wait_finishes(self):
-        result = self.send(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), '--wait')
+        result = self.send(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), '--wait', '--force')
         self.assertOk(result)
         self.assertIn('FINISH', result.stderr.decode())
         self.assertEqual(self.status_json()['state'], 'FINISH')
@@ -603,6 +625,85 @@ class SendTest(PrinterTestCase):
         self.assertEqual(len(self.vp.project_files()), before)
 
 
+def abs_copy(folder):
+    """bambustudio-01.09-cli-plate_1.gcode with its PLA made ABS, which no tray holds."""
+    with open(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), 'rb') as f:
+        data = f.read()
+    changed = re.sub(rb'^; filament_type = PLA$', b'; filament_type = ABS', data, flags=re.M)
+    assert changed != data
+    path = os.path.join(folder, 'abs-part.gcode')
+    with open(path, 'wb') as f:
+        f.write(changed)
+    return path
+
+
+class NoAmsTest(PrinterTestCase):
+    """A P1P without AMS: it reports only the external spool (vt_tray)."""
+
+    NAME = 'Bench P1P'
+    VP_ARGS = ('--model', 'C11', '--no-ams')
+
+    def test_external_spool_prints(self):
+        """use_ams false, or the printer stops with "Failed to get AMS mapping table"."""
+        result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), '--wait',
+                           timeout=90)
+        self.assertOk(result)
+        request = self.vp.project_files()[-1]
+        self.assertIs(request['use_ams'], False)
+        self.assertEqual(request['ams_mapping'], [-1])
+        self.assertEqual(request['ams_mapping2'][0]['ams_id'], 255)
+        self.assertEqual(self.status_json()['state'], 'FINISH')
+
+    def test_missing_tray_refused(self):
+        path = abs_copy(self.config)
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        message = self.assertFails(self.send(path), 2)
+        self.assertIn('No tray holds filament 1 (ABS', message)
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+        self.assertOk(self.send(path, '--force'))
+        self.assertIs(self.vp.project_files()[-1]['use_ams'], False)
+
+
+class OtherModelTest(PrinterTestCase):
+    """An A1 mini with a 0.6 mm nozzle: the P1S archive and 0.4 mm G-code do not fit."""
+
+    NAME = 'Bench A1 mini'
+    VP_ARGS = ('--model', 'N1', '--nozzle-diameter', '0.6')
+
+    def test_other_model_refused(self):
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        message = self.assertFails(self.send(archive_path('bambustudio-02.07-p1s.gcode.3mf')), 2)
+        self.assertIn('sliced for P1S, not for this A1 mini', message)
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+        self.assertOk(self.send(archive_path('bambustudio-02.07-p1s.gcode.3mf'), '--force'))
+        self.assertEqual(len(self.vp.project_files()), before[1] + 1)
+
+    def test_other_nozzle_refused(self):
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        message = self.assertFails(self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode')),
+                                   2)
+        self.assertIn('sliced for a 0.4 mm nozzle, and this printer has a 0.6 mm nozzle',
+                      message)
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+        self.assertOk(self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), '--force'))
+
+
+class NoStorageTest(PrinterTestCase):
+    """A P2S without its USB stick: refused early, even with --force."""
+
+    NAME = 'Bench P2S'
+    VP_ARGS = ('--model', 'N7', '--no-storage')
+
+    def test_no_storage_refused(self):
+        before = (self.vp.stored_files(), len(self.vp.project_files()))
+        for extra in ((), ('--force',)):
+            with self.subTest(extra=extra):
+                result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), *extra)
+                message = self.assertFails(result, 1)
+                self.assertIn('The printer has no USB stick', message)
+        self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+
+
 class WaitTest(PrinterTestCase):
     """send --wait on a print slow enough to act on while it runs."""
 
@@ -611,7 +712,7 @@ class WaitTest(PrinterTestCase):
 
     def start_wait(self):
         proc = subprocess.Popen([EXE, 'send', gcode_path(self.SOURCE), '--printer', self.NAME,
-                                 '--wait'], env=self.env(),
+                                 '--wait', '--force'], env=self.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.wait_for_state(('RUNNING',))
