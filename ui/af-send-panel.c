@@ -32,6 +32,7 @@ struct _AfSendPanel
   AdwPreferencesGroup *mapping_group;
   GtkButton           *send_button;
   GtkLabel            *hint_label;
+  GtkButton           *override_button;
   AdwStatusPage       *sending_page;
   GtkProgressBar      *send_progress;
   GtkLabel            *phase_label;
@@ -45,6 +46,8 @@ struct _AfSendPanel
   GListModel          *trays;
   /* AdwComboRow per used filament; their "af-slot" data is the file's slot. */
   GPtrArray           *mapping_rows;
+  /* Send Anyway was pressed for this file and printer (af-print-check.h). */
+  gboolean             override;
   /* The send in progress, cancelled by Cancel and by the window closing. */
   AfPrintJob          *job;
   GCancellable        *cancellable;
@@ -58,40 +61,123 @@ get_selected_printer (AfSendPanel *self)
   return adw_combo_row_get_selected_item (self->printer_row);
 }
 
-/* Why Send is off, or NULL when it is on. */
-static const char *
-describe_blocker (AfSendPanel *self)
+/* Whether the mapping rows say which tray feeds each filament: with an AMS
+ * only when Use AMS is on (off, the printer feeds from the external spool);
+ * without one they map to the external spool.
+ */
+static gboolean
+mapping_in_use (AfSendPanel *self)
+{
+  return self->mapping_rows->len > 0 &&
+         (gtk_switch_get_active (self->use_ams_switch) || !af_print_check_has_ams (self->trays));
+}
+
+/* The trays the mapping rows name, indexed by the file's filament slot,
+ * as AfPrintOptions.ams_mapping holds them: -1 where no tray is chosen.
+ */
+static GArray *
+current_mapping (AfSendPanel *self)
+{
+  AfGcodeInfo *info = af_sliced_file_get_info (self->file);
+  GArray *mapping = g_array_new (FALSE, FALSE, sizeof (gint));
+  gint unused = -1;
+
+  for (guint slot = 0; slot < af_gcode_info_get_n_filaments (info); slot++)
+    g_array_append_val (mapping, unused);
+
+  for (guint i = 0; i < self->mapping_rows->len; i++)
+    {
+      AdwComboRow *row = g_ptr_array_index (self->mapping_rows, i);
+      guint slot = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "af-slot"));
+      AfAmsTray *tray = adw_combo_row_get_selected_item (row);
+
+      if (tray == NULL || slot >= mapping->len)
+        continue;
+      g_array_index (mapping, gint, slot) = af_ams_tray_is_external (tray)
+                                            ? AF_AMS_MAPPING_EXTERNAL
+                                            : af_ams_tray_get_global_index (tray);
+    }
+
+  return mapping;
+}
+
+/* The checks before sending (af-print-check.h), as the command line makes
+ * them: no storage always stops Send; the wrong printer, nozzle or a
+ * filament without a tray until Send Anyway.
+ */
+static char *
+describe_check (AfSendPanel *self,
+                gboolean    *overridable)
+{
+  AfGcodeInfo *info = af_sliced_file_get_info (self->file);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) mapping = NULL;
+
+  if (!af_print_check_storage (self->printer, &error))
+    return g_strdup (error->message);
+  if (self->override)
+    return NULL;
+
+  *overridable = TRUE;
+  if (!af_print_check_machine (info, self->printer, &error))
+    return g_strdup (error->message);
+  if (!mapping_in_use (self))
+    return NULL;
+
+  mapping = current_mapping (self);
+  if (!af_print_check_trays (info, self->trays, mapping, &error))
+    /* Translators: after "No tray holds filament 2 (PETG #FF0000)." */
+    return g_strdup_printf (_("%s Load it, or choose a tray for it above."), error->message);
+
+  return NULL;
+}
+
+/* Why Send is off, or NULL when it is on; overridable says whether Send
+ * Anyway may send all the same.
+ */
+static char *
+describe_blocker (AfSendPanel *self,
+                  gboolean    *overridable)
 {
   AfPrinter *printer = self->printer;
 
+  *overridable = FALSE;
   if (self->file == NULL)
-    return _("Open a sliced file to send it");
+    return g_strdup (_("Open a sliced file to send it"));
   if (printer == NULL)
-    return _("Choose a printer");
+    return g_strdup (_("Choose a printer"));
   if (af_printer_manager_get_session (self->manager, printer) == NULL)
-    return _("Set up this printer with its access code first, on the Printers page");
+    return g_strdup (_("Set up this printer with its access code first, on the Printers page"));
   if (af_printer_get_connection (printer) != AF_CONNECTION_CONNECTED)
-    return af_printer_get_last_error (printer) != NULL
-           ? af_printer_get_last_error (printer)
-           : _("Waiting for the printer to connect…");
+    return g_strdup (af_printer_get_last_error (printer) != NULL
+                     ? af_printer_get_last_error (printer)
+                     : _("Waiting for the printer to connect…"));
   if (!af_print_state_is_ready (af_printer_status_get_state (self->status)))
-    return _("The printer is busy; wait until its current print ends");
+    return g_strdup (_("The printer is busy; wait until its current print ends"));
 
-  return NULL;
+  return describe_check (self, overridable);
 }
 
 static void
 update_send (AfSendPanel *self)
 {
-  const char *blocker = describe_blocker (self);
+  gboolean overridable = FALSE;
+  g_autofree char *blocker = describe_blocker (self, &overridable);
   g_autofree char *state = self->printer != NULL ? af_printer_row_describe_state (self->printer)
                                                  : NULL;
 
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->printer_row), state);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start",
                                  blocker == NULL && self->job == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway",
+                                 overridable && self->job == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->override_button), overridable);
   gtk_label_set_label (self->hint_label, blocker);
   gtk_widget_set_visible (GTK_WIDGET (self->hint_label), blocker != NULL);
+  if (overridable)
+    gtk_widget_add_css_class (GTK_WIDGET (self->hint_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->hint_label), "warning");
 }
 
 static void
@@ -198,6 +284,8 @@ new_mapping_row (AfSendPanel      *self,
   if (position == GTK_INVALID_LIST_POSITION)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("No loaded tray matches; choose one"));
   g_object_set_data (G_OBJECT (row), "af-slot", GUINT_TO_POINTER (slot));
+  g_signal_connect_object (row, "notify::selected", G_CALLBACK (update_send), self,
+                           G_CONNECT_SWAPPED);
 
   return GTK_WIDGET (row);
 }
@@ -209,15 +297,15 @@ rebuild_mapping (AfSendPanel *self)
   g_autoptr(GArray) mapping = NULL;
   g_autoptr(GArray) missing = NULL;
   gboolean has_trays = self->trays != NULL && g_list_model_get_n_items (self->trays) > 0;
+  gboolean has_ams = self->trays != NULL && af_print_check_has_ams (self->trays);
 
   clear_mapping (self);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->use_ams_row), has_trays);
-  if (!has_trays)
+  /* Without an AMS the printer refuses use_ams (af_print_check_use_ams()). */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->use_ams_row), has_ams);
+  if (!has_ams)
     gtk_switch_set_active (self->use_ams_switch, FALSE);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->mapping_group),
-                          has_trays && self->file != NULL
-                          && gtk_switch_get_active (self->use_ams_switch));
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_group), FALSE);
   if (!has_trays || self->file == NULL)
     return;
 
@@ -241,18 +329,20 @@ rebuild_mapping (AfSendPanel *self)
       adw_preferences_group_add (self->mapping_group, row);
       g_ptr_array_add (self->mapping_rows, row);
     }
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_group), mapping_in_use (self));
 }
 
 static void
 apply_trays (AfSendPanel *self)
 {
-  gboolean had_trays = gtk_widget_get_sensitive (GTK_WIDGET (self->use_ams_row));
+  gboolean had_ams = gtk_widget_get_sensitive (GTK_WIDGET (self->use_ams_row));
 
   g_clear_handle_id (&self->apply_trays_source, g_source_remove);
   rebuild_mapping (self);
   /* The AMS is used by default once the printer reports one. */
-  if (!had_trays && self->trays != NULL && g_list_model_get_n_items (self->trays) > 0)
+  if (!had_ams && self->trays != NULL && af_print_check_has_ams (self->trays))
     gtk_switch_set_active (self->use_ams_switch, TRUE);
+  update_send (self);
 }
 
 static gboolean
@@ -310,6 +400,7 @@ watch_printer (AfSendPanel *self)
   AfPrinter *printer = get_selected_printer (self);
 
   unwatch_printer (self);
+  self->override = FALSE;
   if (printer != NULL)
     {
       self->printer = g_object_ref (printer);
@@ -319,6 +410,10 @@ watch_printer (AfSendPanel *self)
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (self->status, "notify::state", G_CALLBACK (update_send), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->status, "notify::storage", G_CALLBACK (update_send), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->status, "notify::nozzle-diameter", G_CALLBACK (update_send),
+                               self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->trays, "items-changed", G_CALLBACK (trays_changed_cb), self,
                                G_CONNECT_SWAPPED);
     }
@@ -339,41 +434,30 @@ update_page (AfSendPanel *self)
   af_stack_show_page (self->stack, g_list_model_get_n_items (printers) > 0 ? "setup" : "no-printers");
 }
 
+/* use_ams follows the command line's rule (af_print_check_use_ams()): a
+ * printer without an AMS, or a mapping onto the external spool only, sends
+ * use_ams false, which such printers require.
+ */
 static AfPrintOptions *
 build_options (AfSendPanel *self)
 {
   AfPrintOptions *options = af_print_options_new ();
   AfGcodeInfo *info = af_sliced_file_get_info (self->file);
   guint plate = af_sliced_file_get_plate (self->file);
-  gint unused = -1;
 
   options->plate = plate > 0 ? plate : 1;
+  options->bed_type = g_strdup (af_print_check_bed_type (info));
   options->bed_leveling = gtk_switch_get_active (self->bed_leveling_switch);
   options->flow_cali = gtk_switch_get_active (self->flow_cali_switch);
   options->timelapse = gtk_switch_get_active (self->timelapse_switch);
-  options->use_ams = gtk_switch_get_active (self->use_ams_switch);
 
-  if (options->ams_mapping == NULL)
+  g_clear_pointer (&options->ams_mapping, g_array_unref);
+  if (mapping_in_use (self))
+    options->ams_mapping = current_mapping (self);
+  else
     options->ams_mapping = g_array_new (FALSE, FALSE, sizeof (gint));
-  g_array_set_size (options->ams_mapping, 0);
-  if (!options->use_ams)
-    return options;
-
-  for (guint slot = 0; slot < af_gcode_info_get_n_filaments (info); slot++)
-    g_array_append_val (options->ams_mapping, unused);
-
-  for (guint i = 0; i < self->mapping_rows->len; i++)
-    {
-      AdwComboRow *row = g_ptr_array_index (self->mapping_rows, i);
-      guint slot = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "af-slot"));
-      AfAmsTray *tray = adw_combo_row_get_selected_item (row);
-
-      if (tray == NULL || slot >= options->ams_mapping->len)
-        continue;
-      g_array_index (options->ams_mapping, gint, slot) = af_ams_tray_is_external (tray)
-                                                         ? AF_AMS_MAPPING_EXTERNAL
-                                                         : af_ams_tray_get_global_index (tray);
-    }
+  options->use_ams = gtk_switch_get_active (self->use_ams_switch) &&
+                     af_print_check_use_ams (info, self->trays, options->ams_mapping);
 
   return options;
 }
@@ -493,8 +577,10 @@ start_action (GtkWidget  *widget,
   g_autofree char *printer_name = NULL;
   g_autofree char *title = NULL;
   AfMqttSession *session;
+  gboolean overridable;
+  g_autofree char *blocker = NULL;
 
-  if (self->job != NULL || describe_blocker (self) != NULL)
+  if (self->job != NULL || (blocker = describe_blocker (self, &overridable)) != NULL)
     return;
 
   session = af_printer_manager_get_session (self->manager, self->printer);
@@ -525,6 +611,19 @@ start_action (GtkWidget  *widget,
   af_print_job_run_async (self->job, self->cancellable, run_cb, g_object_ref (self));
 }
 
+/* The user read why the file does not fit and sends it all the same. */
+static void
+start_anyway_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AfSendPanel *self = AF_SEND_PANEL (widget);
+
+  self->override = TRUE;
+  start_action (widget, "send.start", NULL);
+  update_send (self);
+}
+
 static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
@@ -547,8 +646,8 @@ done_action (GtkWidget  *widget,
 static void
 use_ams_cb (AfSendPanel *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->mapping_group),
-                          self->mapping_rows->len > 0 && gtk_switch_get_active (self->use_ams_switch));
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_group), mapping_in_use (self));
+  update_send (self);
 }
 
 static char *
@@ -606,12 +705,14 @@ af_send_panel_class_init (AfSendPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, mapping_group);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, send_button);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, override_button);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, sending_page);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, send_progress);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, phase_label);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, printing_list);
 
   gtk_widget_class_install_action (widget_class, "send.start", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "send.start-anyway", NULL, start_anyway_action);
   gtk_widget_class_install_action (widget_class, "send.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "send.done", NULL, done_action);
 }
@@ -637,6 +738,7 @@ af_send_panel_init (AfSendPanel *self)
   g_signal_connect_object (self->use_ams_switch, "notify::active", G_CALLBACK (use_ams_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
   af_stack_show_page (self->stack, "no-printers");
 }
@@ -670,6 +772,7 @@ af_send_panel_set_file (AfSendPanel  *self,
   if (!g_set_object (&self->file, file))
     return;
 
+  self->override = FALSE;
   rebuild_mapping (self);
   update_send (self);
 }
