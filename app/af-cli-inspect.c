@@ -179,6 +179,8 @@ add_info_rows (GArray      *rows,
 
   af_cli_rows_add (rows, _("Slicer"), af_format_slicer (info));
   af_cli_rows_add (rows, _("Printer"), g_strdup (af_gcode_info_get_printer_model (info)));
+  /* Translators: a label in the output of "inspect": the vendor's model id, e.g. "C12" */
+  af_cli_rows_add (rows, _("Model ID"), g_strdup (af_gcode_info_get_printer_model_id (info)));
   if (print_time >= 0)
     af_cli_rows_add (rows, _("Print time"), af_format_duration (print_time));
   if (layer_count >= 0)

@@ -81,7 +81,7 @@ ARCHIVES = {
     },
     'bambustudio-02.07-p1s.gcode.3mf': {
         1: {'slicer_version': '02.07.01.62', 'print_time_s': 9038, 'layer_count': 658,
-            'total_weight_g': 29.49,
+            'total_weight_g': 29.49, 'printer_model_id': 'C12',
             'objects': ['箱体和套筒-内层.STL', '箱体和套筒-外层.STL']},
     },
 }
@@ -259,6 +259,15 @@ class InspectTest(CliTestCase):
         self.assertIn('Plate 1', out)
         self.assertIn('2 h 30 min 38 s', out)
         self.assertIn('matches', out)
+        self.assertRegex(out, r'Model ID: +C12\n')
+
+    def test_printer_model_id_absent(self):
+        """slice_info's printer_model_id is empty, and no printer is named."""
+        doc = self.inspect_json(archive_path('bambustudio-01.09-cli-2-rings.gcode.3mf'))
+        self.assertNotIn('printer_model_id', doc['plates'][0]['info'])
+        info = self.inspect_json(gcode_path('bambustudio-01.10-generic.gcode'))
+        self.assertEqual(info['printer_model'], 'Creality K1 Max')
+        self.assertNotIn('printer_model_id', info)
 
     def test_human_output_minutes(self):
         result = run('inspect', gcode_path('prusaslicer-2.8.1-mini-cube.bgcode'),
