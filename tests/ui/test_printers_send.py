@@ -53,9 +53,10 @@ def add_printer(app, printer):
 
     afui.poll("the Add Printer dialog to close",
               lambda: afui._window_id(ui.ADD_DIALOG) is None, app=app, limit=600)
-    # Named by its serial's tail: the name comes only with discovery.
+    # Named by its model, which the printer reports in get_version, and its
+    # serial's tail: the name comes only with discovery.
     app.wait_for("the printer's row", role=pyatspi.ROLE_LIST_ITEM,
-                 name="Printer …" + SERIAL[-4:])
+                 name="P1S …" + SERIAL[-4:])
     app.wait_for("the printer to be idle", role=pyatspi.ROLE_LABEL, name="Idle")
     afui.screenshot(ui.WINDOW, "send-3-printers.png")
 
@@ -109,7 +110,13 @@ def finish(app, printer):
     with open(printer.info["requests_file"]) as requests:
         starts = [json.loads(line)["print"] for line in requests if '"project_file"' in line]
     afui.check(len(starts) == 1, "one print was started, not %d" % len(starts))
-    afui.check(starts[0].get("use_ams") is True, "the AMS was used by default")
+    # The file's green PLA is nearest in colour to the grey PLA on the external
+    # spool: no AMS tray is used, so use_ams must be false (the send panel used
+    # to send true, which printers refuse).
+    afui.check(starts[0].get("ams_mapping2") == [{"ams_id": 255, "slot_id": 0}],
+               "the external spool feeds the file, not %r" % starts[0].get("ams_mapping2"))
+    afui.check(starts[0].get("use_ams") is False, "use_ams is false for the external spool")
+    afui.check(starts[0].get("bed_type") == "textured_plate", "the file's plate type was sent")
 
 
 def test():
