@@ -32,6 +32,8 @@ struct _AfSendPanel
   AdwPreferencesGroup *mapping_group;
   GtkButton           *send_button;
   GtkLabel            *hint_label;
+  GtkRevealer         *check_revealer;
+  GtkLabel            *check_label;
   GtkButton           *override_button;
   AdwStatusPage       *sending_page;
   GtkProgressBar      *send_progress;
@@ -54,6 +56,17 @@ struct _AfSendPanel
 };
 
 G_DEFINE_FINAL_TYPE (AfSendPanel, af_send_panel, ADW_TYPE_BIN)
+
+/* Why Send is off: a state that passes (shown under the Send button), or a
+ * check of the file against the printer (shown at the top of the panel,
+ * where it cannot be missed), which Send Anyway may override or not.
+ */
+typedef enum
+{
+  BLOCKER_WAIT,
+  BLOCKER_CHECK,
+  BLOCKER_CHECK_OVERRIDABLE,
+} BlockerKind;
 
 static AfPrinter *
 get_selected_printer (AfSendPanel *self)
@@ -107,18 +120,19 @@ current_mapping (AfSendPanel *self)
  */
 static char *
 describe_check (AfSendPanel *self,
-                gboolean    *overridable)
+                BlockerKind *kind)
 {
   AfGcodeInfo *info = af_sliced_file_get_info (self->file);
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) mapping = NULL;
 
+  *kind = BLOCKER_CHECK;
   if (!af_print_check_storage (self->printer, &error))
     return g_strdup (error->message);
   if (self->override)
     return NULL;
 
-  *overridable = TRUE;
+  *kind = BLOCKER_CHECK_OVERRIDABLE;
   if (!af_print_check_machine (info, self->printer, &error))
     return g_strdup (error->message);
   if (!mapping_in_use (self))
@@ -132,16 +146,16 @@ describe_check (AfSendPanel *self,
   return NULL;
 }
 
-/* Why Send is off, or NULL when it is on; overridable says whether Send
- * Anyway may send all the same.
+/* Why Send is off, or NULL when it is on; kind says where it is shown and
+ * whether Send Anyway may send all the same.
  */
 static char *
 describe_blocker (AfSendPanel *self,
-                  gboolean    *overridable)
+                  BlockerKind *kind)
 {
   AfPrinter *printer = self->printer;
 
-  *overridable = FALSE;
+  *kind = BLOCKER_WAIT;
   if (self->file == NULL)
     return g_strdup (_("Open a sliced file to send it"));
   if (printer == NULL)
@@ -155,14 +169,16 @@ describe_blocker (AfSendPanel *self,
   if (!af_print_state_is_ready (af_printer_status_get_state (self->status)))
     return g_strdup (_("The printer is busy; wait until its current print ends"));
 
-  return describe_check (self, overridable);
+  return describe_check (self, kind);
 }
 
 static void
 update_send (AfSendPanel *self)
 {
-  gboolean overridable = FALSE;
-  g_autofree char *blocker = describe_blocker (self, &overridable);
+  BlockerKind kind;
+  g_autofree char *blocker = describe_blocker (self, &kind);
+  gboolean check = blocker != NULL && kind != BLOCKER_WAIT;
+  gboolean overridable = blocker != NULL && kind == BLOCKER_CHECK_OVERRIDABLE;
   g_autofree char *state = self->printer != NULL ? af_printer_row_describe_state (self->printer)
                                                  : NULL;
 
@@ -172,12 +188,13 @@ update_send (AfSendPanel *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway",
                                  overridable && self->job == NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->override_button), overridable);
-  gtk_label_set_label (self->hint_label, blocker);
-  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), blocker != NULL);
-  if (overridable)
-    gtk_widget_add_css_class (GTK_WIDGET (self->hint_label), "warning");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->hint_label), "warning");
+  if (check)
+    gtk_label_set_label (self->check_label, blocker);
+  /* Hidden, not only folded, so the page keeps no gap for it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->check_revealer), check);
+  gtk_revealer_set_reveal_child (self->check_revealer, check);
+  gtk_label_set_label (self->hint_label, check ? NULL : blocker);
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), blocker != NULL && !check);
 }
 
 static void
@@ -577,10 +594,10 @@ start_action (GtkWidget  *widget,
   g_autofree char *printer_name = NULL;
   g_autofree char *title = NULL;
   AfMqttSession *session;
-  gboolean overridable;
+  BlockerKind kind;
   g_autofree char *blocker = NULL;
 
-  if (self->job != NULL || (blocker = describe_blocker (self, &overridable)) != NULL)
+  if (self->job != NULL || (blocker = describe_blocker (self, &kind)) != NULL)
     return;
 
   session = af_printer_manager_get_session (self->manager, self->printer);
@@ -705,6 +722,8 @@ af_send_panel_class_init (AfSendPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, mapping_group);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, send_button);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, check_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, check_label);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, override_button);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, sending_page);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, send_progress);
