@@ -372,6 +372,32 @@ def run(a, exe, tmp, udp):
     c.close()
     ok(x1.stop() == 0, "X1 printer (pyftpdlib) stops with rc 0")
 
+    # A P1P without AMS, card or 0.4 mm nozzle: the report's shape, the model
+    # in get_version, and use_ams true stopped as real firmware stops it.
+    p1p = Printer("--model", "C11", "--no-ams", "--no-storage", "--nozzle-diameter", "0.6",
+                  "--ftp-server", "pyftpdlib")
+    c = Client(p1p)
+    c.send("info", command="get_version")
+    version = c.wait(lambda r: r.get("info", {}).get("command") == "get_version")
+    ota = [m for m in (version or {}).get("info", {}).get("module", []) if m["name"] == "ota"]
+    ok(ota and ota[0].get("project_name") == "C11", "no AMS: get_version names the model", ota)
+    c.send("pushing", command="pushall")
+    full = c.wait(lambda r: print_of(r, msg=0))
+    pr = (full or {}).get("print", {})
+    ok(pr.get("ams", {}).get("ams") == [] and pr.get("vt_tray", {}).get("id") == "254",
+       "no AMS: empty ams.ams, vt_tray only", pr.get("ams"))
+    ok(pr.get("sdcard") is False and (pr.get("home_flag", -1) >> 8) & 3 == 0
+       and pr.get("nozzle_diameter") == "0.6", "no storage: sdcard false, home_flag bits 8-9 = 0",
+       (pr.get("sdcard"), pr.get("home_flag"), pr.get("nozzle_diameter")))
+    r = curl_upload(p1p, p1p["access_code"], archive, "ams.gcode.3mf")
+    ok(r.returncode == 0, "no AMS: upload", r.stderr)
+    project_file(c, "ams.gcode.3mf", "ams")
+    paused = c.wait(lambda r: print_of(r, gcode_state="PAUSE"), 30)
+    ok(paused is not None and c.state().get("print_error") == 0x07008012,
+       "no AMS: use_ams true stops in PAUSE with 0x07008012", c.state().get("print_error"))
+    c.close()
+    ok(p1p.stop() == 0, "P1P printer stops with rc 0")
+
     # SIGTERM leaves nothing behind.
     for p in (a, b):
         kids = p.children()
