@@ -86,6 +86,10 @@ leaf_fingerprint (X509 *leaf)
   return g_string_free (hex, FALSE);
 }
 
+/* The leaf's only common name. NULL when it has none, more than one (which
+ * of them a client reads differs between libraries), or one holding a NUL:
+ * "SERIAL\0.evil" would read as SERIAL once it is a C string.
+ */
 static char *
 leaf_common_name (X509 *leaf)
 {
@@ -93,10 +97,10 @@ leaf_common_name (X509 *leaf)
   int index = X509_NAME_get_index_by_NID (subject, NID_commonName, -1);
   ASN1_STRING *data;
   unsigned char *utf8 = NULL;
-  char *name;
+  char *name = NULL;
   int length;
 
-  if (index < 0)
+  if (index < 0 || X509_NAME_get_index_by_NID (subject, NID_commonName, index) >= 0)
     return NULL;
 
   data = X509_NAME_ENTRY_get_data (X509_NAME_get_entry (subject, index));
@@ -104,7 +108,8 @@ leaf_common_name (X509 *leaf)
   if (length < 0)
     return NULL;
 
-  name = g_strndup ((const char *)utf8, length);
+  if (memchr (utf8, '\0', length) == NULL)
+    name = g_strndup ((const char *)utf8, length);
   OPENSSL_free (utf8);
 
   return name;
@@ -158,7 +163,15 @@ check_chain (AfTlsPolicy    *policy,
     }
 
   common_name = leaf_common_name (leaf);
-  if (g_strcmp0 (common_name, policy->serial) != 0)
+  if (common_name == NULL)
+    {
+      g_set_error_literal (&policy->error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_INVALID,
+                           _("The printer’s certificate does not name exactly one printer. "
+                             "Another device may be posing as the printer; check its address."));
+      return 0;
+    }
+  if (strlen (common_name) != strlen (policy->serial)
+      || strcmp (common_name, policy->serial) != 0)
     {
       g_set_error (&policy->error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_INVALID,
                    _("The printer’s certificate belongs to a different printer than the one "

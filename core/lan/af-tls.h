@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  *  - with a pinned fingerprint: the leaf's SHA-256 must equal it, else
  *    AF_LAN_ERROR_CERT_CHANGED (the message shows both fingerprints);
  *  - else with a CA bundle: the chain must verify against it and the leaf's
- *    CN must equal the serial, else AF_LAN_ERROR_CERT_INVALID;
+ *    leaf must carry exactly one CN, without a NUL, byte for byte equal to
+ *    the serial (same length), else AF_LAN_ERROR_CERT_INVALID;
  *  - else: AF_LAN_ERROR_CERT_UNKNOWN carrying the seen fingerprint, so the
  *    window can ask and the command line can require --trust-fingerprint.
  */
