@@ -26,7 +26,9 @@
  *    the printers' vsftpd insists on (require_ssl_reuse).
  *  - libcurl's own certificate checks are off; the printer's AfTlsPolicy is
  *    installed on every SSL_CTX from CURLOPT_SSL_CTX_FUNCTION, so a
- *    handshake with an unknown peer fails before USER/PASS is sent.
+ *    handshake with an unknown peer fails before USER/PASS is sent. When
+ *    libcurl cannot take that callback (not its OpenSSL flavour), the upload
+ *    is refused before connecting.
  *  - The file is streamed from disk by the read callback.
  *  - Progress is copied into a mutex-protected snapshot by the xferinfo
  *    callback, which also aborts the transfer once the cancellable fires;
@@ -326,6 +328,38 @@ ssl_ctx_cb (CURL *curl,
   return CURLE_OK;
 }
 
+/* Hands our SSL_CTX callback to libcurl. Only the OpenSSL flavour of
+ * libcurl calls it; another backend refuses the option (CURLE_NOT_BUILT_IN)
+ * or, in a libcurl built with several, might skip it, and with libcurl's own
+ * checks off that would accept any certificate and send the access code. So
+ * both the option's result and the backend in use are checked, before the
+ * first request.
+ */
+static gboolean
+install_policy (CURL    *curl,
+                Upload  *upload,
+                GError **error)
+{
+  const curl_version_info_data *info = curl_version_info (CURLVERSION_NOW);
+  const char *backend = info->ssl_version != NULL ? info->ssl_version : "none";
+  CURLcode code;
+
+  code = curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+  if (code == CURLE_OK)
+    code = curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, upload);
+  if (code == CURLE_OK && g_str_has_prefix (backend, "OpenSSL/"))
+    return TRUE;
+
+  g_debug ("Cannot install the certificate check on libcurl (%s): %s",
+           backend, curl_easy_strerror (code));
+  g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+               _("Cannot check the printer’s certificate, so nothing was sent: this system’s "
+                 "libcurl uses %s instead of OpenSSL. Install the OpenSSL build of libcurl "
+                 "(libcurl4 on Debian and Ubuntu)."),
+               backend);
+  return FALSE;
+}
+
 /* What the server sends back (and the header-like lines libcurl makes up
  * for SIZE and MDTM) is of no use here; libcurl's default would print it.
  */
@@ -376,8 +410,10 @@ setup_common (CURL   *curl,
                     (long) (CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2));
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 0L);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
-  curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, upload);
+  /* upload_thread() checked install_policy() on this handle before the
+   * first request; the same libcurl answers the same after a reset.
+   */
+  (void) install_policy (curl, upload, NULL);
   curl_easy_setopt (curl, CURLOPT_FTP_USE_EPSV, 0L);
   curl_easy_setopt (curl, CURLOPT_FTP_SKIP_PASV_IP, 1L);
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) CONNECT_TIMEOUT_SECONDS);
@@ -637,6 +673,13 @@ upload_thread (GTask        *task,
     {
       g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
                                _("Could not start the upload: out of memory."));
+      return;
+    }
+
+  if (!install_policy (curl, upload, &local_error))
+    {
+      curl_easy_cleanup (curl);
+      g_task_return_error (task, g_steal_pointer (&local_error));
       return;
     }
 
