@@ -110,16 +110,6 @@ af_cli_get_printer_arg (char   **args,
 }
 
 void
-af_cli_free_secret (char *secret)
-{
-  if (secret == NULL)
-    return;
-
-  explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-}
-
-void
 af_cli_print_utf8 (const char *text)
 {
   fputs (text, stdout);
@@ -128,14 +118,14 @@ af_cli_print_utf8 (const char *text)
 
 AfPrinter *
 af_cli_lookup_printer (const char  *name_or_serial,
-                       char       **access_code,
+                       AfSecret   **access_code,
                        GError     **error)
 {
   g_autoptr(AfPrinterList) list = NULL;
   g_autoptr(AfPrinter) printer = NULL;
   g_autofree char *display_name = NULL;
   g_autoptr(GError) local_error = NULL;
-  char *code;
+  AfSecret *code;
 
   g_return_val_if_fail (name_or_serial != NULL, NULL);
   g_return_val_if_fail (access_code != NULL && *access_code == NULL, NULL);

@@ -461,7 +461,7 @@ echo_on (const struct sigaction *old_int,
   sigaction (SIGTERM, old_term, NULL);
 }
 
-static char *
+static AfSecret *
 read_access_code (GError **error)
 {
   char buffer[MAX_ACCESS_CODE + 2] = { 0 };
@@ -470,7 +470,7 @@ read_access_code (GError **error)
   struct sigaction old_term;
   gboolean quiet = FALSE;
   gboolean ok;
-  char *code = NULL;
+  AfSecret *code = NULL;
 
   if (tty)
     {
@@ -495,10 +495,10 @@ read_access_code (GError **error)
                      _("No access code on standard input. Type it, or pipe it in: the "
                        "printer's screen shows it under its network settings."));
       else
-        code = g_strdup (buffer);
+        code = af_secret_new (buffer);
     }
 
-  explicit_bzero (buffer, sizeof buffer);
+  af_secret_wipe (buffer, sizeof buffer);
   return code;
 }
 
@@ -772,7 +772,7 @@ af_cli_add_printer (char   ***args,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AfPrinter) printer = NULL;
-  char *access_code = NULL;
+  g_autoptr(AfSecret) access_code = NULL;
   gboolean ok;
 
   context = af_cli_option_context_new (NULL,
@@ -791,9 +791,8 @@ af_cli_add_printer (char   ***args,
     return FALSE;
 
   printer = printer_from_options (&options);
-  ok = check_connection (printer, access_code, &options, error) &&
-       save_printer (printer, access_code, error);
+  ok = check_connection (printer, af_secret_get (access_code), &options, error) &&
+       save_printer (printer, af_secret_get (access_code), error);
 
-  af_cli_free_secret (access_code);
   return ok;
 }

@@ -83,18 +83,16 @@ GCancellable   *af_cli_interruptible_new  (void) G_GNUC_WARN_UNUSED_RESULT;
 const char     *af_cli_get_printer_arg    (char          **args,
                                            GError        **error);
 /* Finds a saved printer by name or serial and reads its access code from
- * the keyring; the code is to be freed with af_cli_free_secret().
+ * the keyring.
  */
 AfPrinter      *af_cli_lookup_printer     (const char     *name_or_serial,
-                                           char          **access_code,
+                                           AfSecret      **access_code,
                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Connects and waits for the printer's first full report. */
 AfMqttSession  *af_cli_connect            (AfPrinter      *printer,
                                            const char     *access_code,
                                            GCancellable   *cancellable,
                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
-/* Overwrites a secret before freeing it. */
-void            af_cli_free_secret        (char           *secret);
 /* Writes text that may hold what a file or printer said to stdout, control
  * characters replaced (af_text_for_terminal()).
  */

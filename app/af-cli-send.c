@@ -659,7 +659,7 @@ send_file (GFile        *file,
   g_autoptr(AfPrinter) printer = NULL;
   g_autoptr(AfMqttSession) session = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
-  char *access_code = NULL;
+  AfSecret *access_code = NULL;
   int plate = options->plate;
   gboolean ok;
 
@@ -678,14 +678,14 @@ send_file (GFile        *file,
     return FALSE;
 
   cancellable = af_cli_interruptible_new ();
-  session = af_cli_connect (printer, access_code, cancellable, error);
+  session = af_cli_connect (printer, af_secret_get (access_code), cancellable, error);
   ok = session != NULL &&
-       send_connected (session, access_code, file, info, plate, user_map, options,
+       send_connected (session, af_secret_get (access_code), file, info, plate, user_map, options,
                        cancellable, error);
 
   if (session != NULL)
     af_mqtt_session_disconnect (session);
-  af_cli_free_secret (access_code);
+  af_secret_free (access_code);
   return ok;
 }
 

@@ -184,7 +184,7 @@ connect_printer_arg (char          **args,
 {
   g_autoptr(AfPrinter) printer = NULL;
   AfMqttSession *session;
-  char *access_code = NULL;
+  g_autoptr(AfSecret) access_code = NULL;
   const char *name = af_cli_get_printer_arg (args, error);
 
   if (name == NULL)
@@ -193,8 +193,7 @@ connect_printer_arg (char          **args,
   if (printer == NULL)
     return NULL;
 
-  session = af_cli_connect (printer, access_code, cancellable, error);
-  af_cli_free_secret (access_code);
+  session = af_cli_connect (printer, af_secret_get (access_code), cancellable, error);
   return session;
 }
 

@@ -93,17 +93,62 @@ propagate_mapped (GError **error,
   g_error_free (local_error);
 }
 
-/* Wipes a copy of a code before freeing it. */
-static void
-free_code (gpointer data)
-{
-  char *code = data;
+/* --- AfSecret ----------------------------------------------------------- */
 
-  if (code == NULL)
+struct _AfSecret
+{
+  gsize length;
+  char  text[];
+};
+
+AfSecret *
+af_secret_new (const char *text)
+{
+  AfSecret *secret;
+  gsize length;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  length = strlen (text);
+  secret = g_malloc (sizeof *secret + length + 1);
+  secret->length = length;
+  memcpy (secret->text, text, length + 1);
+
+  return secret;
+}
+
+AfSecret *
+af_secret_copy (const AfSecret *secret)
+{
+  g_return_val_if_fail (secret != NULL, NULL);
+
+  return af_secret_new (secret->text);
+}
+
+const char *
+af_secret_get (const AfSecret *secret)
+{
+  g_return_val_if_fail (secret != NULL, NULL);
+
+  return secret->text;
+}
+
+void
+af_secret_wipe (gpointer data,
+                gsize    size)
+{
+  if (data != NULL)
+    explicit_bzero (data, size);
+}
+
+void
+af_secret_free (AfSecret *secret)
+{
+  if (secret == NULL)
     return;
 
-  memset (code, 0, strlen (code));
-  g_free (code);
+  af_secret_wipe (secret, sizeof *secret + secret->length + 1);
+  g_free (secret);
 }
 
 /* --- Store -------------------------------------------------------------- */
@@ -193,18 +238,18 @@ af_secrets_store_access_code (const char    *serial,
 
 /* --- Lookup ------------------------------------------------------------- */
 
-/* libsecret hands out codes in its own (non-pageable) memory; callers get a
- * g_free()-able copy.
+/* libsecret hands out codes in its own (non-pageable) memory, which it
+ * wipes; callers get an AfSecret.
  */
-static char *
+static AfSecret *
 take_code (char *secret_code)
 {
-  char *copy;
+  AfSecret *copy;
 
   if (secret_code == NULL)
     return NULL;
 
-  copy = g_strdup (secret_code);
+  copy = af_secret_new (secret_code);
   secret_password_free (secret_code);
 
   return copy;
@@ -229,7 +274,7 @@ lookup_cb (GObject      *object,
       return;
     }
 
-  g_task_return_pointer (task, take_code (code), free_code);
+  g_task_return_pointer (task, take_code (code), (GDestroyNotify) af_secret_free);
 }
 
 void
@@ -251,7 +296,7 @@ af_secrets_lookup_access_code_async (const char          *serial,
                           NULL);
 }
 
-char *
+AfSecret *
 af_secrets_lookup_access_code_finish (GAsyncResult  *result,
                                       GError       **error)
 {
@@ -262,7 +307,7 @@ af_secrets_lookup_access_code_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-char *
+AfSecret *
 af_secrets_lookup_access_code (const char    *serial,
                                GCancellable  *cancellable,
                                GError       **error)

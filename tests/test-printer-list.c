@@ -238,7 +238,7 @@ test_manual_lifecycle (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *path = printers_ini ();
-  g_autofree char *code = NULL;
+  g_autoptr(AfSecret) code = NULL;
   g_autofree char *tool_code = NULL;
   AfPrinter *printer;
   GStatBuf st;
@@ -276,12 +276,12 @@ test_manual_lifecycle (void)
   /* …but in the keyring: through libsecret, sync and async, and secret-tool. */
   code = af_secrets_lookup_access_code (SERIAL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (code, ==, ACCESS_CODE);
-  g_clear_pointer (&code, g_free);
+  g_assert_cmpstr (af_secret_get (code), ==, ACCESS_CODE);
+  g_clear_pointer (&code, af_secret_free);
   af_secrets_lookup_access_code_async (SERIAL, NULL, result_cb, &result);
   code = af_secrets_lookup_access_code_finish (wait_result (&result), &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (code, ==, ACCESS_CODE);
+  g_assert_cmpstr (af_secret_get (code), ==, ACCESS_CODE);
   tool_code = secret_tool_lookup (SERIAL, &found);
   g_assert_true (found);
   g_assert_cmpstr (tool_code, ==, ACCESS_CODE);
@@ -306,7 +306,7 @@ test_manual_lifecycle (void)
     g_assert_no_error (error);
     g_assert_false (g_key_file_has_group (keyfile, SERIAL));
   }
-  g_clear_pointer (&code, g_free);
+  g_clear_pointer (&code, af_secret_free);
   code = af_secrets_lookup_access_code (SERIAL, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (code);
@@ -327,7 +327,7 @@ test_update_keeps_code (void)
   g_autoptr(AfPrinterList) list = NULL;
   g_autoptr(AfPrinter) entry = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL;
+  g_autoptr(AfSecret) code = NULL;
   AfPrinter *printer;
   AfPrinter *again;
 
@@ -348,7 +348,7 @@ test_update_keeps_code (void)
   g_assert_cmpstr (af_printer_get_host (printer), ==, "10.20.30.43");
   g_assert_null (af_printer_get_fingerprint (printer));
   code = af_secrets_lookup_access_code (SERIAL, NULL, &error);
-  g_assert_cmpstr (code, ==, ACCESS_CODE);
+  g_assert_cmpstr (af_secret_get (code), ==, ACCESS_CODE);
 
   g_assert_true (remove_printer (list, SERIAL, &error));
   g_assert_no_error (error);
@@ -363,7 +363,7 @@ test_invalid_entries (void)
   g_autoptr(AfPrinter) bad_serial = af_printer_new ("../printers");
   g_autoptr(AfPrinter) no_host = af_printer_new ("01S00A000000043");
   g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL;
+  g_autoptr(AfSecret) code = NULL;
 
   if (!in_throwaway_home ())
     return;
@@ -571,7 +571,7 @@ test_secrets_roundtrip_async (void)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL;
+  g_autoptr(AfSecret) code = NULL;
 
   if (!in_throwaway_home ())
     return;
@@ -583,14 +583,14 @@ test_secrets_roundtrip_async (void)
   g_clear_object (&result);
 
   code = af_secrets_lookup_access_code ("01S00A000000045", NULL, &error);
-  g_assert_cmpstr (code, ==, "00001111");
+  g_assert_cmpstr (af_secret_get (code), ==, "00001111");
 
   /* Storing again replaces the code. */
   g_assert_true (af_secrets_store_access_code ("01S00A000000045", NULL, "22223333", NULL,
                                                &error));
-  g_clear_pointer (&code, g_free);
+  g_clear_pointer (&code, af_secret_free);
   code = af_secrets_lookup_access_code ("01S00A000000045", NULL, &error);
-  g_assert_cmpstr (code, ==, "22223333");
+  g_assert_cmpstr (af_secret_get (code), ==, "22223333");
 
   af_secrets_clear_access_code_async ("01S00A000000045", NULL, result_cb, &result);
   g_assert_true (af_secrets_clear_access_code_finish (wait_result (&result), &error));
@@ -598,7 +598,7 @@ test_secrets_roundtrip_async (void)
   /* Clearing what is not there is no error. */
   g_assert_true (af_secrets_clear_access_code ("01S00A000000045", NULL, &error));
   g_assert_no_error (error);
-  g_clear_pointer (&code, g_free);
+  g_clear_pointer (&code, af_secret_free);
   code = af_secrets_lookup_access_code ("01S00A000000045", NULL, &error);
   g_assert_no_error (error);
   g_assert_null (code);
@@ -617,7 +617,7 @@ test_keyring_unreachable (void)
       g_autoptr(GError) error = NULL;
       g_autofree char *dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
       g_autofree char *path = g_build_filename (dir, "printers.ini", NULL);
-      g_autofree char *code = NULL;
+      g_autoptr(AfSecret) code = NULL;
 
       /* A fresh process has not connected yet: point it at no bus at all. */
       g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/af-test-bus", TRUE);

@@ -15,6 +15,7 @@
 
 #include "af-add-printer-dialog.h"
 #include "af-certificate-dialog.h"
+#include "af-secrets.h"
 
 struct _AfAddPrinterDialog
 {
@@ -181,7 +182,7 @@ add_cb (GObject      *source_object,
   g_autoptr(AfAddPrinterDialog) self = user_data;
   g_autoptr(GError) error = NULL;
   AfPrinter *listed;
-  g_autofree char *code = NULL;
+  g_autoptr(AfSecret) code = NULL;
 
   listed = af_printer_list_add_finish (AF_PRINTER_LIST (source_object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -196,10 +197,9 @@ add_cb (GObject      *source_object,
   /* The trial session belongs to the printer as entered; the list's own
    * object gets the application's lasting one.
    */
-  code = g_strdup (get_text (self->code_row));
+  code = af_secret_new (get_text (self->code_row));
   set_busy (self, FALSE);
-  af_printer_manager_connect (self->manager, listed, code);
-  memset (code, 0, strlen (code));
+  af_printer_manager_connect (self->manager, listed, af_secret_get (code));
   g_signal_emit (self, signals[PRINTER_ADDED], 0, listed);
   gtk_window_destroy (GTK_WINDOW (self));
 }

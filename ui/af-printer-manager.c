@@ -17,7 +17,7 @@
 typedef struct
 {
   AfMqttSession *session;
-  char          *access_code;
+  AfSecret      *access_code;
 } Connection;
 
 struct _AfPrinterManager
@@ -39,9 +39,7 @@ connection_free (Connection *connection)
   if (connection->session != NULL)
     af_mqtt_session_disconnect (connection->session);
   g_clear_object (&connection->session);
-  if (connection->access_code != NULL)
-    memset (connection->access_code, 0, strlen (connection->access_code));
-  g_clear_pointer (&connection->access_code, g_free);
+  g_clear_pointer (&connection->access_code, af_secret_free);
   g_free (connection);
 }
 
@@ -84,7 +82,7 @@ af_printer_manager_connect (AfPrinterManager *self,
   g_return_if_fail (access_code != NULL);
 
   connection = g_new0 (Connection, 1);
-  connection->access_code = g_strdup (access_code);
+  connection->access_code = af_secret_new (access_code);
   connection->session = af_mqtt_session_new (printer, access_code);
   g_hash_table_replace (self->connections, g_strdup (af_printer_get_serial (printer)), connection);
 
@@ -112,15 +110,13 @@ lookup_cb (GObject      *source_object,
 {
   LookupData *data = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *code = af_secrets_lookup_access_code_finish (result, &error);
+  g_autoptr(AfSecret) code = af_secrets_lookup_access_code_finish (result, &error);
 
   if (code != NULL && lookup (data->self, data->printer) == NULL)
-    af_printer_manager_connect (data->self, data->printer, code);
+    af_printer_manager_connect (data->self, data->printer, af_secret_get (code));
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     af_printer_set_last_error (data->printer, error->message);
 
-  if (code != NULL)
-    memset (code, 0, strlen (code));
   lookup_data_free (data);
 }
 
@@ -267,7 +263,7 @@ af_printer_manager_get_access_code (AfPrinterManager *self,
 
   connection = lookup (self, printer);
 
-  return connection != NULL ? connection->access_code : NULL;
+  return connection != NULL ? af_secret_get (connection->access_code) : NULL;
 }
 
 void

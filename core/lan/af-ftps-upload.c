@@ -15,6 +15,7 @@
 
 #include "af-ftps-upload.h"
 #include "af-lan-error.h"
+#include "af-secrets.h"
 #include "af-tls.h"
 
 /*
@@ -239,7 +240,7 @@ typedef struct
   char          *redacted_serial;
   char          *ca_file;
   char          *fingerprint;
-  char          *access_code;
+  AfSecret      *access_code;
   GFile         *local;
   char          *remote_name;
   guint          stall_seconds;
@@ -265,9 +266,7 @@ upload_free (Upload *upload)
   g_free (upload->redacted_serial);
   g_free (upload->ca_file);
   g_free (upload->fingerprint);
-  if (upload->access_code != NULL)
-    memset (upload->access_code, 0, strlen (upload->access_code));
-  g_free (upload->access_code);
+  af_secret_free (upload->access_code);
   g_clear_object (&upload->local);
   g_free (upload->remote_name);
   g_clear_pointer (&upload->progress, progress_unref);
@@ -403,7 +402,7 @@ setup_common (CURL   *curl,
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS, (long) CURLPROTO_FTPS);
 #endif
   curl_easy_setopt (curl, CURLOPT_USERNAME, FTPS_USER);
-  curl_easy_setopt (curl, CURLOPT_PASSWORD, upload->access_code);
+  curl_easy_setopt (curl, CURLOPT_PASSWORD, af_secret_get (upload->access_code));
   curl_easy_setopt (curl, CURLOPT_USE_SSL, (long) CURLUSESSL_ALL);
   curl_easy_setopt (curl, CURLOPT_FTP_SSL_CCC, (long) CURLFTPSSL_CCC_NONE);
   curl_easy_setopt (curl, CURLOPT_SSLVERSION,
@@ -759,7 +758,7 @@ af_ftps_upload_async (AfPrinter            *printer,
   upload->redacted_serial = af_printer_dup_redacted_serial (printer);
   upload->ca_file = g_strdup (af_printer_get_ca_file (printer));
   upload->fingerprint = g_strdup (af_printer_get_fingerprint (printer));
-  upload->access_code = g_strdup (access_code);
+  upload->access_code = af_secret_new (access_code);
   upload->local = g_object_ref (local);
   upload->remote_name = g_strdup (remote_name);
   upload->stall_seconds = stall_seconds > 0 ? stall_seconds : DEFAULT_STALL_SECONDS;

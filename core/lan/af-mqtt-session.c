@@ -21,6 +21,7 @@
 #include "af-lan-error.h"
 #include "af-mqtt-session.h"
 #include "af-printer-models.h"
+#include "af-secrets.h"
 #include "af-tls.h"
 
 #define MQTT_USER "bblp"
@@ -85,7 +86,7 @@ struct _AfMqttSession
   GObject        parent_instance;
 
   AfPrinter     *printer;
-  char          *access_code;
+  AfSecret      *access_code;
   char          *redacted;
   char          *report_topic;
   char          *request_topic;
@@ -868,7 +869,7 @@ link_new (AfMqttSession  *self,
       mosquitto_int_option (link->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
       mosquitto_void_option (link->mosq, MOSQ_OPT_SSL_CTX, ctx);
       mosquitto_int_option (link->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
-      mosquitto_username_pw_set (link->mosq, MQTT_USER, self->access_code);
+      mosquitto_username_pw_set (link->mosq, MQTT_USER, af_secret_get (self->access_code));
       mosquitto_connect_callback_set (link->mosq, on_connect);
       mosquitto_message_callback_set (link->mosq, on_message);
     }
@@ -940,7 +941,7 @@ af_mqtt_session_finalize (GObject *object)
   g_assert (self->connect_tasks->len == 0);
 
   g_clear_object (&self->printer);
-  g_clear_pointer (&self->access_code, g_free);
+  g_clear_pointer (&self->access_code, af_secret_free);
   g_clear_pointer (&self->redacted, g_free);
   g_clear_pointer (&self->report_topic, g_free);
   g_clear_pointer (&self->request_topic, g_free);
@@ -1077,7 +1078,7 @@ af_mqtt_session_new (AfPrinter  *printer,
   g_return_val_if_fail (access_code != NULL, NULL);
 
   self = g_object_new (AF_TYPE_MQTT_SESSION, "printer", printer, NULL);
-  self->access_code = g_strdup (access_code);
+  self->access_code = af_secret_new (access_code);
 
   return self;
 }

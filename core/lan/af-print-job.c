@@ -17,6 +17,7 @@
 #include "af-ftps-upload.h"
 #include "af-lan-error.h"
 #include "af-print-job.h"
+#include "af-secrets.h"
 
 /*
  * One job walks PENDING → PACKING → UPLOADING → STARTING → PRINTING, or ends
@@ -48,7 +49,7 @@ struct _AfPrintJob
   GObject          parent_instance;
 
   AfMqttSession   *session;
-  char            *access_code;
+  AfSecret        *access_code;
   GFile           *file;
   AfPrintOptions  *options;
 
@@ -492,7 +493,8 @@ begin_uploading (AfPrintJob *self)
   AfPrinter *printer = af_mqtt_session_get_printer (self->session);
 
   set_phase (self, AF_PRINT_JOB_PHASE_UPLOADING);
-  af_ftps_upload_async (printer, self->access_code, self->upload_file, self->remote_name,
+  af_ftps_upload_async (printer, af_secret_get (self->access_code), self->upload_file,
+                        self->remote_name,
                         UPLOAD_STALL_SECONDS, upload_progress_cb, g_object_ref (self),
                         g_object_unref, g_task_get_cancellable (self->task),
                         upload_cb, g_object_ref (self));
@@ -669,7 +671,7 @@ af_print_job_new (AfMqttSession        *session,
 
   self = g_object_new (AF_TYPE_PRINT_JOB, NULL);
   self->session = g_object_ref (session);
-  self->access_code = g_strdup (access_code);
+  self->access_code = af_secret_new (access_code);
   self->file = g_object_ref (file);
   self->options = af_print_options_copy (options);
   self->remote_name = remote_name_for (file);
@@ -757,9 +759,7 @@ af_print_job_finalize (GObject *object)
 {
   AfPrintJob *self = AF_PRINT_JOB (object);
 
-  if (self->access_code != NULL)
-    memset (self->access_code, 0, strlen (self->access_code));
-  g_free (self->access_code);
+  g_clear_pointer (&self->access_code, af_secret_free);
   g_clear_object (&self->file);
   g_clear_pointer (&self->options, af_print_options_free);
   g_free (self->remote_name);
