@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <sys/prctl.h>
 #include <glib/gi18n.h>
 
 #include "af-application.h"
@@ -21,6 +22,13 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(AfApplication) app = NULL;
+
+  /* Access codes (and later cloud tokens) sit in this process's memory: no
+   * core dump, and no other process of the same user may ptrace it or read
+   * /proc/PID/mem or environ. First, before any secret can be read.
+   */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    g_debug ("Could not make the process non-dumpable");
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
