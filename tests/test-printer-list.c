@@ -564,6 +564,181 @@ test_discovery_merge (void)
   g_assert_finalize_object (g_steal_pointer (&discovery));
 }
 
+/* --- Two writers --------------------------------------------------------- */
+
+static AfPrinter *
+entry_for (const char *serial,
+           const char *name)
+{
+  AfPrinter *entry = af_printer_new (serial);
+
+  af_printer_set_host (entry, "10.20.30.40");
+  af_printer_set_name (entry, name);
+  af_printer_set_fingerprint (entry, FINGERPRINT);
+  return entry;
+}
+
+/* The groups of the file at path, as a fresh reader (the other process)
+ * sees them.
+ */
+static char **
+groups_on_disk (const char *path)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  return g_key_file_get_groups (keyfile, NULL);
+}
+
+static void
+add_no_code (AfPrinterList *list,
+             const char    *serial,
+             const char    *name)
+{
+  g_autoptr(AfPrinter) entry = entry_for (serial, name);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (add_printer (list, entry, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The window and the command line each hold a list loaded from the same
+ * file; each adds a printer, then one removes its own: nothing is lost and
+ * the removal sticks, and each list follows the other's changes.
+ */
+static void
+test_two_writers (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(AfPrinterList) window = NULL;
+  g_autoptr(AfPrinterList) cli = NULL;
+  g_autoptr(AfPrinterList) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  if (!in_throwaway_home ())
+    return;
+
+  dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
+  path = g_build_filename (dir, "printers.ini", NULL);
+  window = af_printer_list_new (dir);
+  cli = af_printer_list_new (dir);
+  g_assert_true (af_printer_list_load (window, &error));
+  g_assert_true (af_printer_list_load (cli, &error));
+
+  add_no_code (window, "01S00A000000101", "Window's");
+  add_no_code (cli, "01S00A000000102", "Command line's");
+
+  groups = groups_on_disk (path);
+  g_assert_cmpuint (g_strv_length (groups), ==, 2);
+  g_assert_true (g_strv_contains ((const char *const *) groups, "01S00A000000101"));
+  g_assert_true (g_strv_contains ((const char *const *) groups, "01S00A000000102"));
+  /* The command line's list took the window's printer in as it saved. */
+  g_assert_nonnull (af_printer_list_lookup (cli, "01S00A000000101"));
+  g_assert_cmpstr (af_printer_get_name (af_printer_list_lookup (cli, "01S00A000000101")), ==,
+                   "Window's");
+
+  /* The window removes its printer; the command line then renames its own. */
+  g_assert_true (remove_printer (window, "01S00A000000101", &error));
+  g_assert_no_error (error);
+  af_printer_set_name (af_printer_list_lookup (cli, "01S00A000000102"), "Renamed");
+  g_assert_true (af_printer_list_save (cli, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&groups, g_strfreev);
+  groups = groups_on_disk (path);
+  g_assert_cmpuint (g_strv_length (groups), ==, 1);
+  g_assert_cmpstr (groups[0], ==, "01S00A000000102");
+  g_assert_null (af_printer_list_lookup (cli, "01S00A000000101"));
+
+  /* The window's next save keeps the rename it did not make. */
+  add_no_code (window, "01S00A000000103", "Third");
+  fresh = af_printer_list_new (dir);
+  g_assert_true (af_printer_list_load (fresh, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fresh)), ==, 2);
+  g_assert_cmpstr (af_printer_get_name (af_printer_list_lookup (fresh, "01S00A000000102")), ==,
+                   "Renamed");
+  g_assert_nonnull (af_printer_list_lookup (fresh, "01S00A000000103"));
+
+  g_assert_finalize_object (g_steal_pointer (&fresh));
+  g_assert_finalize_object (g_steal_pointer (&cli));
+  g_assert_finalize_object (g_steal_pointer (&window));
+  g_unlink (path);
+  g_autofree char *lock = g_build_filename (dir, "printers.ini.lock", NULL);
+  g_unlink (lock);
+  g_rmdir (dir);
+}
+
+#define WRITER_ADDS 25
+
+/* One of the processes of test_concurrent_processes(): loads once, then
+ * adds its printers one save at a time, as a long-lived window would.
+ */
+static int
+run_writer (const char *dir,
+            const char *first_digit)
+{
+  g_autoptr(AfPrinterList) list = af_printer_list_new (dir);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (af_printer_list_load (list, &error));
+  for (guint i = 0; i < WRITER_ADDS; i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("01S00A0000%s%04u", first_digit, i);
+
+      add_no_code (list, serial, first_digit);
+    }
+  return 0;
+}
+
+static void
+test_concurrent_processes (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *self_path = NULL;
+  g_autoptr(GSubprocess) first = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  if (!in_throwaway_home ())
+    return;
+
+  dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
+  path = g_build_filename (dir, "printers.ini", NULL);
+  self_path = g_file_read_link ("/proc/self/exe", NULL);
+  first = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                            self_path, "--writer", dir, "1", NULL);
+  g_assert_no_error (error);
+  second = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                             self_path, "--writer", dir, "2", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (first, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (second, NULL, &error));
+  g_assert_no_error (error);
+
+  groups = groups_on_disk (path);
+  g_assert_cmpuint (g_strv_length (groups), ==, 2 * WRITER_ADDS);
+  for (guint i = 0; i < WRITER_ADDS; i++)
+    {
+      g_autofree char *one = g_strdup_printf ("01S00A00001%04u", i);
+      g_autofree char *two = g_strdup_printf ("01S00A00002%04u", i);
+
+      g_assert_true (g_strv_contains ((const char *const *) groups, one));
+      g_assert_true (g_strv_contains ((const char *const *) groups, two));
+    }
+
+  g_unlink (path);
+  g_autofree char *lock = g_build_filename (dir, "printers.ini.lock", NULL);
+  g_unlink (lock);
+  g_rmdir (dir);
+}
+
 /* --- Keyring errors ----------------------------------------------------- */
 
 static void
@@ -649,9 +824,14 @@ int
 main (int   argc,
       char *argv[])
 {
+  if (argc == 4 && g_strcmp0 (argv[1], "--writer") == 0)
+    return run_writer (argv[2], argv[3]);
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/af/printer-list/manual-lifecycle", test_manual_lifecycle);
+  g_test_add_func ("/af/printer-list/two-writers", test_two_writers);
+  g_test_add_func ("/af/printer-list/concurrent-processes", test_concurrent_processes);
   g_test_add_func ("/af/printer-list/update-keeps-code", test_update_keeps_code);
   g_test_add_func ("/af/printer-list/invalid-entries", test_invalid_entries);
   g_test_add_func ("/af/printer-list/foreign-content", test_foreign_content);

@@ -10,7 +10,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 
@@ -19,6 +22,11 @@
 #include "af-secrets.h"
 
 #define PRINTERS_FILE "printers.ini"
+#define LOCK_FILE     "printers.ini.lock"
+/* A save holds the lock for a read and a small write; another process
+ * holding it longer than this is stuck.
+ */
+#define LOCK_TIMEOUT_USEC (5 * G_USEC_PER_SEC)
 #define MAX_SERIAL    64
 
 struct _AfPrinterList
@@ -27,8 +35,9 @@ struct _AfPrinterList
 
   char        *config_dir;
   char        *path;
-  /* What printers.ini held at load, then what we wrote: groups and keys
-   * that a newer version added survive our saves.
+  /* What printers.ini held at load, then what we last wrote: the base of
+   * the three-way merge in af_printer_list_save(). Groups and keys that a
+   * newer version added survive our saves.
    */
   GKeyFile    *keyfile;
   gboolean     loaded;
@@ -358,32 +367,6 @@ is_manual (AfPrinter *printer)
   return printer != NULL && (af_printer_get_sources (printer) & AF_PRINTER_SOURCE_MANUAL) != 0;
 }
 
-/* Brings the key file in line with the list's manual printers. */
-static void
-sync_keyfile (AfPrinterList *self)
-{
-  g_auto(GStrv) groups = g_key_file_get_groups (self->keyfile, NULL);
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->printers));
-
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      if (!is_manual (find_printer (self, groups[i], NULL)))
-        g_key_file_remove_group (self->keyfile, groups[i], NULL);
-    }
-
-  for (guint i = 0; i < n_items; i++)
-    {
-      g_autoptr(AfPrinter) printer = g_list_model_get_item (G_LIST_MODEL (self->printers), i);
-
-      if (is_manual (printer))
-        write_group (self->keyfile, printer);
-    }
-
-  g_key_file_set_comment (self->keyfile, NULL, NULL,
-                          " AtomForm Connect: printers added by hand. Access codes are kept in"
-                          "\n the keyring, never here.", NULL);
-}
-
 static guint
 get_port (GKeyFile   *keyfile,
           const char *group,
@@ -419,6 +402,160 @@ printer_from_group (GKeyFile   *keyfile,
   af_printer_set_fingerprint (printer, fingerprint);
 
   return g_steal_pointer (&printer);
+}
+
+static const char *const group_keys[] = {
+  "host", "name", "model", "mqtt-port", "ftps-port", "ca-file", "fingerprint",
+};
+
+/* Whether this list changed the printer's group since the base: added,
+ * removed, or any of its fields.
+ */
+static gboolean
+changed_here (AfPrinterList *self,
+              AfPrinter     *printer,
+              const char    *serial)
+{
+  gboolean ours = is_manual (printer);
+  g_autoptr(GKeyFile) mine = NULL;
+
+  if (ours != g_key_file_has_group (self->keyfile, serial))
+    return TRUE;
+  if (!ours)
+    return FALSE;
+
+  mine = g_key_file_new ();
+  write_group (mine, printer);
+  for (guint i = 0; i < G_N_ELEMENTS (group_keys); i++)
+    {
+      g_autofree char *a = g_key_file_get_value (mine, serial, group_keys[i], NULL);
+      g_autofree char *b = g_key_file_get_value (self->keyfile, serial, group_keys[i], NULL);
+
+      if (g_strcmp0 (a, b) != 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Three-way merge of the file as it is now on disk (written meanwhile by
+ * the window or the command line) with this list's changes since its base:
+ * a printer this list added, changed or removed is written as the list has
+ * it; every other printer is taken from disk, and the list follows (a
+ * printer added elsewhere appears, one removed elsewhere goes).
+ */
+static void
+merge_into (AfPrinterList *self,
+            GKeyFile      *disk)
+{
+  g_autoptr(GHashTable) serials = g_hash_table_new (g_str_hash, g_str_equal);
+  g_auto(GStrv) base_groups = g_key_file_get_groups (self->keyfile, NULL);
+  g_auto(GStrv) disk_groups = g_key_file_get_groups (disk, NULL);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->printers));
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer serial;
+
+  for (guint i = 0; base_groups[i] != NULL; i++)
+    g_hash_table_add (serials, base_groups[i]);
+  for (guint i = 0; disk_groups[i] != NULL; i++)
+    g_hash_table_add (serials, disk_groups[i]);
+  for (guint i = 0; i < n_items; i++)
+    {
+      AfPrinter *printer = g_list_model_get_item (G_LIST_MODEL (self->printers), i);
+
+      g_ptr_array_add (keep, printer);
+      if (is_manual (printer))
+        g_hash_table_add (serials, (gpointer) af_printer_get_serial (printer));
+    }
+
+  g_hash_table_iter_init (&iter, serials);
+  while (g_hash_table_iter_next (&iter, &serial, NULL))
+    {
+      AfPrinter *printer = find_printer (self, serial, NULL);
+
+      /* Not a printer of ours (af_printer_list_load() skipped it). */
+      if (!serial_is_valid (serial))
+        g_key_file_remove_group (disk, serial, NULL);
+      else if (changed_here (self, printer, serial))
+        {
+          if (is_manual (printer))
+            write_group (disk, printer);
+          else
+            g_key_file_remove_group (disk, serial, NULL);
+        }
+      else if (g_key_file_has_group (disk, serial))
+        {
+          g_autoptr(AfPrinter) entry = printer_from_group (disk, serial);
+
+          merge_manual (self, entry);
+        }
+      else if (printer != NULL)
+        {
+          drop_source (self, printer, AF_PRINTER_SOURCE_MANUAL);
+        }
+    }
+
+  g_key_file_set_comment (disk, NULL, NULL,
+                          " AtomForm Connect: printers added by hand. Access codes are kept in"
+                          "\n the keyring, never here.", NULL);
+}
+
+/* An exclusive flock(2) on printers.ini.lock beside the file, held from the
+ * re-read to the rename; -1 with an error when it cannot be had in time.
+ */
+static int
+lock_printers_file (AfPrinterList  *self,
+                    GError        **error)
+{
+  g_autofree char *path = g_build_filename (self->config_dir, LOCK_FILE, NULL);
+  gint64 deadline = g_get_monotonic_time () + LOCK_TIMEOUT_USEC;
+  int saved_errno;
+  int fd;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  while (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () > deadline)
+        {
+          saved_errno = errno;
+          close (fd);
+          errno = saved_errno;
+          fd = -1;
+          break;
+        }
+      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+    }
+  if (fd >= 0)
+    return fd;
+
+  saved_errno = errno;
+  g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+               /* Translators: %s is a file path, then the reason. */
+               _("Could not lock the list of printers (%s): %s. Close other windows or "
+                 "commands of AtomForm Connect, then try again."),
+               path, g_strerror (saved_errno));
+  return -1;
+}
+
+/* The file as it is now; an empty key file when there is none. */
+static GKeyFile *
+read_disk (AfPrinterList  *self,
+           GError        **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+
+  if (g_key_file_load_from_file (keyfile, self->path, G_KEY_FILE_KEEP_COMMENTS, &local_error)
+      || g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    return g_steal_pointer (&keyfile);
+
+  g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+               /* Translators: %s is a file path, then the reason. */
+               _("Could not read the list of printers from %s: %s. "
+                 "Fix or remove the file, then try again."),
+               self->path, local_error->message);
+  return NULL;
 }
 
 gboolean
@@ -479,24 +616,52 @@ ensure_loaded (AfPrinterList  *self,
 }
 
 /* Writes the file atomically (g_file_set_contents), readable by the user only:
- * it says which printers they own and where.
+ * it says which printers they own and where. Under the lock, the file is read
+ * again right before the write and merged (merge_into()), so a save by the
+ * window and one by the command line never lose each other's printers.
  */
+static gboolean
+write_locked (AfPrinterList  *self,
+              GError        **error)
+{
+  g_autoptr(GKeyFile) disk = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *data = NULL;
+  gsize length;
+
+  disk = read_disk (self, error);
+  if (disk == NULL)
+    return FALSE;
+
+  merge_into (self, disk);
+  data = g_key_file_to_data (disk, &length, NULL);
+  if (!g_file_set_contents_full (self->path, data, length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                 0600, &local_error))
+    {
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+                   /* Translators: %s is a file path, then the reason. */
+                   _("Could not save the list of printers to %s: %s"),
+                   self->path, local_error->message);
+      return FALSE;
+    }
+
+  g_clear_pointer (&self->keyfile, g_key_file_unref);
+  self->keyfile = g_steal_pointer (&disk);
+  return TRUE;
+}
+
 gboolean
 af_printer_list_save (AfPrinterList  *self,
                       GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *data = NULL;
-  gsize length;
+  gboolean ok;
+  int lock;
 
   g_return_val_if_fail (AF_IS_PRINTER_LIST (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!ensure_loaded (self, error))
     return FALSE;
-
-  sync_keyfile (self);
-  data = g_key_file_to_data (self->keyfile, &length, NULL);
 
   if (g_mkdir_with_parents (self->config_dir, 0700) != 0)
     {
@@ -509,17 +674,13 @@ af_printer_list_save (AfPrinterList  *self,
       return FALSE;
     }
 
-  if (!g_file_set_contents_full (self->path, data, length, G_FILE_SET_CONTENTS_CONSISTENT,
-                                 0600, &local_error))
-    {
-      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
-                   /* Translators: %s is a file path, then the reason. */
-                   _("Could not save the list of printers to %s: %s"),
-                   self->path, local_error->message);
-      return FALSE;
-    }
+  lock = lock_printers_file (self, error);
+  if (lock < 0)
+    return FALSE;
+  ok = write_locked (self, error);
+  close (lock);
 
-  return TRUE;
+  return ok;
 }
 
 /* --- Add and remove ----------------------------------------------------- */

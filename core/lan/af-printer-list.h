@@ -19,7 +19,9 @@ G_BEGIN_DECLS
  * bindings). Manual entries persist, without secrets, in
  * $XDG_CONFIG_HOME/atomform-connect/printers.ini (a GKeyFile); the access
  * code goes to the keyring through af-secrets.h. Removing a printer removes
- * its access code too.
+ * its access code too. Other processes (the window, the command line) may
+ * write the file too: every save merges with the file as it is on disk,
+ * under a lock, so none loses another's printers.
  */
 #define AF_TYPE_PRINTER_LIST (af_printer_list_get_type ())
 
