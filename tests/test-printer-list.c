@@ -23,6 +23,7 @@
 #include "af-lan-error.h"
 #include "af-printer-list.h"
 #include "af-secrets.h"
+#include "af-test-printer.h"
 
 #define SERIAL      "01S00A000000042"
 #define ACCESS_CODE "51739264"
@@ -513,9 +514,12 @@ test_discovery_merge (void)
   g_assert_true (af_printer_get_bound (printer));
 
   /* The user adds the first one too: one object, both sources; their own
-   * name wins over the printer's.
+   * name wins over the printer's. (At the address discovery reports: a
+   * notice never moves a saved printer elsewhere untested, see
+   * test_notice_moves_saved_printer().)
    */
   entry = manual_entry ();
+  af_printer_set_host (entry, "192.168.1.77");
   g_assert_true (add_printer (list, entry, ACCESS_CODE, &error) == printer);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
@@ -739,6 +743,216 @@ test_concurrent_processes (void)
   g_rmdir (dir);
 }
 
+/* --- Discovery notices and saved printers --------------------------------- */
+
+typedef struct
+{
+  guint     count;
+  char     *host;
+  gboolean  adopted;
+} Checked;
+
+static void
+address_checked_cb (AfPrinterList *list,
+                    AfPrinter     *printer,
+                    const char    *host,
+                    gboolean       adopted,
+                    Checked       *checked)
+{
+  checked->count++;
+  g_free (checked->host);
+  checked->host = g_strdup (host);
+  checked->adopted = adopted;
+}
+
+static void
+send_location_notice (guint       port,
+             const char *serial,
+             const char *location)
+{
+  g_autofree char *text = g_strdup_printf ("NOTIFY * HTTP/1.1\r\n"
+                                           "Location: %s\r\n"
+                                           "NTS: ssdp:alive\r\n"
+                                           "USN: %s\r\n"
+                                           "Cache-Control: max-age=60\r\n"
+                                           "DevModel.bambu.com: C12\r\n"
+                                           "DevName.bambu.com: Notice\r\n"
+                                           "DevConnect.bambu.com: lan\r\n\r\n",
+                                           location, serial);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) destination = g_inet_socket_address_new (inet, port);
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_send_to (socket, destination, text, strlen (text), NULL, &error),
+                   ==, (gssize) strlen (text));
+  g_assert_no_error (error);
+}
+
+/* The discovery's own item for serial now says host: the list has seen it. */
+static gboolean
+discovery_says (AfDiscovery *discovery,
+                const char  *serial,
+                const char  *host)
+{
+  GListModel *model = af_discovery_get_printers (discovery);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AfPrinter) printer = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (af_printer_get_serial (printer), serial) == 0)
+        return g_strcmp0 (af_printer_get_host (printer), host) == 0;
+    }
+  return FALSE;
+}
+
+static char *
+host_on_disk (const char *path,
+              const char *serial)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+
+  g_assert_true (g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, NULL));
+  return g_key_file_get_string (keyfile, serial, "host", NULL);
+}
+
+static gboolean
+broker_saw_login (AfTestPrinter *vp)
+{
+  g_autofree char *dir = g_path_get_dirname (af_test_printer_get_ca_file (vp));
+  g_autofree char *log_path = g_build_filename (dir, "mosquitto.log", NULL);
+  g_autofree char *log = NULL;
+
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  return strstr (log, "u'bblp'") != NULL;
+}
+
+/* A saved printer at 127.0.0.1 is the virtual printer that really runs on
+ * 127.0.0.2. Notices naming a public address, or loopback while the list
+ * does not allow it, change nothing and try nothing; one naming 127.0.0.3,
+ * where a printer with the same serial but another certificate answers, is
+ * tried and refused; one naming 127.0.0.2 is tried, adopted and saved.
+ */
+static void
+test_notice_moves_saved_printer (void)
+{
+  g_autoptr(AfTestPrinter) real = NULL;
+  g_autoptr(AfTestPrinter) impostor = NULL;
+  g_autoptr(AfDiscovery) discovery = NULL;
+  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(AfPrinter) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *on_disk = NULL;
+  const char *serial;
+  AfPrinter *saved;
+  Checked checked = { 0 };
+  guint port;
+
+  if (!in_throwaway_home ())
+    return;
+
+  {
+    const char *real_args[] = { "--host", "127.0.0.2", NULL };
+
+    real = af_test_printer_start (real_args, &error);
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      {
+        g_test_skip ("The virtual printer (AF_VIRTUAL_PRINTER) is not there");
+        return;
+      }
+    g_assert_no_error (error);
+  }
+  serial = af_test_printer_get_serial (real);
+  port_text = g_strdup_printf ("%u", af_test_printer_get_mqtt_port (real));
+  {
+    const char *impostor_args[] = { "--host", "127.0.0.3", "--serial", serial,
+                                    "--mqtt-port", port_text, NULL };
+
+    impostor = af_test_printer_start (impostor_args, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpstr (af_test_printer_get_fingerprint (real), !=,
+                   af_test_printer_get_fingerprint (impostor));
+
+  dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
+  path = g_build_filename (dir, "printers.ini", NULL);
+  list = af_printer_list_new (dir);
+  g_assert_true (af_printer_list_load (list, &error));
+  entry = af_printer_new (serial);
+  af_printer_set_host (entry, "127.0.0.1");
+  af_printer_set_mqtt_port (entry, af_test_printer_get_mqtt_port (real));
+  af_printer_set_fingerprint (entry, af_test_printer_get_fingerprint (real));
+  saved = add_printer (list, entry, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (list, "address-checked", G_CALLBACK (address_checked_cb), &checked);
+
+  discovery = af_discovery_new (0);
+  g_assert_true (af_discovery_start (discovery, &error));
+  g_assert_no_error (error);
+  port = af_discovery_get_port (discovery);
+  af_printer_list_set_discovery (list, discovery);
+  g_assert_false (af_printer_list_get_allow_loopback (list));
+
+  /* Loopback, not allowed: ignored, though the printer there would verify. */
+  send_location_notice (port, serial, "127.0.0.2");
+  WAIT_UNTIL (discovery_says (discovery, serial, "127.0.0.2"), 5000);
+  g_assert_true (discovery_says (discovery, serial, "127.0.0.2"));
+  WAIT_UNTIL (checked.count > 0, 1500);
+  g_assert_cmpuint (checked.count, ==, 0);
+  g_assert_cmpstr (af_printer_get_host (saved), ==, "127.0.0.1");
+
+  /* A public address: ignored even with loopback allowed. */
+  af_printer_list_set_allow_loopback (list, TRUE);
+  send_location_notice (port, serial, "203.0.113.7");
+  WAIT_UNTIL (discovery_says (discovery, serial, "203.0.113.7"), 5000);
+  g_assert_true (discovery_says (discovery, serial, "203.0.113.7"));
+  WAIT_UNTIL (checked.count > 0, 1000);
+  g_assert_cmpuint (checked.count, ==, 0);
+  g_assert_cmpstr (af_printer_get_host (saved), ==, "127.0.0.1");
+
+  /* Same serial, other certificate: tried, refused, no login sent. */
+  send_location_notice (port, serial, "127.0.0.3");
+  WAIT_UNTIL (checked.count > 0, 15000);
+  g_assert_cmpuint (checked.count, ==, 1);
+  g_assert_cmpstr (checked.host, ==, "127.0.0.3");
+  g_assert_false (checked.adopted);
+  g_assert_cmpstr (af_printer_get_host (saved), ==, "127.0.0.1");
+  on_disk = host_on_disk (path, serial);
+  g_assert_cmpstr (on_disk, ==, "127.0.0.1");
+  g_assert_false (broker_saw_login (impostor));
+
+  /* The printer itself at 127.0.0.2: verified, adopted, saved. */
+  send_location_notice (port, serial, "127.0.0.2");
+  WAIT_UNTIL (checked.count > 1, 15000);
+  g_assert_cmpuint (checked.count, ==, 2);
+  g_assert_cmpstr (checked.host, ==, "127.0.0.2");
+  g_assert_true (checked.adopted);
+  g_assert_cmpstr (af_printer_get_host (saved), ==, "127.0.0.2");
+  g_clear_pointer (&on_disk, g_free);
+  on_disk = host_on_disk (path, serial);
+  g_assert_cmpstr (on_disk, ==, "127.0.0.2");
+  g_assert_false (broker_saw_login (real));
+
+  af_printer_list_set_discovery (list, NULL);
+  g_assert_finalize_object (g_steal_pointer (&list));
+  g_assert_finalize_object (g_steal_pointer (&discovery));
+  g_free (checked.host);
+  g_unlink (path);
+  {
+    g_autofree char *lock = g_build_filename (dir, "printers.ini.lock", NULL);
+
+    g_unlink (lock);
+  }
+  g_rmdir (dir);
+}
+
 /* --- Keyring errors ----------------------------------------------------- */
 
 static void
@@ -832,6 +1046,8 @@ main (int   argc,
   g_test_add_func ("/af/printer-list/manual-lifecycle", test_manual_lifecycle);
   g_test_add_func ("/af/printer-list/two-writers", test_two_writers);
   g_test_add_func ("/af/printer-list/concurrent-processes", test_concurrent_processes);
+  g_test_add_func ("/af/printer-list/notice-moves-saved-printer",
+                   test_notice_moves_saved_printer);
   g_test_add_func ("/af/printer-list/update-keeps-code", test_update_keeps_code);
   g_test_add_func ("/af/printer-list/invalid-entries", test_invalid_entries);
   g_test_add_func ("/af/printer-list/foreign-content", test_foreign_content);

@@ -20,6 +20,7 @@
 #include "af-lan-error.h"
 #include "af-printer-list.h"
 #include "af-secrets.h"
+#include "af-tls.h"
 
 #define PRINTERS_FILE "printers.ini"
 #define LOCK_FILE     "printers.ini.lock"
@@ -47,7 +48,28 @@ struct _AfPrinterList
   GListModel  *discovered;
   /* The discovery's items as last seen, so removals can be told apart. */
   GPtrArray   *mirror;
+
+  /* New addresses of saved printers: serial → the address being checked,
+   * or last refused (not tried again while notices keep repeating it).
+   */
+  GHashTable  *address_checks;
+  GCancellable *cancellable;
+  gboolean     allow_loopback;
 };
+
+enum {
+  PROP_0,
+  PROP_ALLOW_LOOPBACK,
+  N_PROPS
+};
+
+enum {
+  ADDRESS_CHECKED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static void af_printer_list_model_init (GListModelInterface *iface);
 
@@ -202,14 +224,192 @@ merge_manual (AfPrinterList *self,
 
 /* --- Discovery ---------------------------------------------------------- */
 
-/* What a notice says wins over a manual entry, except the name the user
- * chose for it.
+/* --- New addresses of saved printers ------------------------------------ */
+
+static gboolean
+is_manual (AfPrinter *printer)
+{
+  return printer != NULL && (af_printer_get_sources (printer) & AF_PRINTER_SOURCE_MANUAL) != 0;
+}
+
+
+typedef struct
+{
+  char *serial;
+  char *host;
+  guint port;
+  char *ca_file;
+  char *fingerprint;
+} AddressCheck;
+
+static void
+address_check_free (AddressCheck *check)
+{
+  g_free (check->serial);
+  g_free (check->host);
+  g_free (check->ca_file);
+  g_free (check->fingerprint);
+  g_free (check);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AddressCheck, address_check_free)
+
+/* Where a saved printer may move to on a notice's word: a private (RFC 1918,
+ * IPv6 unique local) or link-local address. Loopback only when the list
+ * allows it (tests and the bundled virtual printer run there); public
+ * addresses and host names never.
+ */
+static gboolean
+is_candidate_address (AfPrinterList *self,
+                      const char    *host)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+  const guint8 *bytes;
+
+  if (address == NULL)
+    return FALSE;
+  if (g_inet_address_get_is_loopback (address))
+    return self->allow_loopback;
+  if (g_inet_address_get_is_site_local (address) || g_inet_address_get_is_link_local (address))
+    return TRUE;
+
+  bytes = g_inet_address_to_bytes (address);
+  return g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 && (bytes[0] & 0xfe) == 0xfc;
+}
+
+static void
+verify_address_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  AddressCheck *check = task_data;
+  g_autoptr(AfTlsPolicy) policy = af_tls_policy_new (check->serial, check->ca_file,
+                                                     check->fingerprint);
+  GError *error = NULL;
+
+  if (af_tls_verify_identity (check->host, check->port, policy, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Whether the printer still is what was checked: same serial, same trust. */
+static gboolean
+check_still_applies (AddressCheck *check,
+                     AfPrinter    *printer)
+{
+  return is_manual (printer)
+         && g_strcmp0 (af_printer_get_ca_file (printer), check->ca_file) == 0
+         && g_strcmp0 (af_printer_get_fingerprint (printer), check->fingerprint) == 0;
+}
+
+static void
+verify_address_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GWeakRef *weak = user_data;
+  g_autoptr(AfPrinterList) self = g_weak_ref_get (weak);
+  AddressCheck *check = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) save_error = NULL;
+  g_autofree char *tail = NULL;
+  AfPrinter *printer;
+  gboolean adopted;
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+  adopted = g_task_propagate_boolean (G_TASK (result), &error);
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  printer = find_printer (self, check->serial, NULL);
+  if (printer == NULL || !check_still_applies (check, printer))
+    {
+      g_hash_table_remove (self->address_checks, check->serial);
+      return;
+    }
+
+  tail = af_printer_dup_redacted_serial (printer);
+  if (adopted)
+    {
+      g_debug ("Printer %s verified at its new address; adopting it", tail);
+      g_hash_table_remove (self->address_checks, check->serial);
+      af_printer_set_host (printer, check->host);
+      if (!af_printer_list_save (self, &save_error))
+        g_debug ("Could not save the printer’s new address: %s", save_error->message);
+    }
+  else
+    {
+      /* Kept, so the same address is not tried on every notice. */
+      g_debug ("Printer %s: a notice names another address, which did not verify: %s",
+               tail, error->message);
+    }
+
+  g_signal_emit (self, signals[ADDRESS_CHECKED], 0, printer, check->host, adopted);
+}
+
+/* A notice names another address for a saved printer: it is tried in a
+ * thread (a TLS handshake under the printer's saved pin, or CA + serial,
+ * that sends nothing) and adopted and saved only once it verifies.
  */
 static void
-copy_discovered (AfPrinter *printer,
-                 AfPrinter *found)
+consider_new_address (AfPrinterList *self,
+                      AfPrinter     *printer,
+                      const char    *host)
+{
+  g_autoptr(GTask) task = NULL;
+  AddressCheck *check;
+  GWeakRef *weak;
+  const char *serial = af_printer_get_serial (printer);
+  guint port = af_printer_get_mqtt_port (printer);
+
+  if (host == NULL || g_strcmp0 (g_hash_table_lookup (self->address_checks, serial), host) == 0)
+    return;
+  if (!is_candidate_address (self, host))
+    {
+      g_debug ("Ignoring a notice that moves a saved printer to a loopback or public address");
+      return;
+    }
+
+  check = g_new0 (AddressCheck, 1);
+  check->serial = g_strdup (serial);
+  check->host = g_strdup (host);
+  check->port = port != 0 ? port : AF_PRINTER_DEFAULT_MQTT_PORT;
+  check->ca_file = g_strdup (af_printer_get_ca_file (printer));
+  check->fingerprint = g_strdup (af_printer_get_fingerprint (printer));
+  g_hash_table_replace (self->address_checks, g_strdup (serial), g_strdup (host));
+
+  /* The list may go while the check runs (up to the connect timeout): the
+   * task holds it weakly, and its dispose cancels the check.
+   */
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, self);
+  task = g_task_new (NULL, self->cancellable, verify_address_cb, weak);
+  g_task_set_source_tag (task, consider_new_address);
+  g_task_set_name (task, "[af] verify printer address");
+  g_task_set_task_data (task, check, (GDestroyNotify) address_check_free);
+  g_task_run_in_thread (task, verify_address_thread);
+}
+
+/* What a notice says wins over a manual entry, except the name the user
+ * chose for it. A notice never moves a saved printer by itself: another
+ * address goes through consider_new_address(), and until that adopts it the
+ * notice changes nothing.
+ */
+static void
+copy_discovered (AfPrinterList *self,
+                 AfPrinter     *printer,
+                 AfPrinter     *found)
 {
   gboolean manual = (af_printer_get_sources (printer) & AF_PRINTER_SOURCE_MANUAL) != 0;
+
+  if (manual && g_strcmp0 (af_printer_get_host (printer), af_printer_get_host (found)) != 0)
+    {
+      consider_new_address (self, printer, af_printer_get_host (found));
+      return;
+    }
 
   af_printer_set_host (printer, af_printer_get_host (found));
   af_printer_set_model (printer, af_printer_get_model (found));
@@ -236,7 +436,7 @@ discovered_notify_cb (AfPrinter     *found,
 
   printer = find_printer (self, af_printer_get_serial (found), NULL);
   if (printer != NULL)
-    copy_discovered (printer, found);
+    copy_discovered (self, printer, found);
 }
 
 static void
@@ -249,13 +449,13 @@ adopt_discovered (AfPrinterList *self,
     {
       g_autoptr(AfPrinter) created = af_printer_new (af_printer_get_serial (found));
 
-      copy_discovered (created, found);
+      copy_discovered (self, created, found);
       af_printer_set_sources (created, AF_PRINTER_SOURCE_DISCOVERED);
       g_list_store_append (self->printers, created);
     }
   else
     {
-      copy_discovered (printer, found);
+      copy_discovered (self, printer, found);
       af_printer_set_sources (printer,
                               af_printer_get_sources (printer) | AF_PRINTER_SOURCE_DISCOVERED);
     }
@@ -359,12 +559,6 @@ write_group (GKeyFile  *keyfile,
   g_key_file_set_integer (keyfile, group, "ftps-port", af_printer_get_ftps_port (printer));
   set_or_remove (keyfile, group, "ca-file", af_printer_get_ca_file (printer));
   set_or_remove (keyfile, group, "fingerprint", af_printer_get_fingerprint (printer));
-}
-
-static gboolean
-is_manual (AfPrinter *printer)
-{
-  return printer != NULL && (af_printer_get_sources (printer) & AF_PRINTER_SOURCE_MANUAL) != 0;
 }
 
 static guint
@@ -910,6 +1104,8 @@ af_printer_list_dispose (GObject *object)
 {
   AfPrinterList *self = (AfPrinterList *)object;
 
+  g_cancellable_cancel (self->cancellable);
+
   if (self->discovered != NULL)
     {
       g_signal_handlers_disconnect_by_func (self->discovered, discovered_items_changed_cb, self);
@@ -933,11 +1129,49 @@ af_printer_list_finalize (GObject *object)
   AfPrinterList *self = (AfPrinterList *)object;
 
   g_clear_pointer (&self->mirror, g_ptr_array_unref);
+  g_clear_pointer (&self->address_checks, g_hash_table_unref);
+  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->keyfile, g_key_file_unref);
   g_clear_pointer (&self->config_dir, g_free);
   g_clear_pointer (&self->path, g_free);
 
   G_OBJECT_CLASS (af_printer_list_parent_class)->finalize (object);
+}
+
+static void
+af_printer_list_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  AfPrinterList *self = AF_PRINTER_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_ALLOW_LOOPBACK:
+      g_value_set_boolean (value, self->allow_loopback);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+af_printer_list_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  AfPrinterList *self = AF_PRINTER_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_ALLOW_LOOPBACK:
+      af_printer_list_set_allow_loopback (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -947,6 +1181,56 @@ af_printer_list_class_init (AfPrinterListClass *klass)
 
   object_class->dispose = af_printer_list_dispose;
   object_class->finalize = af_printer_list_finalize;
+  object_class->get_property = af_printer_list_get_property;
+  object_class->set_property = af_printer_list_set_property;
+
+  /**
+   * AfPrinterList:allow-loopback:
+   *
+   * Whether a discovery notice may move a saved printer to a loopback
+   * address (after the usual identity check). Off by default; on for tests
+   * and the bundled virtual printer, which only run on loopback.
+   */
+  properties[PROP_ALLOW_LOOPBACK] =
+    g_param_spec_boolean ("allow-loopback", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * AfPrinterList::address-checked:
+   * @printer: the saved printer
+   * @host: the address a notice named
+   * @adopted: whether its identity verified and the printer moved there
+   *
+   * After a notice named another address for a saved printer and that
+   * address was tried.
+   */
+  signals[ADDRESS_CHECKED] =
+    g_signal_new ("address-checked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  AF_TYPE_PRINTER, G_TYPE_STRING, G_TYPE_BOOLEAN);
+}
+
+gboolean
+af_printer_list_get_allow_loopback (AfPrinterList *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_LIST (self), FALSE);
+
+  return self->allow_loopback;
+}
+
+void
+af_printer_list_set_allow_loopback (AfPrinterList *self,
+                                    gboolean       allow)
+{
+  g_return_if_fail (AF_IS_PRINTER_LIST (self));
+
+  allow = !!allow;
+  if (self->allow_loopback == allow)
+    return;
+
+  self->allow_loopback = allow;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_LOOPBACK]);
 }
 
 static void
@@ -955,6 +1239,8 @@ af_printer_list_init (AfPrinterList *self)
   self->printers = g_list_store_new (AF_TYPE_PRINTER);
   self->keyfile = g_key_file_new ();
   self->mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  self->address_checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancellable = g_cancellable_new ();
 
   g_signal_connect_object (self->printers, "items-changed",
                            G_CALLBACK (store_items_changed_cb), self, G_CONNECT_SWAPPED);

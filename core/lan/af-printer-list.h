@@ -36,6 +36,15 @@ gboolean       af_printer_list_load          (AfPrinterList       *self,
  */
 void           af_printer_list_set_discovery (AfPrinterList       *self,
                                               AfDiscovery         *discovery);
+/* A notice that names another address for a saved printer is ignored when
+ * the address is public or loopback, and otherwise tried: the printer moves
+ * there (and is saved) only once its certificate at that address verifies
+ * against its saved pin, or CA + serial ("address-checked" tells). Loopback
+ * becomes a candidate with allow-loopback (tests, the virtual printer).
+ */
+gboolean       af_printer_list_get_allow_loopback (AfPrinterList  *self);
+void           af_printer_list_set_allow_loopback (AfPrinterList  *self,
+                                                   gboolean        allow);
 AfPrinter     *af_printer_list_lookup        (AfPrinterList       *self,
                                               const char          *name_or_serial);
 /* Adds or updates a manual printer, saves the list and stores the access

@@ -305,51 +305,116 @@ probe_handshake (int            fd,
   return fingerprint;
 }
 
-char *
-af_tls_probe_fingerprint (const char    *host,
-                          guint          port,
-                          GCancellable  *cancellable,
-                          GError       **error)
+/* A blocking, time-bounded TCP connection for OpenSSL to drive; the
+ * descriptor belongs to *connection.
+ */
+static int
+connect_blocking (const char          *host,
+                  guint                port,
+                  GCancellable        *cancellable,
+                  GSocketConnection  **connection,
+                  GError             **error)
 {
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GError) local_error = NULL;
   struct timeval timeout = { .tv_sec = PROBE_TIMEOUT_SECONDS };
-  GSocket *socket;
   int fd;
 
-  g_return_val_if_fail (host != NULL, NULL);
-  g_return_val_if_fail (port > 0 && port <= G_MAXUINT16, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  client = g_socket_client_new ();
   g_socket_client_set_timeout (client, PROBE_TIMEOUT_SECONDS);
-  connection = g_socket_client_connect_to_host (client, host, port, cancellable, &local_error);
-  if (connection == NULL)
+  *connection = g_socket_client_connect_to_host (client, host, port, cancellable, &local_error);
+  if (*connection == NULL)
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
         g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
                      _("Could not reach the printer at %s: %s"), host, local_error->message);
-      return NULL;
+      return -1;
     }
 
   /* GSocket keeps its descriptor non-blocking; OpenSSL drives it directly
    * here, so make it blocking with a bounded wait instead.
    */
-  socket = g_socket_connection_get_socket (connection);
-  fd = g_socket_get_fd (socket);
+  fd = g_socket_get_fd (g_socket_connection_get_socket (*connection));
   if (!g_unix_set_fd_nonblocking (fd, FALSE, NULL) ||
       setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
       setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0)
     {
       g_set_error_literal (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
                            _("Could not prepare the connection to the printer."));
-      return NULL;
+      return -1;
     }
 
+  return fd;
+}
+
+char *
+af_tls_probe_fingerprint (const char    *host,
+                          guint          port,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(GSocketConnection) connection = NULL;
+  int fd;
+
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (port > 0 && port <= G_MAXUINT16, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  fd = connect_blocking (host, port, cancellable, &connection, error);
+  if (fd < 0)
+    return NULL;
+
   return probe_handshake (fd, error);
+}
+
+gboolean
+af_tls_verify_identity (const char    *host,
+                        guint          port,
+                        AfTlsPolicy   *policy,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(GSocketConnection) connection = NULL;
+  SSL_CTX *ctx = NULL;
+  SSL *ssl = NULL;
+  gboolean ok = FALSE;
+  int fd;
+
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (port > 0 && port <= G_MAXUINT16, FALSE);
+  g_return_val_if_fail (policy != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  fd = connect_blocking (host, port, cancellable, &connection, error);
+  if (fd < 0)
+    return FALSE;
+
+  ctx = SSL_CTX_new (TLS_client_method ());
+  if (ctx == NULL || !af_tls_policy_apply (policy, ctx, error))
+    goto out;
+
+  ssl = SSL_new (ctx);
+  SSL_set_fd (ssl, fd);
+  g_clear_pointer (&policy->error, g_error_free);
+  if (SSL_connect (ssl) == 1)
+    {
+      ok = TRUE;
+      /* The handshake was all this was for: nothing is written. */
+      SSL_shutdown (ssl);
+    }
+  else if (af_tls_policy_take_error (policy, error))
+    {
+      /* The verify callback did not run: the peer broke off before. */
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
+                   _("The printer at %s did not complete a secure connection."), host);
+    }
+
+out:
+  ERR_clear_error ();
+  SSL_free (ssl);
+  SSL_CTX_free (ctx);
+  return ok;
 }
 
 char *

@@ -49,6 +49,16 @@ char        *af_tls_probe_fingerprint     (const char   *host,
                                            guint         port,
                                            GCancellable *cancellable,
                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Connects to host:port and completes a TLS handshake under policy (pin, or
+ * CA + serial), then closes without writing anything: whether the printer
+ * at that address is the one the policy describes. For checking an address
+ * discovery reports before adopting it. Blocking.
+ */
+gboolean     af_tls_verify_identity       (const char   *host,
+                                           guint         port,
+                                           AfTlsPolicy  *policy,
+                                           GCancellable *cancellable,
+                                           GError      **error);
 /* "ab:cd:…" grouping for display. */
 char        *af_tls_format_fingerprint    (const char   *fingerprint) G_GNUC_WARN_UNUSED_RESULT;
 /* Accepts "AB:CD…", "abcd…" with or without colons; NULL if not 64 hex digits. */
