@@ -28,6 +28,7 @@ struct _AfAddPrinterDialog
   AdwPreferencesPage  *page;
   AdwPreferencesGroup *discovered_group;
   GtkListBox          *discovered_list;
+  AdwEntryRow         *name_row;
   AdwEntryRow         *host_row;
   AdwEntryRow         *serial_row;
   AdwEntryRow         *code_row;
@@ -315,6 +316,7 @@ static AfPrinter *
 build_printer (AfAddPrinterDialog *self)
 {
   const char *serial = get_text (self->serial_row);
+  g_autofree char *name = g_strstrip (g_strdup (get_text (self->name_row)));
   AfPrinter *known = af_printer_list_lookup (af_printer_manager_get_list (self->manager), serial);
   AfPrinter *printer = af_printer_new (serial);
 
@@ -326,6 +328,9 @@ build_printer (AfAddPrinterDialog *self)
       af_printer_set_ca_file (printer, af_printer_get_ca_file (known));
     }
 
+  /* The name typed here wins over the one the printer announces. */
+  if (name != NULL && *name != '\0')
+    af_printer_set_name (printer, name);
   af_printer_set_host (printer, get_text (self->host_row));
   af_printer_set_mqtt_port (printer, parse_port (get_text (self->mqtt_port_row)));
   af_printer_set_ftps_port (printer, parse_port (get_text (self->ftps_port_row)));
@@ -358,6 +363,8 @@ fill_in (AfAddPrinterDialog *self,
   g_autofree char *mqtt_port = g_strdup_printf ("%u", af_printer_get_mqtt_port (printer));
   g_autofree char *ftps_port = g_strdup_printf ("%u", af_printer_get_ftps_port (printer));
 
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row),
+                         af_printer_get_name (printer) != NULL ? af_printer_get_name (printer) : "");
   gtk_editable_set_text (GTK_EDITABLE (self->host_row),
                          af_printer_get_host (printer) != NULL ? af_printer_get_host (printer) : "");
   gtk_editable_set_text (GTK_EDITABLE (self->serial_row), af_printer_get_serial (printer));
@@ -486,6 +493,7 @@ af_add_printer_dialog_class_init (AfAddPrinterDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfAddPrinterDialog, page);
   gtk_widget_class_bind_template_child (widget_class, AfAddPrinterDialog, discovered_group);
   gtk_widget_class_bind_template_child (widget_class, AfAddPrinterDialog, discovered_list);
+  gtk_widget_class_bind_template_child (widget_class, AfAddPrinterDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, AfAddPrinterDialog, host_row);
   gtk_widget_class_bind_template_child (widget_class, AfAddPrinterDialog, serial_row);
   gtk_widget_class_bind_template_child (widget_class, AfAddPrinterDialog, code_row);
@@ -501,7 +509,7 @@ af_add_printer_dialog_init (AfAddPrinterDialog *self)
 {
   g_autofree char *mqtt_port = g_strdup_printf ("%u", AF_PRINTER_DEFAULT_MQTT_PORT);
   g_autofree char *ftps_port = g_strdup_printf ("%u", AF_PRINTER_DEFAULT_FTPS_PORT);
-  AdwEntryRow *rows[5];
+  AdwEntryRow *rows[6];
 
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -514,6 +522,7 @@ af_add_printer_dialog_init (AfAddPrinterDialog *self)
   rows[2] = self->code_row;
   rows[3] = self->mqtt_port_row;
   rows[4] = self->ftps_port_row;
+  rows[5] = self->name_row;
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
       g_signal_connect_object (rows[i], "changed", G_CALLBACK (update_add_action), self,

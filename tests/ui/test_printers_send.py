@@ -7,12 +7,12 @@
 #
 # The whole LAN path through the window, against the virtual printer
 # (docs/virtual-printer.md) on a fast clock: the printer is added through the
-# Add Printer dialog (address, serial, ports, access code) and its
+# Add Printer dialog (name, address, serial, ports, access code) and its
 # certificate trusted at the prompt; a corpus archive is opened and sent from
 # the send panel; the print is paused (after a confirmation) and resumed; the
 # printer's state is read through the accessibility tree until it says the
-# print finished. Started again, the window reconnects to the saved printer
-# with the code from the keyring, and survives the printer's first report
+# print finished. Started again, the window reconnects to the saved printer,
+# still under the name typed in the dialog, with the code from the keyring, and survives the printer's first report
 # while the send panel shows the filament mapping. No file under the throwaway HOME holds the
 # access code: it went to the keyring only.
 #
@@ -34,6 +34,8 @@ ACCESS_CODE = "73519086"
 # Simulated seconds per real second: the 2.5 h corpus print takes ~20 s,
 # long enough to pause and resume it on the way.
 SPEED = "450"
+# Typed into the dialog's Name row; the virtual printer announces no name.
+PRINTER_NAME = "Workshop P1S"
 
 
 def add_printer(app, printer):
@@ -41,6 +43,7 @@ def add_printer(app, printer):
     app.wait_for("the empty Printers page", role=pyatspi.ROLE_LABEL, name="No Printers")
     dialog = ui.open_add_dialog(app)
     ui.fill_add_dialog(app, dialog, printer, ACCESS_CODE)
+    ui.set_text(app, dialog, "Name", PRINTER_NAME)
     afui.screenshot(ui.ADD_DIALOG, "send-1-add-printer.png")
     ui.click(ui.add_button(app, dialog))
 
@@ -53,10 +56,13 @@ def add_printer(app, printer):
 
     afui.poll("the Add Printer dialog to close",
               lambda: afui._window_id(ui.ADD_DIALOG) is None, app=app, limit=600)
-    # Named by its model, which the printer reports in get_version, and its
-    # serial's tail: the name comes only with discovery.
-    app.wait_for("the printer's row", role=pyatspi.ROLE_LIST_ITEM,
-                 name="P1S …" + SERIAL[-4:])
+    # Named as typed, on its card and in printers.ini.
+    app.wait_for("the printer's row", role=pyatspi.ROLE_LIST_ITEM, name=PRINTER_NAME)
+    app.wait_for("the name on the printer's card", role=pyatspi.ROLE_LABEL, name=PRINTER_NAME)
+    config = os.path.join(os.environ["HOME"], ".config", "atomform-connect", "printers.ini")
+    with open(config) as ini:
+        afui.check("name=" + PRINTER_NAME in ini.read().splitlines(),
+                   "printers.ini keeps the name typed in the dialog")
     app.wait_for("the printer to be idle", role=pyatspi.ROLE_LABEL, name="Idle")
     afui.screenshot(ui.WINDOW, "send-3-printers.png")
 
@@ -143,6 +149,8 @@ def test():
         # access code in the keyring, and shows its state without asking.
         with afui.App(sys.argv[1]) as app:
             ui.show_page(app, "Printers")
+            app.wait_for("the saved printer's name", role=pyatspi.ROLE_LIST_ITEM,
+                         name=PRINTER_NAME)
             app.wait_for("the saved printer's state", role=pyatspi.ROLE_LABEL, name="Finished")
             afui.screenshot(ui.WINDOW, "send-7-restarted.png")
             app.close_window()
