@@ -8,6 +8,8 @@
 # the body, statistics and the settings block in the tail. The README's run
 # command opens it, so a fresh clone has something real to show without any
 # third-party file.
+# It is "sliced" for a P1S, the model the bundled virtual printer plays by
+# default, so the checks before sending let it through.
 
 import base64
 import math
@@ -106,7 +108,7 @@ def main():
             "filament_type": "PLA",
             "layer_height": "0.2",
             "nozzle_diameter": "0.4",
-            "printer_model": "AtomForm Sample",
+            "printer_model": "Bambu Lab P1S",
             "curr_bed_type": "Textured PEI Plate",
             "max_print_height": "250",
         }.items()):
