@@ -28,9 +28,9 @@ typedef struct
 {
   char     *printer;
   int       plate;
-  gboolean  bed_leveling;
+  char     *bed_leveling;
   gboolean  no_bed_leveling;
-  gboolean  flow_cali;
+  char     *flow_cali;
   gboolean  timelapse;
   char     *ams_map;
   gboolean  wait;
@@ -41,6 +41,8 @@ static void
 send_options_clear (SendOptions *options)
 {
   g_clear_pointer (&options->printer, g_free);
+  g_clear_pointer (&options->bed_leveling, g_free);
+  g_clear_pointer (&options->flow_cali, g_free);
   g_clear_pointer (&options->ams_map, g_free);
 }
 
@@ -224,6 +226,22 @@ read_file_info (GFile   *file,
 }
 
 static gboolean
+check_cali_mode (const char  *option,
+                 const char  *value,
+                 GError     **error)
+{
+  AfCaliMode mode;
+
+  if (value == NULL || af_cali_mode_parse (value, &mode))
+    return TRUE;
+
+  g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+               /* Translators: the option, e.g. --bed-leveling, then the value given */
+               _("%s takes auto, on or off; got “%s”."), option, value);
+  return FALSE;
+}
+
+static gboolean
 check_send_options (SendOptions  *options,
                     GError      **error)
 {
@@ -242,14 +260,28 @@ check_send_options (SendOptions  *options,
                    MAX_PLATE, options->plate);
       return FALSE;
     }
-  if (options->bed_leveling && options->no_bed_leveling)
+  if (options->bed_leveling != NULL && options->no_bed_leveling)
     {
       g_set_error_literal (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
                            _("Give either --bed-leveling or --no-bed-leveling, not both."));
       return FALSE;
     }
 
-  return TRUE;
+  return check_cali_mode ("--bed-leveling", options->bed_leveling, error) &&
+         check_cali_mode ("--flow-cali", options->flow_cali, error);
+}
+
+/* Default AUTO: the printer decides where its firmware can, and the model's
+ * rule (af_print_options_apply_model()) settles it elsewhere.
+ */
+static AfCaliMode
+cali_mode_or_auto (const char *text)
+{
+  AfCaliMode mode = AF_CALI_MODE_AUTO;
+
+  if (text != NULL)
+    af_cali_mode_parse (text, &mode);
+  return mode;
 }
 
 /* The mapping the user typed, checked against the file; NULL without --ams-map. */
@@ -302,10 +334,8 @@ find_tray (GListModel *trays,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(AfAmsTray) tray = g_list_model_get_item (trays, i);
-      gboolean external = af_ams_tray_is_external (tray);
 
-      if ((external && value == AF_AMS_MAPPING_EXTERNAL) ||
-          (!external && af_ams_tray_get_global_index (tray) == value))
+      if (af_ams_tray_get_mapping_id (tray) == value)
         return g_steal_pointer (&tray);
     }
 
@@ -336,7 +366,7 @@ check_user_trays (GArray     *user_map,
           g_autofree char *display_name = af_printer_dup_display_name (printer);
 
           g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
-                       value == AF_AMS_MAPPING_EXTERNAL
+                       af_ams_mapping_is_external (value)
                        ? _("--ams-map names the external spool, which “%s” does not report; "
                            "“%s status” lists its trays.")
                        : _("--ams-map names a tray “%s” does not have; “%s status” lists its "
@@ -497,7 +527,11 @@ format_state (AfPrinterStatus *status)
   int remaining = af_printer_status_get_remaining_minutes (status);
   int layer = af_printer_status_get_layer (status);
   int total = af_printer_status_get_total_layers (status);
-  GString *text = g_string_new (af_print_state_to_string (state));
+  GString *text = g_string_new (af_printer_status_get_needs_attention (status)
+                                 /* Translators: the state in "send --wait" when the printer
+                                  * stopped at a problem and waits for someone
+                                  */
+                                 ? _("NEEDS ATTENTION") : af_print_state_to_string (state));
 
   if (percent >= 0)
     g_string_append_printf (text, " %d %%", percent);
@@ -527,7 +561,7 @@ status_notify_cb (AfPrinterStatus *status,
                  format_state (status));
 
   if (state == AF_PRINT_STATE_FINISH || state == AF_PRINT_STATE_FAILED ||
-      state == AF_PRINT_STATE_IDLE)
+      state == AF_PRINT_STATE_IDLE || af_printer_status_get_needs_attention (status))
     {
       watch->done = TRUE;
       g_main_loop_quit (watch->loop);
@@ -577,10 +611,24 @@ wait_for_end (AfPrinter     *printer,
   if (state == AF_PRINT_STATE_FINISH)
     return TRUE;
 
+  if (af_printer_status_get_needs_attention (status))
+    {
+      g_autofree char *problem = af_printer_status_dup_problem (status);
+
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION,
+                   _("The print needs attention: %s Fix it at the printer, then resume the "
+                     "print there."),
+                   problem);
+      return FALSE;
+    }
+
   if (state == AF_PRINT_STATE_FAILED && af_printer_status_get_print_error (status) != 0)
-    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
-                 _("The print failed; the printer reports error %08X. Its screen says more."),
-                 (guint)af_printer_status_get_print_error (status));
+    {
+      g_autofree char *problem = af_printer_status_dup_problem (status);
+
+      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                   _("The print failed: %s Its screen says more."), problem);
+    }
   else
     g_set_error_literal (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
                          _("The print ended before it finished; the printer's screen says "
@@ -636,8 +684,9 @@ send_connected (AfMqttSession  *session,
 
   print_options = af_print_options_new ();
   print_options->plate = (guint)plate;
-  print_options->bed_leveling = !options->no_bed_leveling;
-  print_options->flow_cali = options->flow_cali;
+  print_options->bed_leveling = options->no_bed_leveling ? AF_CALI_MODE_OFF
+                                : cali_mode_or_auto (options->bed_leveling);
+  print_options->flow_cali = cali_mode_or_auto (options->flow_cali);
   print_options->timelapse = options->timelapse;
   print_options->bed_type = g_strdup (af_print_check_bed_type (info));
   if (!apply_mapping (print_options, info, printer, user_map, options->force, error))
@@ -700,12 +749,14 @@ af_cli_send (char   ***args,
     { "plate", 0, 0, G_OPTION_ARG_INT, &options.plate,
       N_("For an archive the plate to print (default: its first); for G-code the number "
          "it gets (default: 1)"), N_("N") },
-    { "bed-leveling", 0, 0, G_OPTION_ARG_NONE, &options.bed_leveling,
-      N_("Level the bed before printing (the default)"), NULL },
-    { "no-bed-leveling", 0, 0, G_OPTION_ARG_NONE, &options.no_bed_leveling,
-      N_("Do not level the bed before printing"), NULL },
-    { "flow-cali", 0, 0, G_OPTION_ARG_NONE, &options.flow_cali,
-      N_("Calibrate the flow before printing"), NULL },
+    { "bed-leveling", 0, 0, G_OPTION_ARG_STRING, &options.bed_leveling,
+      N_("Level the bed before printing: auto (the default; the printer decides where it "
+         "can, else on), on or off"), N_("auto|on|off") },
+    { "no-bed-leveling", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &options.no_bed_leveling,
+      N_("The same as --bed-leveling off"), NULL },
+    { "flow-cali", 0, 0, G_OPTION_ARG_STRING, &options.flow_cali,
+      N_("Calibrate the flow before printing: auto (the default; the printer decides where "
+         "it can, else off), on or off"), N_("auto|on|off") },
     { "timelapse", 0, 0, G_OPTION_ARG_NONE, &options.timelapse,
       N_("Record a timelapse"), NULL },
     { "ams-map", 0, 0, G_OPTION_ARG_STRING, &options.ams_map,

@@ -63,7 +63,10 @@ static char *
 format_tray_label (AfAmsTray *tray)
 {
   if (af_ams_tray_is_external (tray))
-    return g_strdup (_("External spool"));
+    /* Translators: an external spool in "status", then the number --ams-map uses for it,
+     * e.g. "External spool (tray 255)"
+     */
+    return g_strdup_printf (_("External spool (tray %d)"), af_ams_tray_get_mapping_id (tray));
 
   /* Translators: an AMS tray in "status": unit letter and slot as the printer shows them,
    * then the number --ams-map uses, e.g. "AMS A1 (tray 0)"
@@ -154,21 +157,20 @@ status_to_text (AfPrinter *printer)
   AfPrinterStatus *status = af_printer_get_status (printer);
   g_autoptr(GArray) rows = af_cli_rows_new ();
   g_autoptr(GString) out = g_string_new (NULL);
-  const char * const *hms = af_printer_status_get_hms (status);
-  int print_error = af_printer_status_get_print_error (status);
+  g_autofree char *problem = af_printer_status_dup_problem (status);
   AfPrintState state = af_printer_status_get_state (status);
 
   af_cli_rows_add (rows, _("Printer"), af_printer_dup_display_name (printer));
-  af_cli_rows_add (rows, _("State"), g_strdup (state_label (state)));
+  af_cli_rows_add (rows, _("State"),
+                   g_strdup (af_printer_status_get_needs_attention (status)
+                             ? _("Needs attention") : state_label (state)));
   /* An idle printer still reports its last job's numbers; they would mislead. */
   if (state != AF_PRINT_STATE_IDLE && state != AF_PRINT_STATE_UNKNOWN)
     add_progress_rows (rows, status);
   add_temperature_rows (rows, status);
   add_tray_rows (rows, status);
-  if (print_error != 0)
-    af_cli_rows_add (rows, _("Error"), g_strdup_printf ("%08X", (guint)print_error));
-  if (hms != NULL && hms[0] != NULL)
-    af_cli_rows_add (rows, _("Messages"), g_strjoinv (", ", (char **)hms));
+  if (problem != NULL)
+    af_cli_rows_add (rows, _("Problem"), g_steal_pointer (&problem));
 
   af_cli_rows_append (out, rows, "");
   return g_string_free (g_steal_pointer (&out), FALSE);

@@ -230,17 +230,18 @@ test_project_file (void)
     "auto_bed_leveling", "cfg", "extrude_cali_flag", "nozzle_offset_cali",
   };
   const gint slots[][3] = { { 3, 0, 3 }, { -1, 255, 255 }, { 5, 1, 1 }, { -1, 255, 0 },
-                            { 128, 128, 0 } };
+                            { 128, 128, 0 }, { -1, 254, 0 }, { -1, 255, 0 } };
 
   options->plate = 2;
   options->bed_type = g_strdup ("textured_plate");
-  options->bed_leveling = FALSE;
-  options->flow_cali = TRUE;
+  options->bed_leveling = AF_CALI_MODE_OFF;
+  options->flow_cali = AF_CALI_MODE_ON;
+  options->nozzle_offset_cali = AF_CALI_MODE_AUTO;
   options->vibration_cali = FALSE;
   options->layer_inspect = TRUE;
   options->timelapse = FALSE;
   options->use_ams = TRUE;
-  g_assert_true (af_print_options_parse_ams_map (options, "1=3,3=5,4=ext,5=128", &error));
+  g_assert_true (af_print_options_parse_ams_map (options, "1=3,3=5,4=ext,5=128,6=254,7=255", &error));
   g_assert_no_error (error);
 
   json = af_mqtt_session_build_project_file ("cube.gcode.3mf", options, "20123");
@@ -277,7 +278,7 @@ test_project_file (void)
   g_assert_cmpint (json_object_get_int_member (print, "auto_bed_leveling"), ==, 0);
   g_assert_cmpstr (json_object_get_string_member (print, "cfg"), ==, "0");
   g_assert_cmpint (json_object_get_int_member (print, "extrude_cali_flag"), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (print, "nozzle_offset_cali"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (print, "nozzle_offset_cali"), ==, 2);
   /* The other spelling must not appear next to ours. */
   g_assert_null (strstr (json, "bed_levelling"));
 
@@ -1161,8 +1162,8 @@ test_own_print_failed (void)
                             "\"print_error\":83935248,"
                             "\"hms\":[{\"attr\":83886848,\"code\":65552}]}}");
   g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED);
-  g_assert_nonnull (strstr (error->message, "0500C010"));
-  g_assert_nonnull (strstr (error->message, "HMS_0500_0300_0001_0010"));
+  g_assert_nonnull (strstr (error->message, "0500-C010: The storage card could not be read"));
+  g_assert_nonnull (strstr (error->message, "0500-0300-0001-0010"));
 }
 
 static void

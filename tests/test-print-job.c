@@ -267,15 +267,19 @@ count_project_files (Fixture *fixture)
   }
 }
 
+/* options as the job sent them, after the model's rules (af_print_options_apply_model()). */
 static void
 assert_project_file (JsonObject           *print,
                      const char           *remote_name,
-                     const AfPrintOptions *options)
+                     const AfPrintOptions *chosen,
+                     const char           *model)
 {
+  g_autoptr(AfPrintOptions) options = af_print_options_copy (chosen);
   g_autofree char *param = g_strdup_printf ("Metadata/plate_%u.gcode", options->plate);
   g_autofree char *url = g_strdup_printf ("ftp://%s", remote_name);
   JsonArray *mapping;
 
+  af_print_options_apply_model (options, model);
   g_assert_nonnull (print);
   g_assert_cmpstr (json_object_get_string_member (print, "param"), ==, param);
   g_assert_cmpstr (json_object_get_string_member (print, "file"), ==, remote_name);
@@ -283,8 +287,13 @@ assert_project_file (JsonObject           *print,
   g_assert_cmpstr (json_object_get_string_member (print, "subtask_name"), ==, options->job_name);
   g_assert_cmpstr (json_object_get_string_member (print, "bed_type"), ==, options->bed_type);
   g_assert_cmpint (json_object_get_boolean_member (print, "bed_leveling"), ==,
+                   options->bed_leveling == AF_CALI_MODE_ON);
+  g_assert_cmpint (json_object_get_int_member (print, "auto_bed_leveling"), ==,
                    options->bed_leveling);
-  g_assert_cmpint (json_object_get_boolean_member (print, "flow_cali"), ==, options->flow_cali);
+  g_assert_cmpint (json_object_get_boolean_member (print, "flow_cali"), ==,
+                   options->flow_cali == AF_CALI_MODE_ON);
+  g_assert_cmpint (json_object_get_int_member (print, "extrude_cali_flag"), ==,
+                   options->flow_cali);
   g_assert_cmpint (json_object_get_boolean_member (print, "vibration_cali"), ==,
                    options->vibration_cali);
   g_assert_cmpint (json_object_get_boolean_member (print, "layer_inspect"), ==,
@@ -395,7 +404,8 @@ test_corpus (Fixture       *fixture,
 
       g_assert_cmpint (wait_for_end (fixture), ==, AF_PRINT_STATE_FINISH);
       print = last_project_file (fixture);
-      assert_project_file (print, af_print_job_get_remote_name (job), options);
+      assert_project_file (print, af_print_job_get_remote_name (job), options,
+                           af_printer_get_model (fixture->printer));
       run_clear (&run);
       g_assert_finalize_object (g_steal_pointer (&job));
     }
@@ -431,7 +441,7 @@ test_missing_plate (Fixture       *fixture,
 
   SKIP_WITHOUT_PRINTER (fixture);
   options->plate = 2;
-  expect_print_failed (fixture, path, options, "HMS_0500_0300_0001_0011");
+  expect_print_failed (fixture, path, options, "0500-C011 (https://wiki.bambulab.com/en/hms/home) 0500-0300-0001-0011 (https://");
 }
 
 static void
@@ -463,7 +473,7 @@ test_md5_mismatch (Fixture       *fixture,
                                &status, NULL));
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 
-  expect_print_failed (fixture, path, options, "HMS_0500_0300_0001_0012");
+  expect_print_failed (fixture, path, options, "0500-0300-0001-0012 (https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0500_0300_0001_0012)");
   g_unlink (path);
   g_rmdir (dir);
 }

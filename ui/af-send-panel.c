@@ -106,9 +106,7 @@ current_mapping (AfSendPanel *self)
 
       if (tray == NULL || slot >= mapping->len)
         continue;
-      g_array_index (mapping, gint, slot) = af_ams_tray_is_external (tray)
-                                            ? AF_AMS_MAPPING_EXTERNAL
-                                            : af_ams_tray_get_global_index (tray);
+      g_array_index (mapping, gint, slot) = af_ams_tray_get_mapping_id (tray);
     }
 
   return mapping;
@@ -235,9 +233,7 @@ new_tray_factory (void)
   return factory;
 }
 
-/* global_index as AfPrintOptions.ams_mapping holds it: AF_AMS_MAPPING_EXTERNAL
- * is the external spool.
- */
+/* global_index as AfPrintOptions.ams_mapping holds it (af_ams_tray_get_mapping_id()). */
 static guint
 find_tray (GListModel *trays,
            gint        global_index)
@@ -251,8 +247,7 @@ find_tray (GListModel *trays,
     {
       g_autoptr(AfAmsTray) tray = g_list_model_get_item (trays, i);
 
-      if (af_ams_tray_is_external (tray) ? global_index == AF_AMS_MAPPING_EXTERNAL
-                                         : af_ams_tray_get_global_index (tray) == global_index)
+      if (af_ams_tray_get_mapping_id (tray) == global_index)
         return i;
     }
 

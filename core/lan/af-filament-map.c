@@ -34,8 +34,10 @@
  *    the result never depends on hash order.
  *  - Each filament is mapped on its own; two filaments of the same material
  *    and colour may share a tray.
- *  - The external spool maps to AF_AMS_MAPPING_EXTERNAL, as
- *    AfPrintOptions.ams_mapping holds it.
+ *  - An external spool maps to its af_ams_tray_get_mapping_id(), as
+ *    AfPrintOptions.ams_mapping holds it: AF_AMS_MAPPING_EXTERNAL, or on an
+ *    H2D AF_AMS_MAPPING_EXTERNAL_DEPUTY for the second nozzle's spool; each
+ *    is a tray of its own.
  *  - Unused filaments (af_filament_is_used()) map to -1 and are never
  *    missing. A used filament without a matching tray maps to -1 and its
  *    1-based slot is added to missing.
@@ -162,7 +164,7 @@ tray_serves (AfAmsTray        *tray,
   return materials_match (filament->type, material);
 }
 
-/* The global index of the best tray, or NO_TRAY. */
+/* The mapping id of the best tray, or NO_TRAY. */
 static gint
 best_tray (const AfFilament *filament,
            GListModel       *trays)
@@ -181,8 +183,7 @@ best_tray (const AfFilament *filament,
       distance = af_filament_color_distance (filament->color, af_ams_tray_get_color (tray));
       if (best == NO_TRAY || distance < best_distance)
         {
-          best = af_ams_tray_is_external (tray) ? AF_AMS_MAPPING_EXTERNAL
-                                                : af_ams_tray_get_global_index (tray);
+          best = af_ams_tray_get_mapping_id (tray);
           best_distance = distance;
         }
     }

@@ -33,6 +33,7 @@ typedef enum
   AF_LAN_ERROR_NO_RESPONSE,       /* connected but the printer stopped answering */
   AF_LAN_ERROR_PROTOCOL,          /* a report we cannot make sense of */
   AF_LAN_ERROR_NOT_FOUND,         /* no such printer */
+  AF_LAN_ERROR_NEEDS_ATTENTION,   /* our job stopped at a problem (PAUSE with a fault) */
 } AfLanError;
 
 GQuark af_lan_error_quark (void);

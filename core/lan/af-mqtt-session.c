@@ -60,6 +60,7 @@ typedef struct
   OpKind         kind;
   char          *sequence_id;
   char          *job_name;
+  char          *subtask_id;
   char          *job_before;
   gint           error_before;
   gboolean       left_failed;
@@ -1228,8 +1229,9 @@ add_mapping2_entry (JsonBuilder *builder,
 }
 
 /* ams_mapping holds one global tray index per filament of the file (-1 for
- * none); ams_mapping2 the same as {ams_id, slot_id}: 255/255 for none and
- * 255/0 for the external spool, which is -1 in the flat list (§2.5).
+ * none); ams_mapping2 the same as {ams_id, slot_id}: 255/255 for none,
+ * 255/0 for the (main) external spool and 254/0 for the second nozzle's on
+ * an H2D; both external spools are -1 in the flat list (§2.5).
  */
 static void
 add_mappings (JsonBuilder          *builder,
@@ -1244,7 +1246,7 @@ add_mappings (JsonBuilder          *builder,
     {
       gint tray = g_array_index (mapping, gint, i);
 
-      json_builder_add_int_value (builder, (tray < 0 || tray == AF_AMS_MAPPING_EXTERNAL) ? -1
+      json_builder_add_int_value (builder, (tray < 0 || af_ams_mapping_is_external (tray)) ? -1
                                                                                           : tray);
     }
   json_builder_end_array (builder);
@@ -1255,8 +1257,8 @@ add_mappings (JsonBuilder          *builder,
     {
       gint tray = g_array_index (mapping, gint, i);
 
-      if (tray == AF_AMS_MAPPING_EXTERNAL)
-        add_mapping2_entry (builder, 255, 0);
+      if (af_ams_mapping_is_external (tray))
+        add_mapping2_entry (builder, tray, 0);
       else if (tray < 0)
         add_mapping2_entry (builder, 255, 255);
       else if (tray >= 128)
@@ -1280,14 +1282,21 @@ default_job_name (const char *file_name)
   return g_steal_pointer (&base);
 }
 
+/* The name the printer shows: the user's (or the original file's) UTF-8
+ * name, cut to AF_PRINT_OPTIONS_MAX_JOB_NAME bytes.
+ */
 static char *
 job_name_for (const char           *file_name,
               const AfPrintOptions *options)
 {
-  if (options->job_name != NULL && *options->job_name != '\0')
-    return g_strdup (options->job_name);
+  g_autofree char *name = NULL;
 
-  return default_job_name (file_name);
+  if (options->job_name != NULL && *options->job_name != '\0')
+    name = g_strdup (options->job_name);
+  else
+    name = default_job_name (file_name);
+
+  return af_print_options_truncate_name (name);
 }
 
 char *
@@ -1300,6 +1309,7 @@ af_mqtt_session_build_project_file (const char           *file_name,
   g_autofree char *param = NULL;
   g_autofree char *url = NULL;
   g_autofree char *job_name = NULL;
+  g_autofree char *task_id = NULL;
 
   g_return_val_if_fail (file_name != NULL, NULL);
   g_return_val_if_fail (options != NULL, NULL);
@@ -1308,6 +1318,8 @@ af_mqtt_session_build_project_file (const char           *file_name,
   param = g_strdup_printf ("Metadata/plate_%u.gcode", MAX (options->plate, 1));
   url = g_strconcat ("ftp://", file_name, NULL);
   job_name = job_name_for (file_name, options);
+  task_id = options->task_id != 0 ? g_strdup_printf ("%" G_GUINT32_FORMAT, options->task_id)
+                                  : g_strdup (sequence_id);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "print");
@@ -1318,10 +1330,11 @@ af_mqtt_session_build_project_file (const char           *file_name,
   add_member_string (builder, "project_id", "0");
   add_member_string (builder, "profile_id", "0");
   /* A fresh task id per job: a P1S took repeated zero ids for a continuation
-   * of the previous job and stayed idle (bambuddy #1042).
+   * of the previous job and stayed idle (bambuddy #1042). The printer echoes
+   * subtask_id in its reports, which is how our job is recognised.
    */
-  add_member_string (builder, "task_id", sequence_id);
-  add_member_string (builder, "subtask_id", sequence_id);
+  add_member_string (builder, "task_id", task_id);
+  add_member_string (builder, "subtask_id", task_id);
   add_member_string (builder, "subtask_name", job_name);
   add_member_string (builder, "file", file_name);
   add_member_string (builder, "url", url);
@@ -1333,18 +1346,23 @@ af_mqtt_session_build_project_file (const char           *file_name,
   /* "bed_leveling", as the vendor plugin, ha-bambulab, bambulabs_api and
    * bambuddy spell it; OpenBambuAPI's "bed_levelling" is not what firmware reads.
    */
-  add_member_bool (builder, "bed_leveling", options->bed_leveling);
-  add_member_bool (builder, "flow_cali", options->flow_cali);
+  /* The booleans say "on"; "auto" is only in the integer twins below, as
+   * BambuStudio sends them.
+   */
+  add_member_bool (builder, "bed_leveling", options->bed_leveling == AF_CALI_MODE_ON);
+  add_member_bool (builder, "flow_cali", options->flow_cali == AF_CALI_MODE_ON);
   add_member_bool (builder, "vibration_cali", options->vibration_cali);
   add_member_bool (builder, "layer_inspect", options->layer_inspect);
   add_member_bool (builder, "timelapse", options->timelapse);
   add_member_bool (builder, "use_ams", options->use_ams);
   add_mappings (builder, options);
-  /* Newer firmware reads these integer twins of the booleans (0 off, 1 on). */
-  add_member_int (builder, "auto_bed_leveling", options->bed_leveling ? 1 : 0);
+  /* Newer firmware reads these integer twins of the booleans (0 off, 1 on,
+   * 2 auto); af_print_options_apply_model() made them fit the model.
+   */
+  add_member_int (builder, "auto_bed_leveling", options->bed_leveling);
   add_member_string (builder, "cfg", "0");
-  add_member_int (builder, "extrude_cali_flag", options->flow_cali ? 1 : 0);
-  add_member_int (builder, "nozzle_offset_cali", 0);
+  add_member_int (builder, "extrude_cali_flag", options->flow_cali);
+  add_member_int (builder, "nozzle_offset_cali", options->nozzle_offset_cali);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
@@ -1364,6 +1382,7 @@ op_free (Op *op)
   g_clear_object (&op->task);
   g_free (op->sequence_id);
   g_free (op->job_name);
+  g_free (op->subtask_id);
   g_free (op->job_before);
   g_free (op);
 }
@@ -1427,27 +1446,17 @@ hms_contains (AfPrinterStatus *status,
   return FALSE;
 }
 
-static char *
-describe_failure (AfPrinterStatus *status)
-{
-  g_autofree char *hms = g_strjoinv (", ", (char **)af_printer_status_get_hms (status));
-  gint code = af_printer_status_get_print_error (status);
-
-  if (*hms != '\0')
-    return g_strdup_printf ("%08X; %s", (guint)code, hms);
-
-  return g_strdup_printf ("%08X", (guint)code);
-}
-
 static GError *
 print_failed_error (AfPrinterStatus *status)
 {
-  g_autofree char *details = describe_failure (status);
+  g_autofree char *problem = af_printer_status_dup_problem (status);
 
+  if (problem == NULL)
+    return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                                _("The printer could not print the file. See the printer’s "
+                                  "screen for details."));
   return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
-                      _("The printer could not print the file (error %s). See the printer’s "
-                        "screen for details."),
-                      details);
+                      _("The printer could not print the file: %s"), problem);
 }
 
 /* An ack: {"print":{"command":"project_file","sequence_id":…,"result":"fail",…}}. */
@@ -1505,25 +1514,54 @@ op_matches_ack (Op         *op,
   return sequence_id == NULL || g_strcmp0 (sequence_id, op->sequence_id) == 0;
 }
 
+/* Whether the printer echoes the subtask_id of project_file; P2S and H2D
+ * reports have been seen with "" for a LAN print.
+ */
+static gboolean
+echoes_subtask_id (AfPrinterStatus *status)
+{
+  const char *id = af_printer_status_get_subtask_id (status);
+
+  return id != NULL && *id != '\0' && g_strcmp0 (id, "0") != 0;
+}
+
+/* Our job is the one with our fresh subtask_id: another print with the same
+ * name (started on the printer, or by another client) is not ours. Only a
+ * printer that echoes no id at all is matched by name.
+ */
+static gboolean
+is_our_job (Op              *op,
+            AfPrinterStatus *status)
+{
+  if (echoes_subtask_id (status))
+    return g_strcmp0 (af_printer_status_get_subtask_id (status), op->subtask_id) == 0;
+
+  return g_strcmp0 (af_printer_status_get_job_name (status), op->job_name) == 0;
+}
+
 static GError *
 check_start (Op              *op,
              AfPrinterStatus *status,
              gboolean        *done)
 {
   AfPrintState state = af_printer_status_get_state (status);
-  gboolean ours = g_strcmp0 (af_printer_status_get_job_name (status), op->job_name) == 0;
+  gboolean ours = is_our_job (op, status);
 
   *done = TRUE;
   if (hms_contains (status, VERIFY_FAILED_HMS))
     return not_developer_mode_error ();
+  /* PAUSE: a start that stopped at a problem; the job sorts that out. */
   if ((state == AF_PRINT_STATE_PREPARE || state == AF_PRINT_STATE_RUNNING ||
-       state == AF_PRINT_STATE_SLICING) && ours)
+       state == AF_PRINT_STATE_SLICING || state == AF_PRINT_STATE_PAUSE) && ours)
     return NULL;
   if (state != AF_PRINT_STATE_FAILED)
     op->left_failed = TRUE;
-  /* A job that was already FAILED under the same name is not news. */
+  /* A job that was already FAILED under the same name is not news; our
+   * fresh subtask_id always is.
+   */
   if (state == AF_PRINT_STATE_FAILED && ours &&
-      (op->left_failed || g_strcmp0 (op->job_before, op->job_name) != 0 ||
+      (echoes_subtask_id (status) || op->left_failed ||
+       g_strcmp0 (op->job_before, op->job_name) != 0 ||
        af_printer_status_get_print_error (status) != op->error_before))
     return print_failed_error (status);
   if (hms_contains (status, BUSY_HMS_PREFIX))
@@ -1647,8 +1685,11 @@ af_mqtt_session_start_print_async (AfMqttSession        *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(JsonNode) message = NULL;
+  g_autoptr(AfPrintOptions) sent = NULL;
   g_autofree char *payload = NULL;
+  AfPrinterStatus *status;
   AfPrintState state;
+  guint64 current_id = 0;
   Op *op;
 
   g_return_if_fail (AF_IS_MQTT_SESSION (self));
@@ -1668,9 +1709,21 @@ af_mqtt_session_start_print_async (AfMqttSession        *self,
       return;
     }
 
+  /* One rule for every caller: the model decides which calibrations apply. */
+  sent = af_print_options_copy (options);
+  af_print_options_apply_model (sent, af_printer_get_model (self->printer));
+  /* A fresh id, never the one the printer shows now. */
+  status = af_printer_get_status (self->printer);
+  if (af_printer_status_get_subtask_id (status) != NULL)
+    g_ascii_string_to_unsigned (af_printer_status_get_subtask_id (status), 10, 0, G_MAXUINT32,
+                                &current_id, NULL);
+  if (sent->task_id == 0 || sent->task_id == current_id)
+    sent->task_id = af_print_options_new_task_id ((guint32)current_id);
+
   op = op_new (self, task, OP_START, self->start_timeout_seconds);
-  op->job_name = job_name_for (file_name, options);
-  payload = af_mqtt_session_build_project_file (file_name, options, op->sequence_id);
+  op->job_name = job_name_for (file_name, sent);
+  op->subtask_id = g_strdup_printf ("%" G_GUINT32_FORMAT, sent->task_id);
+  payload = af_mqtt_session_build_project_file (file_name, sent, op->sequence_id);
   message = json_from_string (payload, NULL);
   g_debug ("Printer %s: starting plate %u", self->redacted, options->plate);
   publish (self, message, 0);

@@ -308,7 +308,7 @@ is_ams_tray (GListModel *trays,
 {
   guint n = g_list_model_get_n_items (trays);
 
-  if (value < 0 || value == AF_AMS_MAPPING_EXTERNAL)
+  if (value < 0 || af_ams_mapping_is_external (value))
     return FALSE;
 
   for (guint i = 0; i < n; i++)

@@ -105,6 +105,8 @@ af_print_job_phase_get_type (void)
     { AF_PRINT_JOB_PHASE_PRINTING, "AF_PRINT_JOB_PHASE_PRINTING", "printing" },
     { AF_PRINT_JOB_PHASE_FAILED, "AF_PRINT_JOB_PHASE_FAILED", "failed" },
     { AF_PRINT_JOB_PHASE_CANCELLED, "AF_PRINT_JOB_PHASE_CANCELLED", "cancelled" },
+    { AF_PRINT_JOB_PHASE_NEEDS_ATTENTION, "AF_PRINT_JOB_PHASE_NEEDS_ATTENTION",
+      "needs-attention" },
     { 0, NULL, NULL },
   };
 
@@ -187,9 +189,36 @@ finish (AfPrintJob *self,
       g_clear_error (&self->error);
       self->error = g_error_copy (error);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-      set_phase (self, AF_PRINT_JOB_PHASE_FAILED);
+      set_phase (self, g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION)
+                       ? AF_PRINT_JOB_PHASE_NEEDS_ATTENTION : AF_PRINT_JOB_PHASE_FAILED);
     }
   g_task_return_error (task, error);
+}
+
+/* "Würfel (v2).gcode" → "Würfel (v2)": the name the printer shows, in
+ * UTF-8 and cut to AF_PRINT_OPTIONS_MAX_JOB_NAME bytes; only the uploaded
+ * file's name is made ASCII-safe.
+ */
+static char *
+job_name_for (GFile *file)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *display = g_filename_display_name (base != NULL ? base : "");
+  const char *suffixes[] = { GCODE_3MF_SUFFIX, ".3mf", ".bgcode", ".gcode", NULL };
+
+  for (guint i = 0; suffixes[i] != NULL; i++)
+    {
+      gsize len = strlen (display);
+      gsize suffix_len = strlen (suffixes[i]);
+
+      if (len > suffix_len && g_ascii_strcasecmp (display + len - suffix_len, suffixes[i]) == 0)
+        {
+          display[len - suffix_len] = '\0';
+          break;
+        }
+    }
+
+  return af_print_options_truncate_name (display);
 }
 
 /* "Cube (v2).gcode" → "Cube_v2.gcode.3mf"; an archive keeps its name. */
@@ -242,14 +271,28 @@ send_stop (AfPrintJob *self)
 static GError *
 print_failed_error (AfPrinterStatus *status)
 {
-  const char * const *hms = af_printer_status_get_hms (status);
-  g_autofree char *joined = hms != NULL ? g_strjoinv (", ", (char **) hms) : g_strdup ("");
+  g_autofree char *problem = af_printer_status_dup_problem (status);
 
+  if (problem == NULL)
+    return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                                _("The printer could not print the file. See the printer’s "
+                                  "screen for details."));
   return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
-                      _("The printer could not print the file (error %08X%s%s). See the "
-                        "printer’s screen for details."),
-                      (guint) af_printer_status_get_print_error (status),
-                      *joined != '\0' ? "; " : "", joined);
+                      _("The printer could not print the file: %s"), problem);
+}
+
+/* The job is on the printer but waits for someone: it is not printing, and
+ * not failed either (it resumes once the problem is fixed at the printer).
+ */
+static GError *
+needs_attention_error (AfPrinterStatus *status)
+{
+  g_autofree char *problem = af_printer_status_dup_problem (status);
+
+  return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION,
+                      _("The printer needs attention before it can print: %s Fix it at the "
+                        "printer, then resume the print there."),
+                      problem != NULL ? problem : "");
 }
 
 static void
@@ -277,6 +320,13 @@ check_started (AfPrintJob *self)
 {
   AfPrinter *printer = af_mqtt_session_get_printer (self->session);
   AfPrinterStatus *status = af_printer_get_status (printer);
+
+  if (af_printer_status_get_needs_attention (status))
+    {
+      stop_watching (self);
+      finish (self, needs_attention_error (status));
+      return TRUE;
+    }
 
   switch (af_printer_status_get_state (status))
     {
@@ -674,6 +724,11 @@ af_print_job_new (AfMqttSession        *session,
   self->access_code = af_secret_new (access_code);
   self->file = g_object_ref (file);
   self->options = af_print_options_copy (options);
+  if (self->options->job_name == NULL || *self->options->job_name == '\0')
+    {
+      g_free (self->options->job_name);
+      self->options->job_name = job_name_for (file);
+    }
   self->remote_name = remote_name_for (file);
   return self;
 }

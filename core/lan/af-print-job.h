@@ -23,6 +23,7 @@ typedef enum
   AF_PRINT_JOB_PHASE_PRINTING,   /* the printer reports our job */
   AF_PRINT_JOB_PHASE_FAILED,
   AF_PRINT_JOB_PHASE_CANCELLED,
+  AF_PRINT_JOB_PHASE_NEEDS_ATTENTION, /* the start stopped at a problem; error says which */
 } AfPrintJobPhase;
 
 #define AF_TYPE_PRINT_JOB_PHASE (af_print_job_phase_get_type ())

@@ -17,8 +17,12 @@
 #include "af-lan-error.h"
 #include "af-printer-status.h"
 
-/* The external spool's ams_id, as ams_mapping2 spells it. */
+/* The external spools' ams_id, as ams_mapping2 spells it: 255 for the only
+ * (or the main, right-hand nozzle's) one; 254 for the second nozzle's on a
+ * dual-nozzle printer (H2D vir_slot).
+ */
 #define EXTERNAL_AMS_ID 255
+#define EXTERNAL_DEPUTY_AMS_ID 254
 /* AMS HT units have ids from 128 and a single tray. */
 #define AMS_HT_FIRST_ID 128
 /* print.fun bit 29: the printer enforces signed commands (Developer Mode off). */
@@ -342,7 +346,7 @@ af_ams_tray_get_global_index (AfAmsTray *self)
 {
   g_return_val_if_fail (AF_IS_AMS_TRAY (self), -1);
 
-  if (self->ams_id == EXTERNAL_AMS_ID)
+  if (af_ams_tray_is_external (self))
     return -1;
   /* An AMS HT has one tray; the firmware numbers it by the unit's own id. */
   if (self->ams_id >= AMS_HT_FIRST_ID)
@@ -351,12 +355,23 @@ af_ams_tray_get_global_index (AfAmsTray *self)
   return (gint)(self->ams_id * 4 + self->slot_id);
 }
 
+gint
+af_ams_tray_get_mapping_id (AfAmsTray *self)
+{
+  g_return_val_if_fail (AF_IS_AMS_TRAY (self), -1);
+
+  if (af_ams_tray_is_external (self))
+    return (gint)self->ams_id;
+
+  return af_ams_tray_get_global_index (self);
+}
+
 gboolean
 af_ams_tray_is_external (AfAmsTray *self)
 {
   g_return_val_if_fail (AF_IS_AMS_TRAY (self), FALSE);
 
-  return self->ams_id == EXTERNAL_AMS_ID;
+  return self->ams_id == EXTERNAL_AMS_ID || self->ams_id == EXTERNAL_DEPUTY_AMS_ID;
 }
 
 const char *
@@ -499,9 +514,14 @@ struct _AfPrinterStatus
   GStrv         hms;
   gboolean      developer_mode;
   gint          stage;
+  char         *task_id;
+  char         *subtask_id;
+  gboolean      needs_attention;
   GListStore   *trays;
-  /* Whether the external spool came from vt_tray; then vir_slot is ignored. */
-  gboolean      have_vt_tray;
+  /* Whether the printer lists its external spools in vir_slot; then vt_tray,
+   * which repeats one of them, is ignored.
+   */
+  gboolean      have_vir_slot;
   /* Storage: the "sdcard" boolean and home_flag bits 8-9, -1 until reported. */
   double        nozzle_diameter;
   gint          sdcard;
@@ -528,6 +548,9 @@ enum {
   PROP_HMS,
   PROP_DEVELOPER_MODE,
   PROP_STAGE,
+  PROP_TASK_ID,
+  PROP_SUBTASK_ID,
+  PROP_NEEDS_ATTENTION,
   PROP_TRAYS,
   PROP_NOZZLE_DIAMETER,
   PROP_STORAGE,
@@ -543,6 +566,8 @@ af_printer_status_finalize (GObject *object)
 
   g_clear_pointer (&self->job_name, g_free);
   g_clear_pointer (&self->gcode_file, g_free);
+  g_clear_pointer (&self->task_id, g_free);
+  g_clear_pointer (&self->subtask_id, g_free);
   g_clear_pointer (&self->hms, g_strfreev);
   g_clear_object (&self->trays);
 
@@ -575,6 +600,9 @@ af_printer_status_get_property (GObject    *object,
     case PROP_HMS: g_value_set_boxed (value, self->hms); break;
     case PROP_DEVELOPER_MODE: g_value_set_boolean (value, self->developer_mode); break;
     case PROP_STAGE: g_value_set_int (value, self->stage); break;
+    case PROP_TASK_ID: g_value_set_string (value, self->task_id); break;
+    case PROP_SUBTASK_ID: g_value_set_string (value, self->subtask_id); break;
+    case PROP_NEEDS_ATTENTION: g_value_set_boolean (value, self->needs_attention); break;
     case PROP_TRAYS: g_value_set_object (value, self->trays); break;
     case PROP_NOZZLE_DIAMETER: g_value_set_double (value, self->nozzle_diameter); break;
     case PROP_STORAGE: g_value_set_int (value, af_printer_status_get_storage (self)); break;
@@ -627,6 +655,10 @@ af_printer_status_class_init (AfPrinterStatusClass *klass)
   properties[PROP_DEVELOPER_MODE] = g_param_spec_boolean ("developer-mode", NULL, NULL,
                                                           TRUE, ro);
   properties[PROP_STAGE] = int_pspec ("stage", -1, -1);
+  properties[PROP_TASK_ID] = g_param_spec_string ("task-id", NULL, NULL, NULL, ro);
+  properties[PROP_SUBTASK_ID] = g_param_spec_string ("subtask-id", NULL, NULL, NULL, ro);
+  properties[PROP_NEEDS_ATTENTION] = g_param_spec_boolean ("needs-attention", NULL, NULL,
+                                                           FALSE, ro);
   properties[PROP_TRAYS] = g_param_spec_object ("trays", NULL, NULL, G_TYPE_LIST_MODEL,
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_NOZZLE_DIAMETER] = double_pspec ("nozzle-diameter");
@@ -909,7 +941,7 @@ merge_ams_unit (AfPrinterStatus *self,
   JsonArray *trays = read_array (unit, "tray");
   gint ams_id;
 
-  if (!read_int_or_string (unit, "id", &ams_id) || ams_id < 0 || ams_id >= EXTERNAL_AMS_ID)
+  if (!read_int_or_string (unit, "id", &ams_id) || ams_id < 0 || ams_id >= EXTERNAL_DEPUTY_AMS_ID)
     return;
 
   g_hash_table_add (seen, GUINT_TO_POINTER (ams_id));
@@ -958,23 +990,42 @@ merge_ams (AfPrinterStatus *self,
     remove_trays (self, tray_not_in_units, seen);
 }
 
+/* One vir_slot entry: id "255" is the main spool, "254" the second nozzle's. */
+static void
+merge_vir_slot (AfPrinterStatus *self,
+                JsonObject      *spool)
+{
+  gint id;
+
+  if (!read_int_or_string (spool, "id", &id) ||
+      (id != EXTERNAL_AMS_ID && id != EXTERNAL_DEPUTY_AMS_ID))
+    return;
+
+  merge_tray (self, (guint)id, 0, spool);
+}
+
+/* Older firmware reports its one external spool as vt_tray (with id "254"
+ * on P1/A1, "255" on X1); newer firmware lists every external spool in
+ * vir_slot (one on P2S and X1, two on H2D) and repeats the main one as
+ * vt_tray. Once vir_slot was seen, vt_tray is ignored.
+ */
 static void
 merge_external (AfPrinterStatus *self,
                 JsonObject      *print)
 {
   JsonObject *spool = read_object (print, "vt_tray");
-  JsonArray *slots;
+  JsonArray *slots = read_array (print, "vir_slot");
 
-  if (spool != NULL)
-    self->have_vt_tray = TRUE;
+  if (slots != NULL)
+    {
+      self->have_vir_slot = TRUE;
+      for (guint i = 0; i < json_array_get_length (slots); i++)
+        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (slots, i)))
+          merge_vir_slot (self, json_node_get_object (json_array_get_element (slots, i)));
+      return;
+    }
 
-  /* Newer firmware lists external spools in vir_slot instead. */
-  if (spool == NULL && !self->have_vt_tray && (slots = read_array (print, "vir_slot")) != NULL &&
-      json_array_get_length (slots) > 0 &&
-      JSON_NODE_HOLDS_OBJECT (json_array_get_element (slots, 0)))
-    spool = json_node_get_object (json_array_get_element (slots, 0));
-
-  if (spool != NULL)
+  if (spool != NULL && !self->have_vir_slot)
     merge_tray (self, EXTERNAL_AMS_ID, 0, spool);
 }
 
@@ -1020,6 +1071,19 @@ merge_storage (AfPrinterStatus *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORAGE]);
 }
 
+static void
+update_needs_attention (AfPrinterStatus *self)
+{
+  gboolean needs_attention = self->state == AF_PRINT_STATE_PAUSE &&
+                             af_print_error_is_fault ((guint32)self->print_error);
+
+  if (needs_attention == self->needs_attention)
+    return;
+
+  self->needs_attention = needs_attention;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_ATTENTION]);
+}
+
 void
 af_printer_status_merge_print (AfPrinterStatus *self,
                                JsonObject      *print)
@@ -1059,10 +1123,13 @@ af_printer_status_merge_print (AfPrinterStatus *self,
   merge_hms (self, print);
   merge_developer_mode (self, print);
   merge_int (self, print, "stg_cur", &self->stage, -1, PROP_STAGE);
+  merge_string (self, print, "task_id", &self->task_id, PROP_TASK_ID);
+  merge_string (self, print, "subtask_id", &self->subtask_id, PROP_SUBTASK_ID);
   merge_ams (self, print, msg == 0);
   merge_external (self, print);
   merge_nozzle_diameter (self, print);
   merge_storage (self, print);
+  update_needs_attention (self);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -1238,6 +1305,27 @@ af_printer_status_get_storage (AfPrinterStatus *self)
   return AF_STORAGE_UNKNOWN;
 }
 
+const char *
+af_printer_status_get_task_id (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+  return self->task_id;
+}
+
+const char *
+af_printer_status_get_subtask_id (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+  return self->subtask_id;
+}
+
+gboolean
+af_printer_status_get_needs_attention (AfPrinterStatus *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), FALSE);
+  return self->needs_attention;
+}
+
 GListModel *
 af_printer_status_get_trays (AfPrinterStatus *self)
 {
@@ -1308,6 +1396,44 @@ add_trays (AfPrinterStatus *self,
   json_builder_end_array (builder);
 }
 
+static void
+add_problem (JsonBuilder *builder,
+             const char  *source,
+             char        *code,
+             const char  *description,
+             char        *url)
+{
+  g_autofree char *owned_code = code;
+  g_autofree char *owned_url = url;
+
+  if (owned_code == NULL)
+    return;
+
+  json_builder_begin_object (builder);
+  add_string (builder, "source", source);
+  add_string (builder, "code", owned_code);
+  add_string (builder, "description", description);
+  add_string (builder, "url", owned_url);
+  json_builder_end_object (builder);
+}
+
+/* print_error and each HMS entry as {source, code, description, url}. */
+static void
+add_problems (AfPrinterStatus *self,
+              JsonBuilder     *builder)
+{
+  guint32 code = (guint32)self->print_error;
+
+  json_builder_set_member_name (builder, "problems");
+  json_builder_begin_array (builder);
+  add_problem (builder, "print_error", af_print_error_format (code),
+               af_print_error_describe (code), af_print_error_dup_url (code));
+  for (guint i = 0; self->hms[i] != NULL; i++)
+    add_problem (builder, "hms", af_hms_format (self->hms[i]), af_hms_describe (self->hms[i]),
+                 af_hms_dup_url (self->hms[i]));
+  json_builder_end_array (builder);
+}
+
 char *
 af_printer_status_to_json (AfPrinterStatus *self)
 {
@@ -1338,9 +1464,186 @@ af_printer_status_to_json (AfPrinterStatus *self)
   json_builder_set_member_name (builder, "developer_mode");
   json_builder_add_boolean_value (builder, self->developer_mode);
   add_int (builder, "stage", self->stage, -1);
+  add_string (builder, "task_id", self->task_id);
+  add_string (builder, "subtask_id", self->subtask_id);
+  json_builder_set_member_name (builder, "needs_attention");
+  json_builder_add_boolean_value (builder, self->needs_attention);
+  add_problems (self, builder);
   add_trays (self, builder);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
   return af_json_to_data (root, TRUE);
+}
+
+/* Error codes */
+
+/* The vendor's public help pages, in one place: one page per HMS code
+ * (HMS_BASE_URL + "0300_0100_0001_0007"); print_error codes have no page of
+ * their own, so they link to the index, as bambuddy does.
+ */
+#define VENDOR_WIKI_URL "https://wiki.bambulab.com/en/"
+#define HMS_BASE_URL VENDOR_WIKI_URL "x1/troubleshooting/hmscode/"
+#define PRINT_ERROR_INDEX_URL VENDOR_WIKI_URL "hms/home"
+/* The low half of print_error from which on the printer stops for it. */
+#define FAULT_THRESHOLD 0x4000
+
+/* Our own words for the common codes; the facts (which code means what) are
+ * from ha-bambulab's hms_en.json and the vendor wiki (docs/lan-protocol.md).
+ */
+static const struct
+{
+  guint32     code;
+  const char *description;
+} print_errors[] = {
+  { 0x03004002, N_("Automatic bed levelling failed.") },
+  { 0x03004004, N_("The heatbed temperature is abnormal.") },
+  { 0x03004006, N_("The nozzle is clogged.") },
+  { 0x0300400C, N_("The print was cancelled.") },
+  { 0x03008001, N_("The print was paused on the printer.") },
+  { 0x03008004, N_("The filament ran out; load new filament.") },
+  { 0x03008005, N_("The toolhead’s front cover fell off; put it back.") },
+  { 0x0300800F, N_("The door is open; the print was paused.") },
+  { 0x05004004, N_("The printer is busy with another job.") },
+  { 0x0500C010, N_("The storage card could not be read or written.") },
+  { 0x07008010, N_("The AMS feed motor is overloaded; the filament may be tangled.") },
+  { 0x07008011, N_("The AMS ran out of filament; load new filament.") },
+  { 0x07008012, N_("The printer could not get the AMS mapping table.") },
+};
+
+static const struct
+{
+  const char *hms;
+  const char *description;
+} hms_entries[] = {
+  { "HMS_0300_0100_0001_0007", N_("The heatbed temperature is abnormal; its sensor may be "
+                                  "disconnected.") },
+  { "HMS_0500_0500_0001_0007", N_("The printer refused an unsigned command; switch on "
+                                  "Developer Mode.") },
+};
+
+char *
+af_print_error_format (guint32 code)
+{
+  if (code == 0)
+    return NULL;
+
+  return g_strdup_printf ("%04X-%04X", code >> 16, code & 0xffff);
+}
+
+gboolean
+af_print_error_is_fault (guint32 code)
+{
+  return code != 0 && (code & 0xffff) >= FAULT_THRESHOLD;
+}
+
+const char *
+af_print_error_describe (guint32 code)
+{
+  guint32 unit = (code >> 16) & 0xff;
+
+  /* 0x07UU_xxxx names AMS unit UU; the meaning is the same for each unit. */
+  if ((code >> 24) == 0x07 && unit < 4)
+    code &= 0xff00ffff;
+
+  for (guint i = 0; i < G_N_ELEMENTS (print_errors); i++)
+    if (print_errors[i].code == code)
+      return g_dgettext (GETTEXT_PACKAGE, print_errors[i].description);
+
+  return NULL;
+}
+
+char *
+af_print_error_dup_url (guint32 code)
+{
+  return code != 0 ? g_strdup (PRINT_ERROR_INDEX_URL) : NULL;
+}
+
+/* "HMS_0300_0100_0001_0007": the shape merge_hms() writes. */
+static gboolean
+hms_is_valid (const char *hms)
+{
+  if (hms == NULL || strlen (hms) != 23 || !g_str_has_prefix (hms, "HMS_"))
+    return FALSE;
+  for (guint i = 4; i < 23; i++)
+    if ((i - 3) % 5 == 0 ? hms[i] != '_' : !g_ascii_isxdigit (hms[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+char *
+af_hms_format (const char *hms)
+{
+  if (!hms_is_valid (hms))
+    return NULL;
+
+  return g_strdelimit (g_strdup (hms + 4), "_", '-');
+}
+
+const char *
+af_hms_describe (const char *hms)
+{
+  for (guint i = 0; hms != NULL && i < G_N_ELEMENTS (hms_entries); i++)
+    if (g_ascii_strcasecmp (hms_entries[i].hms, hms) == 0)
+      return g_dgettext (GETTEXT_PACKAGE, hms_entries[i].description);
+
+  return NULL;
+}
+
+char *
+af_hms_dup_url (const char *hms)
+{
+  if (!hms_is_valid (hms))
+    return NULL;
+
+  return g_strconcat (HMS_BASE_URL, hms + 4, NULL);
+}
+
+static void
+append_problem (GString    *text,
+                const char *code,
+                const char *description,
+                const char *url)
+{
+  if (text->len > 0)
+    g_string_append (text, " ");
+  if (description != NULL)
+    /* Translators: one problem the printer reports: its code, e.g. "0700-8011", our
+     * description, then the vendor's help page
+     */
+    g_string_append_printf (text, _("%s: %s (%s)"), code, description, url);
+  else
+    /* Translators: one problem the printer reports without a description of ours: its
+     * code, e.g. "0700-8011", then the vendor's help page
+     */
+    g_string_append_printf (text, _("%s (%s)"), code, url);
+}
+
+char *
+af_printer_status_dup_problem (AfPrinterStatus *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (AF_IS_PRINTER_STATUS (self), NULL);
+
+  if (self->print_error != 0)
+    {
+      g_autofree char *code = af_print_error_format ((guint32)self->print_error);
+      g_autofree char *url = af_print_error_dup_url ((guint32)self->print_error);
+
+      append_problem (text, code, af_print_error_describe ((guint32)self->print_error), url);
+    }
+  for (guint i = 0; self->hms[i] != NULL; i++)
+    {
+      g_autofree char *code = af_hms_format (self->hms[i]);
+      g_autofree char *url = af_hms_dup_url (self->hms[i]);
+
+      if (code != NULL)
+        append_problem (text, code, af_hms_describe (self->hms[i]), url);
+    }
+
+  if (text->len == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }

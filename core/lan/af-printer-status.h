@@ -49,11 +49,17 @@ typedef enum
 
 G_DECLARE_FINAL_TYPE (AfAmsTray, af_ams_tray, AF, AMS_TRAY, GObject)
 
-/* 0-based AMS unit (255 for the external spool) and slot within it. */
+/* 0-based AMS unit (255 for the external spool, 254 for the second nozzle's
+ * external spool on a dual-nozzle printer) and slot within it.
+ */
 guint        af_ams_tray_get_ams_id   (AfAmsTray *self);
 guint        af_ams_tray_get_slot_id  (AfAmsTray *self);
 /* ams_id * 4 + slot_id, the value ams_mapping carries; -1 for the external spool. */
 gint         af_ams_tray_get_global_index (AfAmsTray *self);
+/* The value AfPrintOptions.ams_mapping holds for this tray: the global index
+ * for an AMS tray, AF_AMS_MAPPING_EXTERNAL or AF_AMS_MAPPING_EXTERNAL_DEPUTY.
+ */
+gint         af_ams_tray_get_mapping_id (AfAmsTray *self);
 gboolean     af_ams_tray_is_external  (AfAmsTray *self);
 /* NULL when the tray is empty. */
 const char  *af_ams_tray_get_material (AfAmsTray *self);
@@ -73,7 +79,9 @@ gint         af_ams_tray_get_remain   (AfAmsTray *self);
  * gcode-file (string), print-error (int, 0 none), hms (GStrv of
  * "HMS_AAAA_AAAA_CCCC_CCCC"), developer-mode (boolean: FALSE when the printer
  * says its signed-command mode is on), stage (int, -1), nozzle-diameter
- * (double, mm, NAN unknown), storage (int, an AfStorageState).
+ * (double, mm, NAN unknown), storage (int, an AfStorageState), task-id and
+ * subtask-id (string, as the printer echoes them from project_file),
+ * needs-attention (boolean, see af_printer_status_get_needs_attention()).
  */
 #define AF_TYPE_PRINTER_STATUS (af_printer_status_get_type ())
 
@@ -109,9 +117,38 @@ gboolean            af_printer_status_get_developer_mode (AfPrinterStatus *self)
 gint                af_printer_status_get_stage      (AfPrinterStatus *self);
 double              af_printer_status_get_nozzle_diameter (AfPrinterStatus *self);
 AfStorageState      af_printer_status_get_storage    (AfPrinterStatus *self);
+const char         *af_printer_status_get_task_id    (AfPrinterStatus *self);
+const char         *af_printer_status_get_subtask_id (AfPrinterStatus *self);
+/* The printer stopped at a problem and waits for someone at it: PAUSE with a
+ * print_error whose low 16 bits are 0x4000 or more (a fault, not a notice),
+ * e.g. a start that pauses on filament runout. Not "printing".
+ */
+gboolean            af_printer_status_get_needs_attention (AfPrinterStatus *self);
+/* The current print_error and HMS entries in one translated line, each as
+ * "CODE: description (URL)" or "CODE (URL)", e.g. "0700-8011: The AMS ran out
+ * of filament; load new filament. (https://…)"; NULL without any.
+ */
+char               *af_printer_status_dup_problem    (AfPrinterStatus *self) G_GNUC_WARN_UNUSED_RESULT;
 /* AfAmsTray items, AMS units in order then the external spool last if present. */
 GListModel         *af_printer_status_get_trays      (AfPrinterStatus *self);
 /* A stable JSON rendering for `status --json` (docs/lan-protocol.md). */
 char               *af_printer_status_to_json        (AfPrinterStatus *self) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Error codes as the printer's screen and the vendor's help pages show them.
+ * print_error is a 32-bit value shown as two 16-bit hex halves
+ * (0x05004004 → "0500-4004"); an HMS entry ("HMS_0300_0100_0001_0007", as
+ * the status keeps it) as "0300-0100-0001-0007". Descriptions are ours, for
+ * the common codes only (NULL otherwise); the URL is the vendor's public
+ * page for the code (HMS) or its index of codes (print_error, which has no
+ * page per code). All return NULL for 0 or a malformed entry.
+ */
+char       *af_print_error_format   (guint32     code) G_GNUC_WARN_UNUSED_RESULT;
+const char *af_print_error_describe (guint32     code);
+char       *af_print_error_dup_url  (guint32     code) G_GNUC_WARN_UNUSED_RESULT;
+char       *af_hms_format           (const char *hms) G_GNUC_WARN_UNUSED_RESULT;
+const char *af_hms_describe         (const char *hms);
+char       *af_hms_dup_url          (const char *hms) G_GNUC_WARN_UNUSED_RESULT;
+/* Whether print_error names a fault that stops the printer (low half ≥ 0x4000). */
+gboolean    af_print_error_is_fault (guint32     code);
 
 G_END_DECLS

@@ -338,6 +338,12 @@ class VirtualPrinter:
                 self.firmware.force_busy()
             elif cmd == "idle":
                 self.firmware.force_idle()
+            elif cmd == "pause-next-start" and arg:
+                self.firmware.next_pause = parse_pause(arg)
+            elif cmd == "other-job" and arg:
+                self.firmware.start_other(arg)
+            elif cmd == "other-job-on-next-start" and arg:
+                self.firmware.next_other = arg
             elif cmd == "publish":
                 with open(arg, encoding="utf-8") as f:
                     data = json.load(f)
@@ -400,6 +406,19 @@ class VirtualPrinter:
             os.unlink(self.pam_file)
         if not self.keep_state:
             shutil.rmtree(self.state, ignore_errors=True)
+
+
+def parse_pause(arg):
+    """'0x07008011 0x07000000:0x00020001 …' → (print_error, [hms entries])."""
+    words = arg.split()
+    code = int(words[0], 16)
+    hms = []
+    for word in words[1:]:
+        attr, _, value = word.partition(":")
+        hms.append({"attr": int(attr, 16), "code": int(value, 16)})
+    if not 0 < code < 2**32 or any(not 0 <= v < 2**32 for h in hms for v in h.values()):
+        raise ValueError("codes are 32-bit hex values")
+    return code, hms
 
 
 def parse_args(argv):

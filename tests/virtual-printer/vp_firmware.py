@@ -8,6 +8,7 @@ docs/virtual-printer.md for the behaviour tests rely on."""
 import copy
 import json
 import os
+import random
 import ssl
 import threading
 import time
@@ -26,6 +27,8 @@ ERR_AMS_MAPPING = 0x07008012
 # home_flag bits 8-9: the storage state (BambuStudio DevStorage: 0 none, 1 normal).
 HOME_FLAG_STORAGE_NORMAL = 1 << 8
 FUN_SECURED_BIT = 1 << 29
+# Models with two nozzles, whose firmware lists two external spools in vir_slot.
+DUAL_NOZZLE_MODELS = ("O1D", "O1E", "O1C2", "N6")
 TICK = 0.25
 HEARTBEAT = 1.0
 
@@ -46,6 +49,17 @@ def _tray(slot, kind, colour):
     return tray
 
 
+def _external(slot_id, kind, colour):
+    spool = {"id": str(slot_id), "tray_type": kind, "tray_color": colour, "cols": [colour],
+             "tray_info_idx": "GFL99", "tray_sub_brands": "", "tray_id_name": "",
+             "tray_diameter": "1.75", "tray_weight": "0", "remain": 0, "k": 0.02,
+             "n": 1, "cali_idx": -1, "nozzle_temp_min": "190", "ctype": 0,
+             "nozzle_temp_max": "230", "tag_uid": "0000000000000000", "total_len": 330000,
+             "bed_temp": "0", "bed_temp_type": "0", "drying_temp": "0", "drying_time": "0",
+             "tray_uuid": "0" * 32, "xcam_info": "000000000000000000000000"}
+    return spool
+
+
 def initial_state(profile=None):
     """The first report; profile holds the printer's model, nozzle_diameter,
     ams (False: only the external spool, as a P1P without AMS) and storage."""
@@ -59,6 +73,13 @@ def initial_state(profile=None):
     if not profile.get("storage", True):
         state["sdcard"] = False
         state["home_flag"] &= ~(3 << 8)
+    if profile.get("model") in DUAL_NOZZLE_MODELS:
+        # As ha-bambulab's MOCK-H2D.json: vir_slot lists the second (left)
+        # nozzle's spool "254" and the main (right) nozzle's "255"; vt_tray
+        # repeats "255".
+        state["vir_slot"] = [_external(254, "PETG", "00AE42FF"),
+                             _external(255, "PLA", "808080FF")]
+        state["vt_tray"] = _external(255, "PLA", "808080FF")
     return state
 
 
@@ -107,6 +128,9 @@ class Firmware:
         self.emit = emit
         self.lock = threading.RLock()
         self.state = initial_state(self.profile)
+        # Set by control lines: how the next accepted project_file goes.
+        self.next_pause = None       # (print_error, [hms entries]) to pause with
+        self.next_other = None       # a name another client's job starts under
         self.state["fun"] = "%X" % (0x1A30F9CFB & ~FUN_SECURED_BIT)
         self.published = {}
         self.seq = 0
@@ -286,7 +310,14 @@ class Firmware:
         self.ack("print", req, result="success", reason="")
         self.job_id += 1
         self.paused.clear()
-        threading.Thread(target=self._run_job, args=(self.job_id, req), daemon=True).start()
+        if self.next_other is not None:
+            # Another client's job won the race: ours never starts.
+            name, self.next_other = self.next_other, None
+            self.start_other(name)
+            return
+        pause, self.next_pause = self.next_pause, None
+        threading.Thread(target=self._run_job, args=(self.job_id, req, pause),
+                         daemon=True).start()
 
     def _cmd_pause(self, req):
         if self.state["gcode_state"] != "RUNNING":
@@ -332,7 +363,7 @@ class Firmware:
                 return url[len(prefix):].lstrip("/")
         return str(req.get("file") or "").lstrip("/")
 
-    def _run_job(self, job, req):
+    def _run_job(self, job, req, pause=None):
         name = self._file_name(req)
         hms = [h for h in self.state["hms"] if h.get("attr") != ERR_BUSY]
         self.update(gcode_state="PREPARE", stg_cur=2, mc_percent=0, layer_num=0,
@@ -354,6 +385,17 @@ class Firmware:
                 self.update(gcode_state="PAUSE", stg_cur=16, print_error=ERR_AMS_MAPPING,
                             mc_print_error_code=str(ERR_AMS_MAPPING))
             return
+        if pause is not None:
+            # Like firmware that stops at the start (filament runout, AMS
+            # mapping failure…): PAUSE with print_error and its HMS entries,
+            # until someone resumes or stops it.
+            code, hms = pause
+            self.paused.set()
+            self.update(gcode_state="PAUSE", stg_cur=16, print_error=code,
+                        mc_print_error_code=str(code), hms=self.state["hms"] + hms)
+            if not self._sleep(job, 0):
+                return
+            self.update(print_error=0, mc_print_error_code="0", hms=[])
         try:
             path = os.path.realpath(os.path.join(self.storage, name))
             if not path.startswith(os.path.realpath(self.storage) + os.sep):
@@ -395,6 +437,18 @@ class Firmware:
         self.update(gcode_state="RUNNING", stg_cur=0, subtask_name="other-job",
                     gcode_file="other-job.gcode.3mf", mc_percent=42, mc_remaining_time=60,
                     layer_num=10, total_layer_num=100, print_error=0, print_type="local",
+                    nozzle_target_temper=220.0, bed_target_temper=55.0)
+
+    def start_other(self, name):
+        """A print started by someone else (on the screen or another client)
+        under NAME, with its own task and subtask ids."""
+        other_id = str(random.randint(1, 2**31 - 1))
+        self.job_id += 1
+        self.paused.clear()
+        self.update(gcode_state="RUNNING", stg_cur=0, subtask_name=name,
+                    gcode_file=name + ".gcode.3mf", mc_percent=5, mc_remaining_time=90,
+                    layer_num=1, total_layer_num=100, print_error=0, print_type="local",
+                    task_id=other_id, subtask_id=other_id,
                     nozzle_target_temper=220.0, bed_target_temper=55.0)
 
     def force_idle(self):
