@@ -142,7 +142,7 @@ assert_tray (GListModel *trays,
   g_assert_cmpstr (af_ams_tray_get_color (tray), ==, color);
   g_assert_cmpint (af_ams_tray_get_remain (tray), ==, remain);
   g_assert_cmpint (af_ams_tray_get_global_index (tray), ==, index);
-  g_assert_true (af_ams_tray_is_external (tray) == (ams_id == 255));
+  g_assert_true (af_ams_tray_is_external (tray) == (ams_id == 255 || ams_id == 254));
 }
 
 static void
@@ -442,8 +442,13 @@ test_print_options (void)
   g_autoptr(AfPrintOptions) options = af_print_options_new ();
   g_autoptr(AfPrintOptions) copy = NULL;
   g_autoptr(GError) error = NULL;
-  const char *bad[] = { "", "1", "0=1", "1=16", "1=x", "1=2=3", "99=0", "1=-1" };
+  const char *bad[] = { "", "1", "0=1", "1=16", "1=x", "1=2=3", "99=0", "1=-1", "1=136",
+                        "1=253", "1=256" };
 
+  g_assert_true (af_print_options_parse_ams_map (options, "2=254,3=5, 1=ext,4=128", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (options->ams_mapping->len, ==, 4);
+  g_assert_cmpint (g_array_index (options->ams_mapping, gint, 1), ==, 254);
   g_assert_true (af_print_options_parse_ams_map (options, "3=5, 1=ext,4=128", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (options->ams_mapping->len, ==, 4);
@@ -465,6 +470,272 @@ test_print_options (void)
       g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED);
     }
   g_assert_cmpuint (options->ams_mapping->len, ==, 4);
+}
+
+/* print_error and HMS as the printer's screen shows them; the descriptions
+ * and pages were checked by hand against hms_en.json and the vendor wiki.
+ */
+static void
+test_error_codes (void)
+{
+  g_autofree char *busy = af_print_error_format (0x05004004);
+  g_autofree char *runout = af_print_error_format (117473297);   /* 0x07008011 */
+  g_autofree char *url = af_print_error_dup_url (0x07008011);
+  g_autofree char *hms = af_hms_format ("HMS_0300_0100_0001_0007");
+  g_autofree char *hms_url = af_hms_dup_url ("HMS_0300_0100_0001_0007");
+  const char *bad_hms[] = { "HMS_0300_0100_0001_000", "HMS-0300_0100_0001_0007",
+                            "HMS_0300_0100_0001_00G7", "HMS_0300_0100_0001_00070", "" };
+
+  g_assert_cmpstr (busy, ==, "0500-4004");
+  g_assert_cmpstr (runout, ==, "0700-8011");
+  g_assert_null (af_print_error_format (0));
+  g_assert_cmpstr (url, ==, "https://wiki.bambulab.com/en/hms/home");
+  g_assert_null (af_print_error_dup_url (0));
+  g_assert_nonnull (af_print_error_describe (0x0300400C));
+  g_assert_nonnull (strstr (af_print_error_describe (0x0500C010), "storage card"));
+  g_assert_nonnull (strstr (af_print_error_describe (0x07008012), "AMS mapping table"));
+  /* The AMS unit in the high half does not change the meaning; 07FF is no unit. */
+  g_assert_cmpstr (af_print_error_describe (0x07028011), ==, af_print_error_describe (0x07008011));
+  g_assert_null (af_print_error_describe (0x07FF8011));
+  g_assert_null (af_print_error_describe (0x12345678));
+  g_assert_true (af_print_error_is_fault (0x07008011));
+  g_assert_true (af_print_error_is_fault (0x0300400C));
+  g_assert_false (af_print_error_is_fault (0x03003FFF));
+  g_assert_false (af_print_error_is_fault (0));
+
+  g_assert_cmpstr (hms, ==, "0300-0100-0001-0007");
+  g_assert_cmpstr (hms_url, ==,
+                   "https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0300_0100_0001_0007");
+  g_assert_nonnull (strstr (af_hms_describe ("HMS_0300_0100_0001_0007"), "heatbed"));
+  g_assert_null (af_hms_describe ("HMS_0300_0100_0001_0008"));
+  for (guint i = 0; i < G_N_ELEMENTS (bad_hms); i++)
+    {
+      g_assert_null (af_hms_format (bad_hms[i]));
+      g_assert_null (af_hms_dup_url (bad_hms[i]));
+    }
+  g_assert_null (af_hms_format (NULL));
+}
+
+static void
+attention_notify_cb (GObject    *object,
+                     GParamSpec *pspec,
+                     guint      *count)
+{
+  (*count)++;
+}
+
+/* The X1C report, then a start that pauses on AMS filament runout (print_error
+ * 0x07008011 and HMS 0700_2000_0002_0001, as real firmware reports it).
+ */
+static void
+test_needs_attention (void)
+{
+  g_autoptr(JsonObject) print = load_print ("MOCK-X1CMULTIAMS.json");
+  g_autoptr(AfPrinterStatus) status = status_from_print (print);
+  g_autofree char *problem = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *problems;
+  JsonObject *first;
+  guint notified = 0;
+
+  g_assert_false (af_printer_status_get_needs_attention (status));
+  g_assert_null (af_printer_status_dup_problem (status));
+  g_signal_connect (status, "notify::needs-attention", G_CALLBACK (attention_notify_cb), &notified);
+
+  merge_payload (status, "{\"print\":{\"command\":\"push_status\",\"msg\":1,"
+                         "\"gcode_state\":\"PREPARE\"}}");
+  g_assert_false (af_printer_status_get_needs_attention (status));
+  merge_payload (status, "{\"print\":{\"command\":\"push_status\",\"msg\":1,"
+                         "\"gcode_state\":\"PAUSE\",\"print_error\":117473297,"
+                         "\"hms\":[{\"attr\":117448704,\"code\":131073}]}}");
+  g_assert_true (af_printer_status_get_needs_attention (status));
+  g_assert_cmpuint (notified, ==, 1);
+
+  problem = af_printer_status_dup_problem (status);
+  g_assert_nonnull (strstr (problem, "0700-8011: "));
+  g_assert_nonnull (strstr (problem, af_print_error_describe (0x07008011)));
+  g_assert_nonnull (strstr (problem, "(https://wiki.bambulab.com/en/hms/home)"));
+  g_assert_nonnull (strstr (problem, "0700-2000-0002-0001 (https://wiki.bambulab.com/en/x1/"
+                                     "troubleshooting/hmscode/0700_2000_0002_0001)"));
+
+  json = af_printer_status_to_json (status);
+  node = json_from_string (json, NULL);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (node),
+                                                 "needs_attention"));
+  problems = json_object_get_array_member (json_node_get_object (node), "problems");
+  g_assert_cmpuint (json_array_get_length (problems), ==, 2);
+  first = json_array_get_object_element (problems, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "source"), ==, "print_error");
+  g_assert_cmpstr (json_object_get_string_member (first, "code"), ==, "0700-8011");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (problems, 1),
+                                                  "code"), ==, "0700-2000-0002-0001");
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (
+                   json_array_get_object_element (problems, 1), "description")));
+
+  /* Paused with a notice (low half below 0x4000), or with no error: not a fault. */
+  merge_payload (status, "{\"print\":{\"print_error\":50339856,\"hms\":[]}}");
+  g_assert_false (af_printer_status_get_needs_attention (status));
+  merge_payload (status, "{\"print\":{\"print_error\":0}}");
+  g_assert_false (af_printer_status_get_needs_attention (status));
+  /* A fault while RUNNING is not "needs attention" until the printer stops. */
+  merge_payload (status, "{\"print\":{\"gcode_state\":\"RUNNING\",\"print_error\":117473297}}");
+  g_assert_false (af_printer_status_get_needs_attention (status));
+  g_assert_cmpuint (notified, ==, 2);
+}
+
+/* The P1P corpus report echoes the ids of the job it printed. */
+static void
+test_task_ids (void)
+{
+  g_autoptr(JsonObject) print = load_print ("MOCK-P1PNOAMS.json");
+  g_autoptr(AfPrinterStatus) status = status_from_print (print);
+  g_autofree char *json = af_printer_status_to_json (status);
+
+  g_assert_cmpstr (af_printer_status_get_task_id (status), ==, "715417865");
+  g_assert_cmpstr (af_printer_status_get_subtask_id (status), ==, "715417867");
+  g_assert_nonnull (strstr (json, "\"subtask_id\" : \"715417867\""));
+}
+
+/* The external spools of an H2D, shaped as in ha-bambulab's MOCK-H2D.json
+ * (vir_slot "254" and "255", vt_tray repeating "255"), with filament loaded.
+ */
+static const char h2d_report[] =
+  "{\"print\":{\"command\":\"push_status\",\"msg\":0,\"gcode_state\":\"IDLE\","
+  "\"ams\":{\"ams\":[{\"id\":\"0\",\"tray\":[{\"id\":\"0\",\"tray_type\":\"PLA\","
+  "\"tray_color\":\"FFFFFFFF\",\"remain\":1}]}]},"
+  "\"vir_slot\":[{\"id\":\"254\",\"tray_type\":\"PETG\",\"tray_color\":\"00AE42FF\","
+  "\"remain\":0},{\"id\":\"255\",\"tray_type\":\"PLA\",\"tray_color\":\"808080FF\","
+  "\"remain\":0}],"
+  "\"vt_tray\":{\"id\":\"255\",\"tray_type\":\"PLA\",\"tray_color\":\"808080FF\"}}}";
+
+static void
+test_dual_external (void)
+{
+  g_autoptr(AfPrinterStatus) status = af_printer_status_new ();
+  GListModel *trays = af_printer_status_get_trays (status);
+  g_autoptr(AfAmsTray) left = NULL;
+  g_autoptr(AfAmsTray) right = NULL;
+
+  merge_payload (status, h2d_report);
+  g_assert_cmpuint (g_list_model_get_n_items (trays), ==, 3);
+  assert_tray (trays, 1, 254, 0, "PETG", "#00AE42", 0, -1);
+  assert_tray (trays, 2, 255, 0, "PLA", "#808080", 0, -1);
+  left = g_list_model_get_item (trays, 1);
+  right = g_list_model_get_item (trays, 2);
+  g_assert_true (af_ams_tray_is_external (left));
+  g_assert_true (af_ams_tray_is_external (right));
+  g_assert_cmpint (af_ams_tray_get_mapping_id (left), ==, AF_AMS_MAPPING_EXTERNAL_DEPUTY);
+  g_assert_cmpint (af_ams_tray_get_mapping_id (right), ==, AF_AMS_MAPPING_EXTERNAL);
+
+  /* A later vt_tray alone does not turn the two into one. */
+  merge_payload (status, "{\"print\":{\"vt_tray\":{\"id\":\"255\",\"tray_type\":\"ABS\"}}}");
+  g_assert_cmpuint (g_list_model_get_n_items (trays), ==, 3);
+  assert_tray (trays, 2, 255, 0, "PLA", "#808080", 0, -1);
+}
+
+static void
+test_cali_modes (void)
+{
+  g_autoptr(AfPrintOptions) options = NULL;
+  AfModelFeatures features;
+  AfCaliMode mode = AF_CALI_MODE_OFF;
+  const struct
+  {
+    const char *model;
+    AfCaliMode  bed, flow, offset;
+    gboolean    layer_inspect, vibration_cali;
+  } cases[] = {
+    /* All AUTO asked, layer_inspect and vibration_cali asked. */
+    { "C12", AF_CALI_MODE_ON, AF_CALI_MODE_OFF, AF_CALI_MODE_OFF, FALSE, TRUE },
+    { "N2S", AF_CALI_MODE_ON, AF_CALI_MODE_OFF, AF_CALI_MODE_OFF, FALSE, TRUE },
+    { "BL-P001", AF_CALI_MODE_ON, AF_CALI_MODE_OFF, AF_CALI_MODE_OFF, TRUE, TRUE },
+    { "C13", AF_CALI_MODE_ON, AF_CALI_MODE_OFF, AF_CALI_MODE_OFF, TRUE, TRUE },
+    { "N7", AF_CALI_MODE_AUTO, AF_CALI_MODE_AUTO, AF_CALI_MODE_OFF, TRUE, FALSE },
+    { "O1D", AF_CALI_MODE_AUTO, AF_CALI_MODE_AUTO, AF_CALI_MODE_AUTO, TRUE, TRUE },
+    { "O1C2", AF_CALI_MODE_AUTO, AF_CALI_MODE_AUTO, AF_CALI_MODE_AUTO, FALSE, TRUE },
+    { NULL, AF_CALI_MODE_ON, AF_CALI_MODE_OFF, AF_CALI_MODE_OFF, FALSE, TRUE },
+  };
+
+  g_assert_true (af_cali_mode_parse ("Auto", &mode));
+  g_assert_cmpint (mode, ==, AF_CALI_MODE_AUTO);
+  g_assert_true (af_cali_mode_parse ("off", &mode));
+  g_assert_cmpint (mode, ==, AF_CALI_MODE_OFF);
+  g_assert_false (af_cali_mode_parse ("yes", &mode));
+  g_assert_false (af_cali_mode_parse (NULL, &mode));
+  g_assert_cmpstr (af_cali_mode_to_string (AF_CALI_MODE_ON), ==, "on");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_clear_pointer (&options, af_print_options_free);
+      options = af_print_options_new ();
+      options->vibration_cali = TRUE;
+      af_print_options_apply_model (options, cases[i].model);
+      g_assert_cmpint (options->bed_leveling, ==, cases[i].bed);
+      g_assert_cmpint (options->flow_cali, ==, cases[i].flow);
+      g_assert_cmpint (options->nozzle_offset_cali, ==, cases[i].offset);
+      g_assert_cmpint (options->layer_inspect, ==, cases[i].layer_inspect);
+      g_assert_cmpint (options->vibration_cali, ==, cases[i].vibration_cali);
+    }
+
+  /* An explicit choice stays; off stays off even where "auto" exists. */
+  options->bed_leveling = AF_CALI_MODE_OFF;
+  options->flow_cali = AF_CALI_MODE_ON;
+  af_print_options_apply_model (options, "O1D");
+  g_assert_cmpint (options->bed_leveling, ==, AF_CALI_MODE_OFF);
+  g_assert_cmpint (options->flow_cali, ==, AF_CALI_MODE_ON);
+  af_print_options_get_model_features ("O1D", &features);
+  g_assert_true (features.nozzle_offset_cali && features.cali_auto);
+}
+
+/* "Würfel — 日本語 … " repeated: 2-byte, 3-byte and 1-byte characters, so the
+ * 100-byte limit falls inside a character.
+ */
+static void
+test_job_name (void)
+{
+  g_autoptr(GString) name = g_string_new (NULL);
+  g_autofree char *cut = NULL;
+  g_autofree char *short_name = af_print_options_truncate_name ("Würfel");
+  g_autofree char *broken = af_print_options_truncate_name ("a\xff" "b");
+  g_autofree char *exact = NULL;
+
+  g_string_append (name, "xy");
+  while (name->len <= 120)
+    g_string_append (name, "W\303\274rfel \342\200\224 \346\227\245\346\234\254\350\252\236 "
+                           "\342\200\246 ");
+  /* The limit falls inside 語. */
+  g_assert_cmpint ((guchar)name->str[AF_PRINT_OPTIONS_MAX_JOB_NAME] & 0xc0, ==, 0x80);
+  cut = af_print_options_truncate_name (name->str);
+  g_assert_true (g_utf8_validate (cut, -1, NULL));
+  g_assert_cmpuint (strlen (cut), <=, AF_PRINT_OPTIONS_MAX_JOB_NAME);
+  /* The longest whole-character prefix: one more character would not fit. */
+  g_assert_true (g_str_has_prefix (name->str, cut));
+  g_assert_cmpuint (strlen (cut) + (g_utf8_next_char (name->str + strlen (cut)) -
+                                    (name->str + strlen (cut))), >,
+                    AF_PRINT_OPTIONS_MAX_JOB_NAME);
+  g_assert_cmpuint (strlen (cut), <, AF_PRINT_OPTIONS_MAX_JOB_NAME);
+
+  g_assert_cmpstr (short_name, ==, "Würfel");
+  g_assert_true (g_utf8_validate (broken, -1, NULL));
+  g_string_truncate (name, 0);
+  for (guint i = 0; i < AF_PRINT_OPTIONS_MAX_JOB_NAME; i++)
+    g_string_append_c (name, 'x');
+  exact = af_print_options_truncate_name (name->str);
+  g_assert_cmpuint (strlen (exact), ==, AF_PRINT_OPTIONS_MAX_JOB_NAME);
+  g_string_append_c (name, 'y');
+  g_clear_pointer (&exact, g_free);
+  exact = af_print_options_truncate_name (name->str);
+  g_assert_cmpuint (strlen (exact), ==, AF_PRINT_OPTIONS_MAX_JOB_NAME);
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      guint32 id = af_print_options_new_task_id (7);
+
+      g_assert_cmpuint (id, >=, 1);
+      g_assert_cmpuint (id, <, 1u << 31);
+      g_assert_cmpuint (id, !=, 7);
+    }
 }
 
 static void
@@ -510,6 +781,12 @@ main (int   argc,
   g_test_add_func ("/af/lan/status/state-strings", test_state_strings);
   g_test_add_func ("/af/lan/status/to-json", test_to_json);
   g_test_add_func ("/af/lan/print-options/ams-map", test_print_options);
+  g_test_add_func ("/af/lan/status/error-codes", test_error_codes);
+  g_test_add_func ("/af/lan/status/needs-attention", test_needs_attention);
+  g_test_add_func ("/af/lan/status/task-ids", test_task_ids);
+  g_test_add_func ("/af/lan/status/dual-external", test_dual_external);
+  g_test_add_func ("/af/lan/print-options/cali-modes", test_cali_modes);
+  g_test_add_func ("/af/lan/print-options/job-name", test_job_name);
   g_test_add_func ("/af/lan/tls/fingerprint-text", test_fingerprint_text);
 
   return g_test_run ();
