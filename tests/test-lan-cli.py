@@ -435,11 +435,11 @@ class SendTest(PrinterTestCase):
     # for another make of printer need --force.
     CASES = (
         ('gcode', 'bambustudio-01.09-cli-plate_1.gcode', ['--timelapse'], [2], 'cool_plate'),
-        ('gcode', 'cura-5.9.1.gcode', ['--no-bed-leveling', '--flow-cali', '--force'], [0],
+        ('gcode', 'cura-5.9.1.gcode', ['--no-bed-leveling', '--flow-cali', 'on', '--force'], [0],
          'auto'),
-        ('gcode', 'prusaslicer-2.8.1-mini-cube.bgcode', ['--bed-leveling', '--plate', '3',
+        ('gcode', 'prusaslicer-2.8.1-mini-cube.bgcode', ['--bed-leveling', 'on', '--plate', '3',
                                                           '--force'], [1], 'auto'),
-        ('gcode', 'orcaslicer-2.3.0-k1max.gcode', ['--flow-cali', '--timelapse', '--force'],
+        ('gcode', 'orcaslicer-2.3.0-k1max.gcode', ['--flow-cali', 'on', '--timelapse', '--force'],
          [0, 2], 'hot_plate'),
         ('gcode', 'prusaslicer-2.9.3-thumbnails.gcode', [], [], 'auto'),
         ('3mf', 'bambustudio-02.07-p1s.gcode.3mf', ['--no-bed-leveling'], [1], 'textured_plate'),
@@ -467,8 +467,12 @@ class SendTest(PrinterTestCase):
                 self.assertTrue(request['file'].endswith('.gcode.3mf'), request['file'])
                 self.assertIn(request['url'], ('ftp://' + request['file'],
                                                'ftp:///' + request['file']))
+                # A P1S has no "auto": it is levelling on, flow calibration off.
                 self.assertIs(request['bed_leveling'], '--no-bed-leveling' not in options)
+                self.assertEqual(request['auto_bed_leveling'],
+                                 0 if '--no-bed-leveling' in options else 1)
                 self.assertIs(request['flow_cali'], '--flow-cali' in options)
+                self.assertEqual(request['extrude_cali_flag'], int('--flow-cali' in options))
                 self.assertIs(request['timelapse'], '--timelapse' in options)
                 self.assertIs(request['use_ams'], bool(trays))
                 self.assertEqual(request['ams_mapping'], trays)
@@ -614,8 +618,11 @@ class SendTest(PrinterTestCase):
                      ['send', source, '--printer', self.NAME, '--plate', '0'],
                      ['send', archive_path('bambustudio-01.09-cli-2-rings.gcode.3mf'),
                       '--printer', self.NAME, '--plate', '7'],
-                     ['send', source, '--printer', self.NAME, '--bed-leveling',
+                     ['send', source, '--printer', self.NAME, '--bed-leveling', 'on',
                       '--no-bed-leveling'],
+                     ['send', source, '--printer', self.NAME, '--bed-leveling', 'maybe'],
+                     ['send', source, '--printer', self.NAME, '--flow-cali', 'yes'],
+                     ['send', source, '--printer', self.NAME, '--ams-map', '1=253'],
                      ['status', 'No Such Printer'],
                      ['pause', 'No Such Printer'],
                      ['status'],
@@ -702,6 +709,187 @@ class NoStorageTest(PrinterTestCase):
                 message = self.assertFails(result, 1)
                 self.assertIn('The printer has no USB stick', message)
         self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+
+
+def set_model(config, serial, model):
+    """Records the printer's model in printers.ini, as SSDP discovery does for
+    a printer it hears (the manual add-printer path cannot know it)."""
+    path = os.path.join(config, 'atomform-connect', 'printers.ini')
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().splitlines()
+    start = lines.index(f'[{serial}]')
+    lines = [line for i, line in enumerate(lines)
+             if not (i > start and line.startswith('model=')
+                     and '[' not in ''.join(lines[start + 1:i]))]
+    lines.insert(start + 1, f'model={model}')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def cut_utf8(text, limit):
+    """text cut to at most limit bytes of UTF-8 on a character boundary."""
+    data = text.encode('utf-8')[:limit]
+    return data.decode('utf-8', 'ignore')
+
+
+class CalibrationTest(LanCliTestCase):
+    """project_file's calibration fields per model (docs/lan-protocol.md §2.5)."""
+
+    # model, send options, expected fields
+    CASES = (
+        ('C12', [], dict(bed_leveling=True, auto_bed_leveling=1, flow_cali=False,
+                         extrude_cali_flag=0, nozzle_offset_cali=0, layer_inspect=False,
+                         vibration_cali=False)),
+        ('C12', ['--bed-leveling', 'auto', '--flow-cali', 'on'],
+         dict(bed_leveling=True, auto_bed_leveling=1, flow_cali=True, extrude_cali_flag=1)),
+        ('BL-P001', ['--flow-cali', 'auto'],
+         dict(auto_bed_leveling=1, extrude_cali_flag=0, nozzle_offset_cali=0,
+              layer_inspect=True)),
+        ('N7', [], dict(bed_leveling=False, auto_bed_leveling=2, flow_cali=False,
+                        extrude_cali_flag=2, nozzle_offset_cali=0, layer_inspect=True,
+                        vibration_cali=False)),
+        ('O1D', ['--bed-leveling', 'off', '--flow-cali', 'on'],
+         dict(bed_leveling=False, auto_bed_leveling=0, flow_cali=True, extrude_cali_flag=1,
+              nozzle_offset_cali=2, layer_inspect=True)),
+    )
+
+    def test_models(self):
+        source = gcode_path('bambustudio-01.09-cli-plate_1.gcode')
+        for i, (model, options, fields) in enumerate(self.CASES):
+            with self.subTest(model=model, options=options):
+                vp = VirtualPrinter('--model', model)
+                self.addCleanup(vp.stop)
+                name = f'Cali {i} {model}'
+                self.assertOk(self.add_printer(vp, name=name))
+                set_model(self.config, vp['serial'], model)
+                self.assertOk(self.run_cli('send', source, '--printer', name, *options))
+                request = vp.project_files()[-1]
+                for key, value in fields.items():
+                    self.assertEqual((key, request[key]), (key, value))
+                    self.assertIs(type(request[key]), type(value))
+                vp.stop()
+
+
+class DualExternalTest(PrinterTestCase):
+    """An H2D's two external spools (vir_slot 254 and 255) are two trays."""
+
+    NAME = 'Bench H2D'
+    VP_ARGS = ('--model', 'O1D')
+
+    def setUp(self):
+        super().setUp()
+        set_model(self.config, self.vp['serial'], 'O1D')
+
+    def test_trays(self):
+        externals = [(t['ams_id'], t['index'], t['material'])
+                     for t in self.status_json()['trays'] if t['external']]
+        self.assertEqual(externals, [(254, -1, 'PETG'), (255, -1, 'PLA')])
+        human = self.run_cli('status', self.NAME)
+        self.assertOk(human)
+        self.assertIn('External spool (tray 254)', human.stdout.decode())
+        self.assertIn('External spool (tray 255)', human.stdout.decode())
+
+    def test_send_to_each_spool(self):
+        source = gcode_path('bambustudio-01.09-cli-plate_1.gcode')
+        for tray, ams_id in (('254', 254), ('255', 255), ('ext', 255)):
+            with self.subTest(tray=tray):
+                self.vp.control('idle')
+                self.assertOk(self.send(source, '--ams-map', f'1={tray}'))
+                request = self.vp.project_files()[-1]
+                self.assertEqual(request['ams_mapping'], [-1])
+                self.assertEqual(request['ams_mapping2'], [{'ams_id': ams_id, 'slot_id': 0}])
+                self.assertIs(request['use_ams'], False)
+
+
+class AttentionTest(PrinterTestCase):
+    """A start that pauses at a fault is "needs attention", not printing."""
+
+    # 0x07008011 AMS filament runout, with HMS 0700_2000_0002_0001.
+    PAUSE = 'pause-next-start 0x07008011 0x07002000:0x00020001'
+
+    def assertNeedsAttention(self, result):
+        message = self.assertFails(result, 1, one_line=False)
+        self.assertIn('needs attention', message)
+        self.assertIn('0700-8011: The AMS ran out of filament', message)
+        self.assertIn('(https://wiki.bambulab.com/en/hms/home)', message)
+        self.assertIn('0700-2000-0002-0001 (https://wiki.bambulab.com/en/x1/troubleshooting/'
+                      'hmscode/0700_2000_0002_0001)', message)
+
+    def test_send_wait(self):
+        self.assertEqual(self.vp.control(self.PAUSE)['ok'], True)
+        result = self.send(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), '--wait')
+        self.assertNeedsAttention(result)
+        self.assertNotIn('RUNNING', result.stderr.decode())
+        status = self.status_json()
+        self.assertEqual(status['state'], 'PAUSE')
+        self.assertIs(status['needs_attention'], True)
+        self.assertEqual(status['print_error'], 0x07008011)
+        self.assertEqual([(p['source'], p['code']) for p in status['problems']],
+                         [('print_error', '0700-8011'), ('hms', '0700-2000-0002-0001')])
+        self.assertIn('ran out of filament', status['problems'][0]['description'])
+        self.assertEqual(status['problems'][1]['url'],
+                         'https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/'
+                         '0700_2000_0002_0001')
+        human = self.run_cli('status', self.NAME)
+        self.assertOk(human)
+        self.assertRegex(human.stdout.decode(), r'State: +Needs attention')
+        self.assertIn('0700-8011: The AMS ran out of filament', human.stdout.decode())
+        self.assertOk(self.run_cli('stop', self.NAME))
+
+    def test_send(self):
+        self.vp.control(self.PAUSE)
+        self.assertNeedsAttention(self.send(gcode_path('cura-5.9.1.gcode')))
+        self.assertOk(self.run_cli('stop', self.NAME))
+
+
+class JobNameTest(PrinterTestCase):
+    """The UTF-8 name goes to subtask_name; our job is known by its subtask_id."""
+
+    def named_copy(self, name):
+        path = os.path.join(self.config, name + '.gcode')
+        shutil.copyfile(gcode_path('bambustudio-01.09-cli-plate_1.gcode'), path)
+        return path
+
+    def test_utf8_name(self):
+        name = 'xy' + 'Würfel — 日本語 … ' * 5
+        self.assertGreater(len(name.encode()), 100)
+        # The 100-byte limit falls inside 語, so a byte cut would split it.
+        self.assertFalse(name.encode()[:100].decode('utf-8', 'ignore').encode()
+                         == name.encode()[:100])
+        self.assertOk(self.send(self.named_copy(name)))
+        request = self.vp.project_files()[-1]
+        self.assertEqual(request['subtask_name'], cut_utf8(name, 100))
+        self.assertLessEqual(len(request['subtask_name'].encode()), 100)
+        self.assertTrue(request['file'].isascii(), request['file'])
+        self.assertTrue(request['file'].endswith('.gcode.3mf'))
+        status = self.status_json()
+        self.assertEqual(status['job_name'], request['subtask_name'])
+        self.assertEqual(status['subtask_id'], request['subtask_id'])
+
+    def test_fresh_ids(self):
+        path = self.named_copy('cube')
+        ids = []
+        for _ in range(2):
+            self.vp.control('idle')
+            self.assertOk(self.send(path))
+            request = self.vp.project_files()[-1]
+            self.assertEqual(request['task_id'], request['subtask_id'])
+            self.assertTrue(0 < int(request['subtask_id']) < 2**31)
+            ids.append(request['subtask_id'])
+        self.assertNotEqual(ids[0], ids[1])
+
+    def test_other_job_with_our_name(self):
+        """Someone else's print under the same name is not taken for ours."""
+        path = self.named_copy('Shared name')
+        self.vp.control('other-job-on-next-start Shared name')
+        result = self.run_cli('send', path, '--printer', self.NAME,
+                              env=self.env(AF_LAN_START_TIMEOUT_SECONDS='4'))
+        message = self.assertFails(result, 1, one_line=False)
+        self.assertIn('did not start', message)
+        request = self.vp.project_files()[-1]
+        status = self.status_json()
+        self.assertEqual((status['state'], status['job_name']), ('RUNNING', 'Shared name'))
+        self.assertNotEqual(status['subtask_id'], request['subtask_id'])
 
 
 class WaitTest(PrinterTestCase):
