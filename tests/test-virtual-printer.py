@@ -311,9 +311,8 @@ def run(a, exe, tmp, udp):
     ok(a.control("busy"), "control: busy")
     seq = project_file(c, "cube.gcode.3mf", "while busy")
     ack = c.wait(lambda r: print_of(r, command="project_file", sequence_id=seq))
-    hms = c.wait(lambda r: any(h.get("attr") == 0x05004004
-                               for h in r.get("print", {}).get("hms", [])))
-    ok(ack and ack["print"]["result"] == "fail" and hms is not None
+    busy = c.wait(lambda r: r.get("print", {}).get("print_error") == 0x05004004)
+    ok(ack and ack["print"]["result"] == "fail" and busy is not None
        and c.state().get("gcode_state") == "RUNNING"
        and c.state().get("subtask_name") == "other-job", "busy printer answers 0500_4004", ack)
 

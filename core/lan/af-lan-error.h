@@ -25,7 +25,7 @@ typedef enum
   AF_LAN_ERROR_CERT_UNKNOWN,      /* first contact: no CA match and no pin; ask the user */
   AF_LAN_ERROR_CERT_CHANGED,      /* pinned fingerprint differs: refused */
   AF_LAN_ERROR_CERT_INVALID,      /* chain or CN check failed against the configured CA */
-  AF_LAN_ERROR_BUSY,              /* printer is printing (HMS 0500_4004) */
+  AF_LAN_ERROR_BUSY,              /* printer is printing (print_error 0x05004004) */
   AF_LAN_ERROR_NOT_DEVELOPER_MODE,/* "mqtt message verify failed": switch on Developer Mode */
   AF_LAN_ERROR_UPLOAD_FAILED,     /* FTPS transfer failed */
   AF_LAN_ERROR_STALLED,           /* no progress within the stall timeout */

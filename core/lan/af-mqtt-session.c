@@ -40,9 +40,10 @@
 #define VERIFY_FAILED_ERR_FIRST 84033543
 #define VERIFY_FAILED_ERR_LAST 84033548
 #define VERIFY_FAILED_HMS "HMS_0500_0500_0001_0007"
-/* 0x05004004: "device is busy", as print_error, err_code and HMS attr. */
+/* 0x05004004: "device is busy", as print_error and as an ack's err_code (not
+ * an HMS entry).
+ */
 #define BUSY_ERR_CODE 83902468
-#define BUSY_HMS_PREFIX "HMS_0500_4004_"
 
 typedef enum
 {
@@ -1564,7 +1565,8 @@ check_start (Op              *op,
        g_strcmp0 (op->job_before, op->job_name) != 0 ||
        af_printer_status_get_print_error (status) != op->error_before))
     return print_failed_error (status);
-  if (hms_contains (status, BUSY_HMS_PREFIX))
+  if (af_printer_status_get_print_error (status) == BUSY_ERR_CODE &&
+      op->error_before != BUSY_ERR_CODE)
     return busy_error ();
 
   *done = FALSE;

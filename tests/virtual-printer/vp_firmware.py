@@ -302,10 +302,10 @@ class Firmware:
         with self.lock:
             state = self.state["gcode_state"]
         if state not in ("IDLE", "FINISH", "FAILED"):
+            # "Busy" is print_error 0x05004004 (not an HMS entry); the
+            # running job goes on.
             self.ack("print", req, result="fail", reason="device is busy", err_code=ERR_BUSY)
-            with self.lock:
-                hms = [h for h in self.state["hms"] if h.get("attr") != ERR_BUSY]
-            self.update(hms=hms + [{"attr": ERR_BUSY, "code": 0x00010004}])
+            self.update(print_error=ERR_BUSY, mc_print_error_code=str(ERR_BUSY))
             return
         self.ack("print", req, result="success", reason="")
         self.job_id += 1
@@ -365,7 +365,7 @@ class Firmware:
 
     def _run_job(self, job, req, pause=None):
         name = self._file_name(req)
-        hms = [h for h in self.state["hms"] if h.get("attr") != ERR_BUSY]
+        hms = list(self.state["hms"])
         self.update(gcode_state="PREPARE", stg_cur=2, mc_percent=0, layer_num=0,
                     mc_remaining_time=0, print_error=0, mc_print_error_code="0", hms=hms,
                     subtask_name=str(req.get("subtask_name", "")), gcode_file=name,
