@@ -23,6 +23,7 @@ struct _AfPrinterRow
   GtkLabel         *name_label;
   GtkLabel         *state_label;
   GtkLabel         *detail_label;
+  GtkLabel         *problem_label;
   GtkButton        *setup_button;
   GtkMenuButton    *menu_button;
   GtkButton        *pause_button;
@@ -52,9 +53,13 @@ struct _AfPrinterRow
 G_DEFINE_FINAL_TYPE (AfPrinterRow, af_printer_row, GTK_TYPE_LIST_BOX_ROW)
 
 static const char *
-describe_print_state (AfPrintState state)
+describe_print_state (AfPrinterStatus *status)
 {
-  switch (state)
+  /* Paused at a fault: the printer waits for someone, it is not printing. */
+  if (af_printer_status_get_needs_attention (status))
+    return C_("printer state", "Needs Attention");
+
+  switch (af_printer_status_get_state (status))
     {
     case AF_PRINT_STATE_IDLE:
       return C_("printer state", "Idle");
@@ -91,7 +96,7 @@ af_printer_row_describe_state (AfPrinter *printer)
     case AF_CONNECTION_FAILED:
       return g_strdup (C_("printer state", "Unreachable"));
     case AF_CONNECTION_CONNECTED:
-      return g_strdup (describe_print_state (af_printer_status_get_state (af_printer_get_status (printer))));
+      return g_strdup (describe_print_state (af_printer_get_status (printer)));
     case AF_CONNECTION_DISCONNECTED:
     default:
       return g_strdup (C_("printer state", "Offline"));
@@ -211,6 +216,66 @@ update_buttons (AfPrinterRow *self,
                           (af_printer_get_sources (self->printer) & AF_PRINTER_SOURCE_MANUAL) != 0);
 }
 
+/* "0700-8011: The AMS ran out of filament; load new filament." with markup
+ * escaped, and the vendor's page for the code.
+ */
+static void
+append_code (GString    *markup,
+             const char *code,
+             const char *description,
+             const char *url)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *escaped_url = NULL;
+  g_autofree char *escaped_text = NULL;
+
+  if (code == NULL)
+    return;
+  if (markup->len > 0)
+    g_string_append_c (markup, '\n');
+  if (description != NULL)
+    /* Translators: an error code the printer reports, e.g. "0700-8011", and our description */
+    text = g_strdup_printf (_("%s: %s"), code, description);
+  else
+    text = g_strdup (code);
+  escaped_url = g_markup_escape_text (url, -1);
+  escaped_text = g_markup_escape_text (text, -1);
+  g_string_append_printf (markup, "<a href=\"%s\">%s</a>", escaped_url, escaped_text);
+}
+
+/* The error codes of a job that stopped or failed, each with its
+ * description, linked to the vendor's page; hidden otherwise.
+ */
+static void
+update_problem (AfPrinterRow *self,
+                AfPrintState  state)
+{
+  g_autoptr(GString) markup = g_string_new (NULL);
+  guint32 code = (guint32)af_printer_status_get_print_error (self->status);
+  const char * const *hms = af_printer_status_get_hms (self->status);
+  gboolean show = (state == AF_PRINT_STATE_PAUSE
+                   && af_printer_status_get_needs_attention (self->status))
+                  || (state == AF_PRINT_STATE_FAILED && code != 0);
+
+  if (show && code != 0)
+    {
+      g_autofree char *text = af_print_error_format (code);
+      g_autofree char *url = af_print_error_dup_url (code);
+
+      append_code (markup, text, af_print_error_describe (code), url);
+    }
+  for (guint i = 0; show && hms[i] != NULL; i++)
+    {
+      g_autofree char *text = af_hms_format (hms[i]);
+      g_autofree char *url = af_hms_dup_url (hms[i]);
+
+      append_code (markup, text, af_hms_describe (hms[i]), url);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), markup->len > 0);
+  gtk_label_set_markup (self->problem_label, markup->str);
+}
+
 static const char *
 describe_detail (AfPrinterRow *self)
 {
@@ -248,12 +313,16 @@ update (AfPrinterRow *self)
   else if (state == AF_PRINT_STATE_FAILED
            || af_printer_get_connection (self->printer) == AF_CONNECTION_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
+  else if (state == AF_PRINT_STATE_PAUSE
+           && af_printer_status_get_needs_attention (self->status))
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
   else if (state == AF_PRINT_STATE_PAUSE)
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "warning");
   else if (is_active (state))
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "accent");
 
   update_job (self, state);
+  update_problem (self, state);
   update_buttons (self, state, connected);
 
   any_fact |= set_temperature (self->nozzle_label, C_("temperature", "Nozzle"),
@@ -536,6 +605,7 @@ af_printer_row_class_init (AfPrinterRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, state_label);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, problem_label);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, setup_button);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, pause_button);

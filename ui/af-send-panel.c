@@ -24,8 +24,10 @@ struct _AfSendPanel
 
   GtkStack            *stack;
   AdwComboRow         *printer_row;
-  GtkSwitch           *bed_leveling_switch;
-  GtkSwitch           *flow_cali_switch;
+  GtkToggleButton     *bed_leveling_auto;
+  GtkToggleButton     *bed_leveling_on;
+  GtkToggleButton     *flow_cali_auto;
+  GtkToggleButton     *flow_cali_on;
   GtkSwitch           *timelapse_switch;
   AdwActionRow        *use_ams_row;
   GtkSwitch           *use_ams_switch;
@@ -446,6 +448,17 @@ update_page (AfSendPanel *self)
   af_stack_show_page (self->stack, g_list_model_get_n_items (printers) > 0 ? "setup" : "no-printers");
 }
 
+/* The mode of an Auto / On / Off group; the core fits it to the model. */
+static AfCaliMode
+cali_mode (GtkToggleButton *auto_button,
+           GtkToggleButton *on_button)
+{
+  if (gtk_toggle_button_get_active (auto_button))
+    return AF_CALI_MODE_AUTO;
+
+  return gtk_toggle_button_get_active (on_button) ? AF_CALI_MODE_ON : AF_CALI_MODE_OFF;
+}
+
 /* use_ams follows the command line's rule (af_print_check_use_ams()): a
  * printer without an AMS, or a mapping onto the external spool only, sends
  * use_ams false, which such printers require.
@@ -459,8 +472,8 @@ build_options (AfSendPanel *self)
 
   options->plate = plate > 0 ? plate : 1;
   options->bed_type = g_strdup (af_print_check_bed_type (info));
-  options->bed_leveling = gtk_switch_get_active (self->bed_leveling_switch);
-  options->flow_cali = gtk_switch_get_active (self->flow_cali_switch);
+  options->bed_leveling = cali_mode (self->bed_leveling_auto, self->bed_leveling_on);
+  options->flow_cali = cali_mode (self->flow_cali_auto, self->flow_cali_on);
   options->timelapse = gtk_switch_get_active (self->timelapse_switch);
 
   g_clear_pointer (&options->ams_mapping, g_array_unref);
@@ -505,6 +518,7 @@ job_progress_cb (AfSendPanel *self)
     case AF_PRINT_JOB_PHASE_PRINTING:
     case AF_PRINT_JOB_PHASE_FAILED:
     case AF_PRINT_JOB_PHASE_CANCELLED:
+    case AF_PRINT_JOB_PHASE_NEEDS_ATTENTION:
     default:
       gtk_progress_bar_set_fraction (self->send_progress, 1.0);
       return;
@@ -564,7 +578,11 @@ run_cb (GObject      *source_object,
   g_clear_object (&self->cancellable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
 
-  if (ok && self->printer != NULL)
+  /* A start that stopped at a problem is on the printer all the same: its
+   * card shows what needs attention.
+   */
+  if ((ok || g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION)) &&
+      self->printer != NULL)
     show_printing (self, self->printer);
   else
     {
@@ -709,8 +727,10 @@ af_send_panel_class_init (AfSendPanelClass *klass)
                                                "/tech/atomform/Connect/af-send-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, stack);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, printer_row);
-  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_switch);
-  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, flow_cali_switch);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_auto);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_on);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, flow_cali_auto);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, flow_cali_on);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, timelapse_switch);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, use_ams_row);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, use_ams_switch);
