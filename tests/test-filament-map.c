@@ -218,6 +218,38 @@ test_materials (void)
   assert_ints (result, expected, G_N_ELEMENTS (expected));
 }
 
+/* An H2D's two external spools, shaped as in ha-bambulab's MOCK-H2D.json
+ * (vir_slot "254" and "255", vt_tray repeating "255"): each is a tray of its
+ * own, mapped by the ams_id ams_mapping2 gives it.
+ */
+static void
+test_dual_external (void)
+{
+  g_autoptr(AfPrinterStatus) status = af_printer_status_new ();
+  g_autoptr(AfGcodeInfo) info = af_gcode_info_new ();
+  g_autoptr(GArray) result = NULL;
+  g_autoptr(GArray) unserved = NULL;
+  g_autoptr(GError) error = NULL;
+  /* Green PETG only on 254; grey PLA exact on 255; white PLA exact on AMS 0 slot 0. */
+  const int expected[] = { AF_AMS_MAPPING_EXTERNAL_DEPUTY, AF_AMS_MAPPING_EXTERNAL, 0 };
+  const char report[] =
+    "{\"print\":{\"command\":\"push_status\",\"msg\":0,"
+    "\"ams\":{\"ams\":[{\"id\":\"0\",\"tray\":[{\"id\":\"0\",\"tray_type\":\"PLA\","
+    "\"tray_color\":\"FFFFFFFF\"}]}]},"
+    "\"vir_slot\":[{\"id\":\"254\",\"tray_type\":\"PETG\",\"tray_color\":\"00AE42FF\"},"
+    "{\"id\":\"255\",\"tray_type\":\"PLA\",\"tray_color\":\"808080FF\"}],"
+    "\"vt_tray\":{\"id\":\"255\",\"tray_type\":\"PLA\",\"tray_color\":\"808080FF\"}}}";
+
+  g_assert_true (af_printer_status_merge (status, report, -1, &error));
+  g_assert_no_error (error);
+  set_filament (info, 0, "PETG", "#00AE42", 1);
+  set_filament (info, 1, "PLA", "#808080", 1);
+  set_filament (info, 2, "PLA", "#FFFFFF", 1);
+  result = af_filament_map_default (info, af_printer_status_get_trays (status), &unserved);
+  assert_ints (result, expected, G_N_ELEMENTS (expected));
+  g_assert_cmpuint (unserved->len, ==, 0);
+}
+
 static void
 test_no_trays (void)
 {
@@ -245,6 +277,7 @@ main (int   argc,
   g_test_add_func ("/af/filament-map/corpus", test_corpus);
   g_test_add_func ("/af/filament-map/materials", test_materials);
   g_test_add_func ("/af/filament-map/no-trays", test_no_trays);
+  g_test_add_func ("/af/filament-map/dual-external", test_dual_external);
 
   return g_test_run ();
 }

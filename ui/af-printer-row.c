@@ -111,7 +111,11 @@ af_printer_row_dup_tray_label (AfAmsTray *tray)
 
   g_return_val_if_fail (AF_IS_AMS_TRAY (tray), NULL);
 
-  if (af_ams_tray_is_external (tray))
+  /* An H2D's second external spool (ams_id 254) feeds its left nozzle. */
+  if (af_ams_tray_is_external (tray) && af_ams_tray_get_mapping_id (tray) ==
+      AF_AMS_MAPPING_EXTERNAL_DEPUTY)
+    slot = g_strdup (C_("AMS tray", "External spool, left nozzle"));
+  else if (af_ams_tray_is_external (tray))
     slot = g_strdup (C_("AMS tray", "External spool"));
   else
     /* Translators: an AMS slot as the printer's screen names it, e.g. "A1": unit letter, slot number */
