@@ -24,6 +24,8 @@ struct _AfSendPanel
 
   GtkStack            *stack;
   AdwComboRow         *printer_row;
+  AdwActionRow        *bed_leveling_row;
+  AdwActionRow        *flow_cali_row;
   GtkToggleButton     *bed_leveling_auto;
   GtkToggleButton     *bed_leveling_on;
   GtkToggleButton     *flow_cali_auto;
@@ -397,6 +399,25 @@ unwatch_printer (AfSendPanel *self)
 
 static void watch_printer (AfSendPanel *self);
 
+/* What "Auto" does on the chosen printer, by the core's rule for its model. */
+static void
+update_cali_subtitles (AfSendPanel *self)
+{
+  AfModelFeatures features;
+
+  af_print_options_get_model_features (self->printer != NULL
+                                       ? af_printer_get_model (self->printer) : NULL,
+                                       &features);
+  adw_action_row_set_subtitle (self->bed_leveling_row,
+                               features.cali_auto
+                               ? _("Auto: the printer decides")
+                               : _("Auto: on for this printer"));
+  adw_action_row_set_subtitle (self->flow_cali_row,
+                               features.cali_auto
+                               ? _("Auto: the printer decides")
+                               : _("Auto: off for this printer"));
+}
+
 static void
 printer_notify_cb (AfSendPanel *self,
                    GParamSpec  *pspec,
@@ -405,7 +426,10 @@ printer_notify_cb (AfSendPanel *self,
   if (g_str_equal (pspec->name, "status"))
     watch_printer (self);
   else
-    update_send (self);
+    {
+      update_cali_subtitles (self);
+      update_send (self);
+    }
 }
 
 static void
@@ -433,6 +457,7 @@ watch_printer (AfSendPanel *self)
     }
 
   apply_trays (self);
+  update_cali_subtitles (self);
   update_send (self);
 }
 
@@ -727,6 +752,8 @@ af_send_panel_class_init (AfSendPanelClass *klass)
                                                "/tech/atomform/Connect/af-send-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, stack);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, printer_row);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_row);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, flow_cali_row);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_auto);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_on);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, flow_cali_auto);

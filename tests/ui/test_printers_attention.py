@@ -70,6 +70,10 @@ def send_file(app):
         afui.check(button.getState().contains(pyatspi.STATE_CHECKED)
                    or button.getState().contains(pyatspi.STATE_PRESSED),
                    "%r is chosen by default" % name)
+    # Without a known model "auto" is the older defaults; the panel says so.
+    for subtitle in ("Auto: on for this printer", "Auto: off for this printer"):
+        app.wait_for("the subtitle %r" % subtitle, root=panel, role=pyatspi.ROLE_LABEL,
+                     name=subtitle)
     choose(app, panel, "Bed Leveling: Off")
     choose(app, panel, "Flow Calibration: On")
     afui.screenshot(NAME, "attention-1-options.png")
