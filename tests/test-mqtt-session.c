@@ -241,7 +241,8 @@ test_project_file (void)
   options->layer_inspect = TRUE;
   options->timelapse = FALSE;
   options->use_ams = TRUE;
-  g_assert_true (af_print_options_parse_ams_map (options, "1=3,3=5,4=ext,5=128,6=254,7=255", &error));
+  g_assert_true (af_print_options_parse_ams_map (options, "1=3,3=5,4=ext,5=128,6=254,7=255",
+                                                 &error));
   g_assert_no_error (error);
 
   json = af_mqtt_session_build_project_file ("cube.gcode.3mf", options, "20123");

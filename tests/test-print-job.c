@@ -441,7 +441,9 @@ test_missing_plate (Fixture       *fixture,
 
   SKIP_WITHOUT_PRINTER (fixture);
   options->plate = 2;
-  expect_print_failed (fixture, path, options, "0500-C011 (https://wiki.bambulab.com/en/hms/home) 0500-0300-0001-0011 (https://");
+  expect_print_failed (fixture, path, options,
+                       "0500-C011 (https://wiki.bambulab.com/en/hms/home) 0500-0300-0001-0011 "
+                       "(https://");
 }
 
 static void
@@ -473,7 +475,9 @@ test_md5_mismatch (Fixture       *fixture,
                                &status, NULL));
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 
-  expect_print_failed (fixture, path, options, "0500-0300-0001-0012 (https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0500_0300_0001_0012)");
+  expect_print_failed (fixture, path, options,
+                       "0500-0300-0001-0012 (https://wiki.bambulab.com/en/x1/troubleshooting/"
+                       "hmscode/0500_0300_0001_0012)");
   g_unlink (path);
   g_rmdir (dir);
 }

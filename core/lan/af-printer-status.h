@@ -128,7 +128,8 @@ gboolean            af_printer_status_get_needs_attention (AfPrinterStatus *self
  * "CODE: description (URL)" or "CODE (URL)", e.g. "0700-8011: The AMS ran out
  * of filament; load new filament. (https://…)"; NULL without any.
  */
-char               *af_printer_status_dup_problem    (AfPrinterStatus *self) G_GNUC_WARN_UNUSED_RESULT;
+char               *af_printer_status_dup_problem    (AfPrinterStatus *self)
+                                                      G_GNUC_WARN_UNUSED_RESULT;
 /* AfAmsTray items, AMS units in order then the external spool last if present. */
 GListModel         *af_printer_status_get_trays      (AfPrinterStatus *self);
 /* A stable JSON rendering for `status --json` (docs/lan-protocol.md). */
