@@ -19,6 +19,7 @@
 
 import json
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,7 +28,9 @@ import printersui as ui  # noqa: E402
 import pyatspi  # noqa: E402
 
 NAME = "bambustudio-02.07-p1s.gcode.3mf"
-SERIAL = "01S00A000000778"
+# Random, so a virtual printer another test runs at the same time (whose PAM
+# service is named after its serial) is never this one.
+SERIAL = "01S00A%09d" % random.randrange(10**9)
 ACCESS_CODE = "40917263"
 SPEED = "450"
 PROBLEM = "0700-8011: The AMS ran out of filament; load new filament."
