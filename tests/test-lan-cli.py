@@ -838,7 +838,7 @@ class AttentionTest(PrinterTestCase):
 
     def test_send(self):
         self.vp.control(self.PAUSE)
-        self.assertNeedsAttention(self.send(gcode_path('cura-5.9.1.gcode')))
+        self.assertNeedsAttention(self.send(archive_path('bambustudio-02.07-p1s.gcode.3mf')))
         self.assertOk(self.run_cli('stop', self.NAME))
 
 
