@@ -400,7 +400,8 @@ def run(a, exe, tmp, udp):
     # SIGTERM leaves nothing behind.
     for p in (a, b):
         kids = p.children()
-        pam = ["/etc/pam.d/af-vp-" + p["serial"].lower()] if os.geteuid() == 0 else []
+        pam = (["/etc/pam.d/af-vp-%s-%d" % (p["serial"].lower(), p["pid"])]
+               if os.geteuid() == 0 else [])
         ok(all(os.path.exists(f) for f in pam), "PAM file present while running")
         rc = p.stop()
         time.sleep(0.2)

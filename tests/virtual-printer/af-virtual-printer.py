@@ -224,7 +224,9 @@ class VirtualPrinter:
     def write_vsftpd_config(self):
         a, p = self.a, self.path
         # vsftpd lower-cases pam_service_name, so the file name must be lower case.
-        service = "af-vp-" + a.serial.lower()
+        # The PID keeps two virtual printers with the same serial (tests that
+        # run in parallel) from overwriting each other's user database.
+        service = "af-vp-%s-%d" % (a.serial.lower(), os.getpid())
         with open(p("ftp-users.txt"), "w") as f:
             f.write("bblp\n%s\n" % a.access_code)
         if os.path.exists(p("ftp-users.db")):
