@@ -111,6 +111,14 @@ class VirtualPrinter:
         return [r['print'] for r in self.requests()
                 if isinstance(r.get('print'), dict) and r['print'].get('command') == 'project_file']
 
+    def requests_with_qos(self):
+        """(qos, payload) of every request, as the firmware received them."""
+        try:
+            with open(self.info['requests_qos_file'], encoding='utf-8') as f:
+                return [(r['qos'], r['payload']) for r in map(json.loads, f) if r]
+        except FileNotFoundError:
+            return []
+
     def stored_files(self):
         return sorted(os.listdir(self.info['storage_dir']))
 
@@ -602,6 +610,35 @@ class SendTest(PrinterTestCase):
         self.assertEqual(stdout, b'')
         self.assertIn('nothing was left on the printer', stderr.decode().splitlines()[-1])
         self.assertEqual((self.vp.stored_files(), len(self.vp.project_files())), before)
+
+    def test_interrupt_before_prepare(self):
+        """Ctrl+C after project_file went out but while the printer still says IDLE:
+        a stop (QoS 1) follows, and the printer never starts the job."""
+        self.vp.control('start-delay 4')
+        self.addCleanup(self.vp.control, 'start-delay 0')
+        before = len(self.vp.project_files())
+        proc = subprocess.Popen([EXE, 'send', gcode_path('prusaslicer-2.8.1-mini-cube.gcode'),
+                                 '--printer', self.NAME], env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        deadline = time.monotonic() + 60
+        while len(self.vp.project_files()) == before:
+            self.assertLess(time.monotonic(), deadline, 'project_file never arrived')
+            self.assertIsNone(proc.poll(), 'send ended before starting the print')
+            time.sleep(0.05)
+        self.assertEqual(self.status_json()['state'], 'IDLE')
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertEqual(stdout, b'')
+        # Past the start delay the job would be PREPARE, then RUNNING, then FINISH.
+        time.sleep(6)
+        self.assertEqual(self.status_json()['state'], 'IDLE')
+        sent = [(qos, r['print']['command']) for qos, r in self.vp.requests_with_qos()
+                if isinstance(r.get('print'), dict)]
+        start = max(i for i, (_, c) in enumerate(sent) if c == 'project_file')
+        self.assertEqual(sent[start][0], 1, 'project_file must be QoS 1')
+        self.assertIn((1, 'stop'), sent[start + 1:])
 
     def test_bad_input(self):
         before = len(self.vp.project_files())

@@ -1728,7 +1728,10 @@ af_mqtt_session_start_print_async (AfMqttSession        *self,
   payload = af_mqtt_session_build_project_file (file_name, sent, op->sequence_id);
   message = json_from_string (payload, NULL);
   g_debug ("Printer %s: starting plate %u", self->redacted, options->plate);
-  publish (self, message, 0);
+  /* QoS 1, like stop/pause/resume: a start lost on the way would leave the
+   * job waiting for a print that never comes.
+   */
+  publish (self, message, 1);
 }
 
 gboolean
@@ -1767,6 +1770,17 @@ af_mqtt_session_command_async (AfMqttSession       *self,
          : command == AF_PRINT_COMMAND_RESUME ? OP_RESUME : OP_STOP;
   if (command_reached (kind, af_printer_status_get_state (af_printer_get_status (self->printer))))
     {
+      /* A stop goes out even while the printer still looks idle: a job
+       * whose project_file is on its way reports IDLE (or the last job's
+       * FINISH) until it starts, and would otherwise go on to print.
+       */
+      if (kind == OP_STOP)
+        {
+          g_autofree char *sequence_id = next_sequence_id ();
+
+          message = build_request ("print", op_command (kind), sequence_id);
+          publish (self, message, 1);
+        }
       g_task_return_boolean (task, TRUE);
       return;
     }

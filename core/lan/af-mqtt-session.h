@@ -45,7 +45,7 @@ gboolean       af_mqtt_session_connect_finish   (AfMqttSession       *self,
                                                  GError             **error);
 const char    *af_mqtt_session_get_seen_fingerprint (AfMqttSession   *self);
 void           af_mqtt_session_disconnect       (AfMqttSession       *self);
-/* Sends print.project_file for file_name (already uploaded to the FTPS root)
+/* Sends print.project_file (QoS 1) for file_name (already uploaded to the FTPS root)
  * only when the printer is IDLE, FINISH or FAILED (else AF_LAN_ERROR_BUSY),
  * and completes when the printer reports our job as PREPARE or RUNNING, or
  * fails with NOT_DEVELOPER_MODE, BUSY, PRINT_FAILED or NO_RESPONSE.
@@ -65,7 +65,10 @@ typedef enum
   AF_PRINT_COMMAND_RESUME,
   AF_PRINT_COMMAND_STOP,
 } AfPrintCommand;
-/* QoS 1; completes when the printer's state reflects the command. */
+/* QoS 1; completes when the printer's state reflects the command. A stop
+ * is published even when the printer already looks idle (a job that was
+ * just sent may not have started yet), and then completes at once.
+ */
 void           af_mqtt_session_command_async    (AfMqttSession       *self,
                                                  AfPrintCommand       command,
                                                  GCancellable        *cancellable,

@@ -357,6 +357,11 @@ class VirtualPrinter:
                     self.firmware.silent = arg == "on"
                 else:
                     self.firmware.set_verify_failed(arg == "on")
+            elif cmd == "start-delay":
+                seconds = float(arg)
+                if not 0 <= seconds <= 600:
+                    raise ValueError("start-delay takes 0 to 600 seconds")
+                self.firmware.start_delay = seconds
             elif cmd == "quit":
                 self.done.set()
             else:
@@ -394,7 +399,8 @@ class VirtualPrinter:
               "ftps_port": a.ftps_port, "ca_file": self.path("ca.crt"),
               "cert_file": self.path("server.crt"), "fingerprint": self.fingerprint,
               "storage_dir": self.storage, "state_dir": self.state,
-              "requests_file": self.requests_file, "ssdp_target": a.ssdp_target,
+              "requests_file": self.requests_file,
+              "requests_qos_file": self.firmware.qos_file, "ssdp_target": a.ssdp_target,
               "pid": os.getpid()})
         threading.Thread(target=self.stdin_loop, daemon=True).start()
 

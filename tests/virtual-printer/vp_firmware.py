@@ -123,6 +123,7 @@ class Firmware:
         self.profile = dict(profile or {})
         self.storage = storage
         self.requests_file = requests_file
+        self.qos_file = os.path.join(os.path.dirname(requests_file), "requests-qos.jsonl")
         self.speed = float(speed)
         self.full_reports = full_reports
         self.emit = emit
@@ -137,6 +138,8 @@ class Firmware:
         self.silent = False
         self.verify_failed = False
         self.job_id = 0              # bumping it cancels the running job thread
+        self.start_delay = 0.0       # seconds a job waits in IDLE before PREPARE
+        self.pending_job = None      # the job id while it waits out start_delay
         self.paused = threading.Event()
         self.stopping = threading.Event()
         self.last_publish = 0.0
@@ -272,6 +275,10 @@ class Firmware:
         except ValueError:
             self.emit({"event": "error", "message": "request is not JSON"})
             return
+        # The QoS the broker delivered with: we subscribe at QoS 1, so it is
+        # the QoS the client published with (0 or 1).
+        with open(self.qos_file, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"qos": msg.qos, "payload": payload}) + "\n")
         self.emit({"event": "request", "payload": payload})
         if not isinstance(payload, dict):
             return
@@ -334,6 +341,13 @@ class Firmware:
         self.update(gcode_state="RUNNING", stg_cur=0)
 
     def _cmd_stop(self, req):
+        if self.pending_job is not None and self.pending_job == self.job_id:
+            # A job accepted but still waiting out start-delay never starts.
+            self.ack("print", req, result="success", reason="")
+            self.job_id += 1
+            self.pending_job = None
+            self.emit({"event": "job-stopped-before-start"})
+            return
         if self.state["gcode_state"] not in ("PREPARE", "RUNNING", "PAUSE"):
             return self.ack("print", req, result="fail", reason="no job")
         self.ack("print", req, result="success", reason="")
@@ -364,6 +378,13 @@ class Firmware:
         return str(req.get("file") or "").lstrip("/")
 
     def _run_job(self, job, req, pause=None):
+        if self.start_delay > 0:
+            self.pending_job = job
+            waited = self._sleep(job, self.start_delay)
+            if self.pending_job == job:
+                self.pending_job = None
+            if not waited:
+                return
         name = self._file_name(req)
         hms = list(self.state["hms"])
         self.update(gcode_state="PREPARE", stg_cur=2, mc_percent=0, layer_num=0,
