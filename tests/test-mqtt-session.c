@@ -657,6 +657,14 @@ pushall_sent (gpointer data)
   return count_requests (wait->vp, "pushall") > wait->pushalls;
 }
 
+static gboolean
+start_sent (gpointer data)
+{
+  PushallWait *wait = data;
+
+  return count_requests (wait->vp, "start") > wait->pushalls;
+}
+
 static void
 test_watchdog (void)
 {
@@ -664,13 +672,18 @@ test_watchdog (void)
   g_autoptr(AfMqttSession) session = connected_session (vp);
   AfPrinter *printer = af_mqtt_session_get_printer (session);
   PushallWait wait = { vp, 0 };
+  guint starts;
 
   g_object_set (session, "watchdog-seconds", 2, NULL);
   wait.pushalls = count_requests (vp, "pushall");
   g_assert_cmpuint (wait.pushalls, >=, 1);
 
+  starts = count_requests (vp, "start");
   g_assert_true (af_test_printer_control (vp, "silence on"));
-  /* First a pushall… */
+  /* First pushing.start, as Bambu Studio's check_pushing sends it… */
+  g_assert_true (wait_for (start_sent, &(PushallWait) { vp, starts }, 10));
+  g_assert_cmpuint (count_requests (vp, "pushall"), ==, wait.pushalls);
+  /* …then a pushall… */
   g_assert_true (wait_for (pushall_sent, &wait, 10));
   g_assert_cmpint (af_printer_get_connection (printer), ==, AF_CONNECTION_CONNECTED);
   /* …then, still silent, a new connection. */
@@ -683,6 +696,138 @@ test_watchdog (void)
   af_mqtt_session_disconnect (session);
   own = NULL;
   g_assert_finalize_object (g_steal_pointer (&session));
+}
+
+/* --- a first connection to a printer with a stale session --- */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  guint             port;
+} StaleFront;
+
+/* tests/virtual-printer/vp_stale_front.py in front of vp's broker: its first
+ * connection gets a TLS handshake and then silence, later ones the broker.
+ */
+static StaleFront *
+stale_front_start (AfTestPrinter *vp)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("AF_TESTS_SRCDIR"), "virtual-printer",
+                                              "vp_stale_front.py", NULL);
+  g_autofree char *pem = state_dir_file (vp, "server.pem");
+  g_autofree char *port = g_strdup_printf ("%u", af_test_printer_get_mqtt_port (vp));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ready = NULL;
+  g_autofree char *line = NULL;
+  StaleFront *front = g_new0 (StaleFront, 1);
+
+  front->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3",
+                                     script, af_test_printer_get_host (vp), port, pem, "1",
+                                     NULL);
+  g_assert_no_error (error);
+  front->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (front->process));
+  line = g_data_input_stream_read_line_utf8 (front->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  ready = json_from_string (line, &error);
+  g_assert_no_error (error);
+  front->port = (guint)json_object_get_int_member (json_node_get_object (ready), "port");
+  return front;
+}
+
+/* How many connections it has taken, from its event lines. */
+static guint
+stale_front_stop (StaleFront *front)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rest = NULL;
+  guint n = 0;
+
+  g_subprocess_send_signal (front->process, SIGTERM);
+  g_subprocess_wait (front->process, NULL, &error);
+  g_assert_no_error (error);
+  rest = g_data_input_stream_read_upto (front->out, "", 0, NULL, NULL, NULL);
+  for (const char *p = rest; p != NULL && (p = strstr (p, "\"connection\"")) != NULL; p++)
+    n++;
+  g_clear_object (&front->out);
+  g_clear_object (&front->process);
+  g_free (front);
+  return n;
+}
+
+static void
+test_first_connect_retry (void)
+{
+  AfTestPrinter *vp = get_shared ();
+  g_autoptr(AfPrinter) printer = printer_for (vp, NULL);
+  g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  StaleFront *front = stale_front_start (vp);
+  gint64 started = g_get_monotonic_time ();
+  guint retry = 0;
+
+  af_printer_set_mqtt_port (printer, front->port);
+  af_printer_set_fingerprint (printer, af_test_printer_get_fingerprint (vp));
+  session = af_mqtt_session_new (printer, af_test_printer_get_access_code (vp));
+  /* About a minute by default; a shorter window here keeps the test quick. */
+  g_object_get (session, "first-connect-retry-seconds", &retry, NULL);
+  g_assert_cmpuint (retry, >=, 55);
+  g_assert_cmpuint (retry, <=, 90);
+  g_object_set (session, "first-connect-retry-seconds", 30, NULL);
+
+  /* The stale connection never gets a CONNACK; the next one goes through. */
+  g_assert_true (session_connect (session, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 9 * G_USEC_PER_SEC);
+  g_assert_cmpint (af_printer_get_connection (printer), ==, AF_CONNECTION_CONNECTED);
+
+  af_mqtt_session_disconnect (session);
+  /* One stale connection, then the one that worked. */
+  g_assert_cmpuint (stale_front_stop (front), ==, 2);
+  g_assert_finalize_object (g_steal_pointer (&session));
+}
+
+/* One rule for "full report", in the session and the merge. */
+static void
+test_full_report_rule (void)
+{
+  const struct { const char *json; gboolean full; } cases[] = {
+    { "{\"command\":\"push_status\",\"msg\":0}", TRUE },
+    { "{\"command\":\"push_status\",\"msg\":1}", FALSE },
+    { "{\"command\":\"push_status\"}", TRUE },
+    { "{\"gcode_state\":\"IDLE\"}", TRUE },
+    { "{\"command\":\"push_status\",\"msg\":\"zero\"}", FALSE },
+    { "{\"command\":\"project_file\",\"msg\":0}", FALSE },
+  };
+  g_autoptr(AfPrinterStatus) status = af_printer_status_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (cases[i].json, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (af_printer_status_is_full_report (json_node_get_object (node)), ==,
+                       cases[i].full);
+    }
+
+  /* A report without msg is full, so it drops the AMS unit it no longer lists. */
+  g_assert_true (af_printer_status_merge (status,
+    "{\"print\":{\"command\":\"push_status\",\"msg\":0,\"ams\":{\"ams\":["
+    "{\"id\":\"0\",\"tray\":[{\"id\":\"0\",\"tray_type\":\"PLA\"}]},"
+    "{\"id\":\"1\",\"tray\":[{\"id\":\"0\",\"tray_type\":\"PETG\"}]}]}}}", -1, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (af_printer_status_get_trays (status)), ==, 2);
+  g_assert_true (af_printer_status_merge (status,
+    "{\"print\":{\"command\":\"push_status\",\"ams\":{\"ams\":["
+    "{\"id\":\"0\",\"tray\":[{\"id\":\"0\",\"tray_type\":\"PLA\"}]}]}}}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (af_printer_status_get_trays (status)), ==, 1);
+  /* A delta (msg 1) only updates the units it names. */
+  g_assert_true (af_printer_status_merge (status,
+    "{\"print\":{\"command\":\"push_status\",\"msg\":1,\"ams\":{\"ams\":["
+    "{\"id\":\"1\",\"tray\":[{\"id\":\"0\",\"tray_type\":\"PETG\"}]}]}}}", -1, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (af_printer_status_get_trays (status)), ==, 2);
 }
 
 /* --- printing --- */
@@ -1209,6 +1354,7 @@ main (int   argc,
 
   g_test_add_func ("/af/lan/mqtt/project-file", test_project_file);
   g_test_add_func ("/af/lan/mqtt/project-file-defaults", test_project_file_defaults);
+  g_test_add_func ("/af/lan/mqtt/full-report-rule", test_full_report_rule);
   g_test_add_func ("/af/lan/mqtt/own/print-failed", test_own_print_failed);
   g_test_add_func ("/af/lan/mqtt/own/busy-ack", test_own_busy_ack);
   g_test_add_func ("/af/lan/mqtt/own/verify-hms", test_own_verify_hms);
@@ -1233,6 +1379,7 @@ main (int   argc,
   g_test_add_func ("/af/lan/mqtt/corpus", test_corpus_through_broker);
   g_test_add_func ("/af/lan/mqtt/reconnect", test_reconnect);
   g_test_add_func ("/af/lan/mqtt/watchdog", test_watchdog);
+  g_test_add_func ("/af/lan/mqtt/first-connect-retry", test_first_connect_retry);
   g_test_add_func ("/af/lan/mqtt/print/finish", test_print_to_finish);
   g_test_add_func ("/af/lan/mqtt/print/busy", test_print_busy);
   g_test_add_func ("/af/lan/mqtt/print/not-developer-mode", test_print_not_developer_mode);

@@ -33,6 +33,10 @@
 #define DEFAULT_WATCHDOG_SECONDS 60
 #define DEFAULT_START_TIMEOUT_SECONDS 120
 #define DEFAULT_COMMAND_TIMEOUT_SECONDS 30
+/* A P1 keeps a stale session for a while after a crash or a suspend and
+ * lets new ones time out meanwhile.
+ */
+#define DEFAULT_FIRST_CONNECT_RETRY_SECONDS 60
 #define FIRST_SEQUENCE_ID 20000
 
 /* Acks and HMS codes that mean "this firmware wants signed commands". */
@@ -111,9 +115,12 @@ struct _AfMqttSession
   gint64         attempt_started;
   gint64         last_report;
   gint64         last_pushall;
-  gboolean       watchdog_pushed;
+  guint          watchdog_stage;  /* 0, 1 after pushing.start, 2 after pushall */
   guint          watchdog_seconds;
   guint          start_timeout_seconds;
+  guint          first_connect_retry_seconds;
+  gint64         first_attempt_at; /* while no connection ever worked */
+  gboolean       attempt_timed_out;
 
   char          *seen_fingerprint;
   GPtrArray     *connect_tasks;
@@ -127,6 +134,7 @@ enum {
   PROP_PRINTER,
   PROP_WATCHDOG_SECONDS,
   PROP_START_TIMEOUT_SECONDS,
+  PROP_FIRST_CONNECT_RETRY_SECONDS,
   N_PROPS
 };
 
@@ -388,6 +396,7 @@ reached_full_report (AfMqttSession *self)
   g_debug ("Printer %s: first full report", self->redacted);
   self->have_full = TRUE;
   self->ever_connected = TRUE;
+  self->first_attempt_at = 0;
   self->backoff_seconds = 0;
   af_printer_set_last_error (self->printer, NULL);
   af_printer_set_connection (self->printer, AF_CONNECTION_CONNECTED);
@@ -442,19 +451,6 @@ merge_version (AfMqttSession *self,
     }
 }
 
-static gboolean
-is_full_report (JsonObject *print)
-{
-  JsonNode *msg = json_object_get_member (print, "msg");
-
-  if (g_strcmp0 (member_string (print, "command"),
-                 "push_status") != 0)
-    return FALSE;
-
-  return msg == NULL || !JSON_NODE_HOLDS_VALUE (msg) ||
-         json_node_get_value_type (msg) != G_TYPE_INT64 || json_node_get_int (msg) == 0;
-}
-
 static void
 handle_report (AfMqttSession *self,
                const char    *payload,
@@ -473,7 +469,7 @@ handle_report (AfMqttSession *self,
 
   root = json_node_get_object (json_parser_get_root (parser));
   self->last_report = g_get_monotonic_time ();
-  self->watchdog_pushed = FALSE;
+  self->watchdog_stage = 0;
 
   if ((node = json_object_get_member (root, "info")) != NULL && JSON_NODE_HOLDS_OBJECT (node))
     merge_version (self, json_node_get_object (node));
@@ -483,7 +479,7 @@ handle_report (AfMqttSession *self,
 
   af_printer_status_merge_print (af_printer_get_status (self->printer),
                                  json_node_get_object (node));
-  if (is_full_report (json_node_get_object (node)))
+  if (af_printer_status_is_full_report (json_node_get_object (node)))
     reached_full_report (self);
   check_ops (self, json_node_get_object (node));
 }
@@ -536,7 +532,7 @@ on_connect (struct mosquitto *mosq,
   g_debug ("Printer %s accepted the connection", self->redacted);
   self->connected = TRUE;
   self->last_report = g_get_monotonic_time ();
-  self->watchdog_pushed = FALSE;
+  self->watchdog_stage = 0;
 
   rc = mosquitto_subscribe (mosq, NULL, self->report_topic, 0);
   if (rc != MOSQ_ERR_SUCCESS)
@@ -633,8 +629,10 @@ silent_error (void)
                               _("The printer stopped sending its status. Reconnecting…"));
 }
 
-/* A printer that is connected but says nothing gets one pushall; if it stays
- * silent for another period, the connection is dropped and made again.
+/* A printer that is connected but says nothing is first asked to resume
+ * pushing (pushing.start, as Bambu Studio's DevManager check_pushing does
+ * on models without support_mqtt_alive), then for a full report (pushall);
+ * if it stays silent for another period, the connection is made again.
  */
 static gboolean
 check_watchdog (AfMqttSession *self)
@@ -646,6 +644,7 @@ check_watchdog (AfMqttSession *self)
     {
       if (now - self->attempt_started < CONNACK_TIMEOUT_SECONDS * G_USEC_PER_SEC)
         return TRUE;
+      self->attempt_timed_out = TRUE;
       self->deferred_error = g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
                                                   _("The printer did not answer. Check that "
                                                     "it is switched on and in LAN mode."));
@@ -655,10 +654,19 @@ check_watchdog (AfMqttSession *self)
   if (now - self->last_report < period)
     return TRUE;
 
-  if (!self->watchdog_pushed)
+  if (self->watchdog_stage == 0)
     {
-      g_debug ("Printer %s is silent; asking for a full report", self->redacted);
-      self->watchdog_pushed = TRUE;
+      g_debug ("Printer %s is silent; asking it to resume pushing", self->redacted);
+      self->watchdog_stage = 1;
+      self->last_report = now;
+      send_simple (self, "pushing", "start", 0);
+      return TRUE;
+    }
+
+  if (self->watchdog_stage == 1)
+    {
+      g_debug ("Printer %s is still silent; asking for a full report", self->redacted);
+      self->watchdog_stage = 2;
       self->last_report = now;
       self->last_pushall = 0;
       clear_source (&self->pushall_source);
@@ -728,25 +736,50 @@ error_is_transient (const GError *error)
          g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_NO_RESPONSE);
 }
 
-/* A connection that worked once is retried with backoff; a first attempt
- * that fails, or a refusal (access code, certificate), is reported instead.
+/* Whether a first connection that timed out may be tried again: for
+ * first-connect-retry-seconds after the first attempt, the callers keep
+ * waiting.
+ */
+static gboolean
+retry_first_attempt (AfMqttSession *self,
+                     gboolean       timed_out)
+{
+  gint64 window = (gint64)self->first_connect_retry_seconds * G_USEC_PER_SEC;
+
+  return self->wanted && !self->ever_connected && timed_out && self->first_attempt_at != 0 &&
+         g_get_monotonic_time () - self->first_attempt_at < window;
+}
+
+/* A connection that worked once is retried with backoff, and so is a first
+ * attempt that timed out, for a while; any other first failure, or a
+ * refusal (access code, certificate), is reported instead.
  */
 static void
 connection_failed (AfMqttSession *self,
                    GError        *error)
 {
-  gboolean retry = self->wanted && self->ever_connected && error_is_transient (error);
+  gboolean timed_out = self->attempt_timed_out;
+  gboolean first_retry = retry_first_attempt (self, timed_out);
+  gboolean retry = first_retry ||
+                   (self->wanted && self->ever_connected && error_is_transient (error));
 
+  self->attempt_timed_out = FALSE;
   teardown (self);
   af_printer_set_last_error (self->printer, error->message);
   af_printer_set_connection (self->printer,
                              retry ? AF_CONNECTION_CONNECTING : AF_CONNECTION_FAILED);
-  complete_connect_tasks (self, error);
+  if (first_retry)
+    g_debug ("Printer %s: the first connection timed out; trying again", self->redacted);
+  else
+    complete_connect_tasks (self, error);
 
   if (retry)
     schedule_reconnect (self);
   else
-    self->wanted = FALSE;
+    {
+      self->wanted = FALSE;
+      self->first_attempt_at = 0;
+    }
 }
 
 static void
@@ -808,6 +841,8 @@ attempt_done_cb (GObject      *object,
 
   if (link->result != MOSQ_ERR_SUCCESS)
     {
+      self->attempt_timed_out = link->result == MOSQ_ERR_ERRNO &&
+                                link->saved_errno == ETIMEDOUT;
       error = attempt_error (self, link);
       g_debug ("Connecting to printer %s failed: %s", self->redacted,
                mosquitto_strerror (link->result));
@@ -975,6 +1010,9 @@ af_mqtt_session_get_property (GObject    *object,
     case PROP_START_TIMEOUT_SECONDS:
       g_value_set_uint (value, self->start_timeout_seconds);
       break;
+    case PROP_FIRST_CONNECT_RETRY_SECONDS:
+      g_value_set_uint (value, self->first_connect_retry_seconds);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1004,6 +1042,13 @@ af_mqtt_session_set_property (GObject      *object,
       if (self->start_timeout_seconds != g_value_get_uint (value))
         {
           self->start_timeout_seconds = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_FIRST_CONNECT_RETRY_SECONDS:
+      if (self->first_connect_retry_seconds != g_value_get_uint (value))
+        {
+          self->first_connect_retry_seconds = g_value_get_uint (value);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -1056,6 +1101,14 @@ af_mqtt_session_class_init (AfMqttSessionClass *klass)
                        DEFAULT_START_TIMEOUT_SECONDS,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
+  /* How long a first connection that times out is tried again (0: not at
+   * all); AF_LAN_FIRST_CONNECT_RETRY_SECONDS overrides the default.
+   */
+  properties[PROP_FIRST_CONNECT_RETRY_SECONDS] =
+    g_param_spec_uint ("first-connect-retry-seconds", NULL, NULL, 0, 3600,
+                       DEFAULT_FIRST_CONNECT_RETRY_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1066,6 +1119,8 @@ af_mqtt_session_init (AfMqttSession *self)
   self->watchdog_seconds = env_seconds ("AF_LAN_WATCHDOG_SECONDS", DEFAULT_WATCHDOG_SECONDS);
   self->start_timeout_seconds = env_seconds ("AF_LAN_START_TIMEOUT_SECONDS",
                                              DEFAULT_START_TIMEOUT_SECONDS);
+  self->first_connect_retry_seconds = env_seconds ("AF_LAN_FIRST_CONNECT_RETRY_SECONDS",
+                                                   DEFAULT_FIRST_CONNECT_RETRY_SECONDS);
   self->connect_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->ops = g_ptr_array_new ();
 }
@@ -1145,6 +1200,8 @@ af_mqtt_session_connect_async (AfMqttSession       *self,
   g_ptr_array_add (self->connect_tasks, g_object_ref (task));
 
   self->wanted = TRUE;
+  if (!self->ever_connected && self->first_attempt_at == 0)
+    self->first_attempt_at = g_get_monotonic_time ();
   if (self->attempt_running || self->link != NULL)
     return;
 
@@ -1177,6 +1234,7 @@ af_mqtt_session_disconnect (AfMqttSession *self)
   g_debug ("Disconnecting from printer %s", self->redacted);
   self->wanted = FALSE;
   self->backoff_seconds = 0;
+  self->first_attempt_at = 0;
   clear_source (&self->reconnect_source);
   teardown (self);
 

@@ -22,8 +22,11 @@ G_BEGIN_DECLS
  * On connect it subscribes to device/<serial>/report and asks for pushall
  * (rate-limited); reports are merged into the printer's AfPrinterStatus. It
  * reconnects with exponential backoff when the connection drops, and a
- * watchdog re-requests pushall and then reconnects when a connected printer
- * stays silent. It updates the printer's connection and last-error.
+ * watchdog sends pushing.start, then pushall, then reconnects when a
+ * connected printer stays silent (property watchdog-seconds per step). A
+ * first connection that times out is tried again for
+ * first-connect-retry-seconds (about a minute) before connect fails. It
+ * updates the printer's connection and last-error.
  */
 #define AF_TYPE_MQTT_SESSION (af_mqtt_session_get_type ())
 

@@ -1084,12 +1084,32 @@ update_needs_attention (AfPrinterStatus *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_ATTENTION]);
 }
 
+/* X1 printers send full reports, P1/A1 deltas (Doridian/OpenBambuAPI
+ * mqtt.md); a full one carries "msg": 0, a delta "msg": 1
+ * (ClusterM/open-bamboo-networking research/12.01-status.md); a report
+ * without "msg" is taken for a whole push_status.
+ */
+gboolean
+af_printer_status_is_full_report (JsonObject *print)
+{
+  gint msg = -1;
+
+  g_return_val_if_fail (print != NULL, FALSE);
+
+  if (json_object_has_member (print, "command") &&
+      g_strcmp0 (read_string (print, "command"), "push_status") != 0)
+    return FALSE;
+  if (!json_object_has_member (print, "msg"))
+    return TRUE;
+
+  return read_int (print, "msg", &msg) && msg == 0;
+}
+
 void
 af_printer_status_merge_print (AfPrinterStatus *self,
                                JsonObject      *print)
 {
   const char *command;
-  gint msg = 1;
 
   g_return_if_fail (AF_IS_PRINTER_STATUS (self));
   g_return_if_fail (print != NULL);
@@ -1099,8 +1119,6 @@ af_printer_status_merge_print (AfPrinterStatus *self,
   if (json_object_has_member (print, "command") &&
       g_strcmp0 (command, "push_status") != 0)
     return;
-
-  read_int (print, "msg", &msg);
 
   g_object_freeze_notify (G_OBJECT (self));
   merge_state (self, print);
@@ -1125,7 +1143,7 @@ af_printer_status_merge_print (AfPrinterStatus *self,
   merge_int (self, print, "stg_cur", &self->stage, -1, PROP_STAGE);
   merge_string (self, print, "task_id", &self->task_id, PROP_TASK_ID);
   merge_string (self, print, "subtask_id", &self->subtask_id, PROP_SUBTASK_ID);
-  merge_ams (self, print, msg == 0);
+  merge_ams (self, print, af_printer_status_is_full_report (print));
   merge_external (self, print);
   merge_nozzle_diameter (self, print);
   merge_storage (self, print);

@@ -96,6 +96,12 @@ gboolean            af_printer_status_merge          (AfPrinterStatus *self,
                                                       const char      *payload,
                                                       gssize           length,
                                                       GError         **error);
+/* Whether a "print" object is a full report rather than a delta: a
+ * push_status (or a report without "command") with "msg": 0 or with no
+ * "msg" at all; "msg": 1 (or anything else) is a delta. The session and
+ * the merge both use this one rule.
+ */
+gboolean            af_printer_status_is_full_report (JsonObject      *print);
 /* The same, for an already-parsed "print" object. */
 void                af_printer_status_merge_print    (AfPrinterStatus *self,
                                                       JsonObject      *print);
