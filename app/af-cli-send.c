@@ -35,6 +35,7 @@ typedef struct
   char     *ams_map;
   gboolean  wait;
   gboolean  force;
+  gboolean  keep_file;
 } SendOptions;
 
 static void
@@ -477,8 +478,10 @@ run_job (AfMqttSession   *session,
          const char      *access_code,
          GFile           *file,
          AfPrintOptions  *options,
+         gboolean         keep_file,
          GCancellable    *cancellable,
          Progress        *progress,
+         AfPrintJob     **out_job,
          GError         **error)
 {
   g_autoptr(AfPrintJob) job = NULL;
@@ -487,6 +490,7 @@ run_job (AfMqttSession   *session,
   gboolean ok;
 
   job = af_print_job_new (session, access_code, file, options);
+  af_print_job_set_delete_after_print (job, !keep_file);
   g_signal_connect (job, "notify", G_CALLBACK (job_notify_cb), progress);
   af_print_job_run_async (job, cancellable, af_cli_async_done_cb, &async);
   ok = af_print_job_run_finish (job, af_cli_async_wait (&async), &local_error);
@@ -494,7 +498,10 @@ run_job (AfMqttSession   *session,
   progress_end_line (progress);
 
   if (ok)
-    return TRUE;
+    {
+      *out_job = g_steal_pointer (&job);
+      return TRUE;
+    }
 
   if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -510,14 +517,6 @@ run_job (AfMqttSession   *session,
 }
 
 /* --wait */
-
-typedef struct
-{
-  GMainLoop       *loop;
-  AfPrinterStatus *status;
-  Progress        *progress;
-  gboolean         done;
-} Watch;
 
 static char *
 format_state (AfPrinterStatus *status)
@@ -552,88 +551,34 @@ format_state (AfPrinterStatus *status)
 static void
 status_notify_cb (AfPrinterStatus *status,
                   GParamSpec      *pspec,
-                  Watch           *watch)
+                  Progress        *progress)
 {
   AfPrintState state = af_printer_status_get_state (status);
   int percent = af_printer_status_get_percent (status);
 
-  progress_show (watch->progress, 1000 + state * 100 + MAX (percent, 0) / 10,
-                 format_state (status));
-
-  if (state == AF_PRINT_STATE_FINISH || state == AF_PRINT_STATE_FAILED ||
-      state == AF_PRINT_STATE_IDLE || af_printer_status_get_needs_attention (status))
-    {
-      watch->done = TRUE;
-      g_main_loop_quit (watch->loop);
-    }
+  progress_show (progress, 1000 + state * 100 + MAX (percent, 0) / 10, format_state (status));
 }
 
-static void
-watch_cancelled_cb (GCancellable *cancellable,
-                    Watch        *watch)
-{
-  g_main_loop_quit (watch->loop);
-}
-
+/* The job follows the print to its end and deletes the file as it should. */
 static gboolean
-wait_for_end (AfPrinter     *printer,
+wait_for_end (AfPrintJob    *job,
+              AfPrinter     *printer,
               GCancellable  *cancellable,
               Progress      *progress,
               GError       **error)
 {
   AfPrinterStatus *status = af_printer_get_status (printer);
-  Watch watch = { NULL, status, progress, FALSE };
+  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   gulong notify_id;
-  gulong cancelled_id;
-  AfPrintState state;
+  gboolean ok;
 
-  watch.loop = g_main_loop_new (NULL, FALSE);
-  notify_id = g_signal_connect (status, "notify", G_CALLBACK (status_notify_cb), &watch);
-  cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (watch_cancelled_cb),
-                                        &watch, NULL);
-  status_notify_cb (status, NULL, &watch);
-  if (!watch.done && !g_cancellable_is_cancelled (cancellable))
-    g_main_loop_run (watch.loop);
-
-  g_cancellable_disconnect (cancellable, cancelled_id);
+  notify_id = g_signal_connect (status, "notify", G_CALLBACK (status_notify_cb), progress);
+  status_notify_cb (status, NULL, progress);
+  af_print_job_wait_async (job, cancellable, af_cli_async_done_cb, &async);
+  ok = af_print_job_wait_finish (job, af_cli_async_wait (&async), error);
   g_signal_handler_disconnect (status, notify_id);
-  g_main_loop_unref (watch.loop);
   progress_end_line (progress);
-
-  if (!watch.done)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                           _("Stopped waiting; the print goes on."));
-      return FALSE;
-    }
-
-  state = af_printer_status_get_state (status);
-  if (state == AF_PRINT_STATE_FINISH)
-    return TRUE;
-
-  if (af_printer_status_get_needs_attention (status))
-    {
-      g_autofree char *problem = af_printer_status_dup_problem (status);
-
-      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION,
-                   _("The print needs attention: %s Fix it at the printer, then resume the "
-                     "print there."),
-                   problem);
-      return FALSE;
-    }
-
-  if (state == AF_PRINT_STATE_FAILED && af_printer_status_get_print_error (status) != 0)
-    {
-      g_autofree char *problem = af_printer_status_dup_problem (status);
-
-      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
-                   _("The print failed: %s Its screen says more."), problem);
-    }
-  else
-    g_set_error_literal (error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
-                         _("The print ended before it finished; the printer's screen says "
-                           "why."));
-  return FALSE;
+  return ok;
 }
 
 /* The printer refuses a job while it prints; finding out now spares the upload. */
@@ -676,6 +621,7 @@ send_connected (AfMqttSession  *session,
 {
   AfPrinter *printer = af_mqtt_session_get_printer (session);
   g_autoptr(AfPrintOptions) print_options = NULL;
+  g_autoptr(AfPrintJob) job = NULL;
   g_auto(Progress) progress = { isatty (STDERR_FILENO), FALSE, NULL, -1, FALSE };
 
   if (!check_user_trays (user_map, printer, error) || !check_ready (printer, error) ||
@@ -692,10 +638,11 @@ send_connected (AfMqttSession  *session,
   if (!apply_mapping (print_options, info, printer, user_map, options->force, error))
     return FALSE;
 
-  if (!run_job (session, access_code, file, print_options, cancellable, &progress, error))
+  if (!run_job (session, access_code, file, print_options, options->keep_file, cancellable,
+                &progress, &job, error))
     return FALSE;
 
-  return !options->wait || wait_for_end (printer, cancellable, &progress, error);
+  return !options->wait || wait_for_end (job, printer, cancellable, &progress, error);
 }
 
 static gboolean
@@ -764,7 +711,11 @@ af_cli_send (char   ***args,
          "from 0 (AMS unit × 4 + slot); unnamed filaments keep the default"),
       N_("FILAMENT=TRAY,…") },
     { "wait", 0, 0, G_OPTION_ARG_NONE, &options.wait,
-      N_("Wait until the print has finished, showing its progress"), NULL },
+      N_("Wait until the print has finished, showing its progress; then remove the file "
+         "from the printer"), NULL },
+    { "keep-file", 0, 0, G_OPTION_ARG_NONE, &options.keep_file,
+      N_("With --wait, leave the file on the printer after a finished print (a failed or "
+         "cancelled one is always removed)"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &options.force,
       N_("Send even when the file was sliced for another printer or nozzle, or a filament "
          "has no tray"), NULL },

@@ -542,10 +542,33 @@ class SendTest(PrinterTestCase):
         self.assertEqual(self.vp.project_files()[-1]['bed_type'], 'hot_plate')
 
     def test_send_wait_finishes(self):
+        """After FINISH the file we uploaded is gone from the printer's storage."""
         result = self.send(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), '--wait', '--force')
         self.assertOk(result)
         self.assertIn('FINISH', result.stderr.decode())
         self.assertEqual(self.status_json()['state'], 'FINISH')
+        name = self.vp.project_files()[-1]['file']
+        self.assertRegex(name, r'^prusaslicer-2\.8\.1-mini-cube-[0-9a-f]{6}\.gcode\.3mf$')
+        self.assertNotIn(name, self.vp.stored_files())
+
+    def test_keep_file(self):
+        """--keep-file leaves a finished print's file; names that sanitise alike get
+        a name of their own each, so neither overwrites nor deletes the other."""
+        first = os.path.join(self.config, 'twin part.gcode')
+        second = os.path.join(self.config, 'twin_part.gcode')
+        shutil.copyfile(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), first)
+        shutil.copyfile(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), second)
+        self.assertOk(self.send(first, '--wait', '--keep-file'))
+        kept = self.vp.project_files()[-1]['file']
+        self.assertIn(kept, self.vp.stored_files())
+        self.assertOk(self.send(second, '--wait'))
+        other = self.vp.project_files()[-1]['file']
+        self.assertNotEqual(kept, other)
+        self.assertTrue(kept.startswith('twin_part-') and other.startswith('twin_part-'))
+        self.assertIn(kept, self.vp.stored_files())
+        self.assertNotIn(other, self.vp.stored_files())
+        with zipfile.ZipFile(os.path.join(self.vp['storage_dir'], kept)) as z:
+            self.assertIn('Metadata/plate_1.gcode', z.namelist())
 
     def test_busy_printer(self):
         self.vp.control('busy')
@@ -639,6 +662,8 @@ class SendTest(PrinterTestCase):
         start = max(i for i, (_, c) in enumerate(sent) if c == 'project_file')
         self.assertEqual(sent[start][0], 1, 'project_file must be QoS 1')
         self.assertIn((1, 'stop'), sent[start + 1:])
+        # A cancelled job leaves nothing behind.
+        self.assertNotIn(self.vp.project_files()[-1]['file'], self.vp.stored_files())
 
     def test_bad_input(self):
         before = len(self.vp.project_files())
@@ -952,6 +977,8 @@ class WaitTest(PrinterTestCase):
         last = stderr.decode().splitlines()[-1]
         self.assertTrue(last.startswith('atomform-connect: '), last)
         self.assertIn('failed', last)
+        # A failed print leaves nothing behind, whatever --keep-file would say.
+        self.assertNotIn(self.vp.project_files()[-1]['file'], self.vp.stored_files())
 
     def test_interrupt_stops_waiting_only(self):
         proc = self.start_wait()

@@ -492,7 +492,7 @@ delete_remote (CURL   *curl,
   code = curl_easy_perform (curl);
   curl_easy_setopt (curl, CURLOPT_QUOTE, NULL);
   curl_slist_free_all (quote);
-  g_debug ("Removing the partial upload from printer %s: %s",
+  g_debug ("Removing %s from printer %s: %s", upload->remote_name,
            upload->redacted_serial, curl_easy_strerror (code));
   return code == CURLE_OK;
 }
@@ -781,6 +781,96 @@ af_ftps_upload_async (AfPrinter            *printer,
 
   g_task_set_task_data (task, g_steal_pointer (&upload), (GDestroyNotify) upload_free);
   g_task_run_in_thread (task, upload_thread);
+}
+
+static void
+delete_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Upload *upload = task_data;
+  CURL *curl;
+  gboolean ok;
+
+  upload->cancellable = cancellable;
+  curl = curl_easy_init ();
+  if (curl == NULL)
+    {
+      g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+                               _("Could not remove the file: out of memory."));
+      return;
+    }
+  ok = delete_remote (curl, upload);
+  curl_easy_cleanup (curl);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (!ok)
+    g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+                             _("Could not remove “%s” from printer %s. Remove it on the "
+                               "printer’s screen so that it is not started by mistake."),
+                             upload->remote_name, upload->redacted_serial);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+af_ftps_delete_async (AfPrinter           *printer,
+                      const char          *access_code,
+                      const char          *remote_name,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(Upload) upload = NULL;
+
+  g_return_if_fail (AF_IS_PRINTER (printer));
+  g_return_if_fail (access_code != NULL);
+  g_return_if_fail (is_safe_name (remote_name));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  ensure_curl ();
+
+  upload = g_new0 (Upload, 1);
+  upload->host = g_strdup (af_printer_get_host (printer));
+  upload->port = af_printer_get_ftps_port (printer);
+  if (upload->port == 0)
+    upload->port = AF_PRINTER_DEFAULT_FTPS_PORT;
+  upload->serial = g_strdup (af_printer_get_serial (printer));
+  upload->redacted_serial = af_printer_dup_redacted_serial (printer);
+  upload->ca_file = g_strdup (af_printer_get_ca_file (printer));
+  upload->fingerprint = g_strdup (af_printer_get_fingerprint (printer));
+  upload->access_code = g_strdup (access_code);
+  upload->remote_name = g_strdup (remote_name);
+  upload->policy = af_tls_policy_new (upload->serial, upload->ca_file, upload->fingerprint);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, af_ftps_delete_async);
+  g_task_set_name (task, "[af] FTPS delete");
+
+  if (upload->host == NULL || *upload->host == '\0')
+    {
+      g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
+                               _("Printer %s has no known address. Add its address in the "
+                                 "printer’s settings."),
+                               upload->redacted_serial);
+      return;
+    }
+
+  g_task_set_task_data (task, g_steal_pointer (&upload), (GDestroyNotify) upload_free);
+  g_task_run_in_thread (task, delete_thread);
+}
+
+gboolean
+af_ftps_delete_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == af_ftps_delete_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean

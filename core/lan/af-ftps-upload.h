@@ -48,6 +48,18 @@ void      af_ftps_upload_async   (AfPrinter            *printer,
                                   gpointer              user_data);
 gboolean  af_ftps_upload_finish  (GAsyncResult         *result,
                                   GError              **error);
+/* Deletes remote_name (a name this process uploaded; see af-print-job.c)
+ * from the printer's FTPS root with DELE, over the same TLS policy as the
+ * upload. A missing file is an error too (AF_LAN_ERROR_FAILED).
+ */
+void      af_ftps_delete_async   (AfPrinter            *printer,
+                                  const char           *access_code,
+                                  const char           *remote_name,
+                                  GCancellable         *cancellable,
+                                  GAsyncReadyCallback   callback,
+                                  gpointer              user_data);
+gboolean  af_ftps_delete_finish  (GAsyncResult         *result,
+                                  GError              **error);
 /* "My Part (v2).gcode.3mf" → "My_Part_v2.gcode.3mf": safe ASCII
  * [A-Za-z0-9._-], no leading dots, keeps the .gcode.3mf suffix.
  */

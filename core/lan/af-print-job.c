@@ -33,6 +33,16 @@
  *    session completes once the printer reports our job (PRINTING). When
  *    the job is cancelled after project_file went out, a stop follows, so
  *    a cancelled job never leaves a print running.
+ *  - Once our file is on the printer, a job that fails or is cancelled
+ *    deletes it (DELE) before it reports the end: printers have started
+ *    files left in the storage root after a power cycle.
+ *  - af_print_job_wait_async() then follows the print to its end and
+ *    deletes the file too, after a finished print only when
+ *    delete-after-print is set (the default).
+ *
+ * The remote name is unique per job ("<stem>-<6 hex>.gcode.3mf"), so a DELE
+ * never removes a file another job (or the user) put there, and two local
+ * names that sanitise alike do not overwrite each other.
  *
  * Every callback runs on the creator's main context, so properties notify
  * there. Errors keep their domain and code (AF_LAN_ERROR, AF_ARCHIVE_ERROR,
@@ -43,6 +53,8 @@
 /* Heating, levelling and calibration before the first layer take minutes. */
 #define PREPARE_TIMEOUT_SECONDS (30 * 60)
 #define GCODE_3MF_SUFFIX ".gcode.3mf"
+/* Leaves room for "-<id>.gcode.3mf" within af_ftps_sanitize_name()'s limit. */
+#define REMOTE_STEM_MAX 100
 
 struct _AfPrintJob
 {
@@ -61,8 +73,15 @@ struct _AfPrintJob
   gint64           eta_seconds;
   char            *remote_name;
   GError          *error;
+  gboolean         delete_after_print;
+  gboolean         uploaded;      /* our file is on the printer */
+  GError          *pending_error; /* returned once the file is deleted */
 
   GTask           *task;
+  GTask           *wait_task;
+  gulong           wait_state_handler;
+  gulong           wait_cancelled_handler;
+  GError          *wait_error;
   gulong           state_handler;
   gulong           cancelled_handler;
   GSource         *prepare_timeout;
@@ -88,6 +107,7 @@ enum {
   PROP_ETA_SECONDS,
   PROP_REMOTE_NAME,
   PROP_ERROR,
+  PROP_DELETE_AFTER_PRINT,
   N_PROPS
 };
 
@@ -162,18 +182,47 @@ remove_temp (AfPrintJob *self)
   g_clear_pointer (&self->temp_dir, g_free);
 }
 
-/* Ends the job: the temporary archive goes, the phase and error settle,
- * then the caller hears about it.
+static void finish (AfPrintJob *self,
+                    GError     *error);
+
+static void
+delete_after_failure_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(AfPrintJob) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!af_ftps_delete_finish (result, &error))
+    g_debug ("Removing the file of a failed job: %s", error->message);
+  finish (self, g_steal_pointer (&self->pending_error));
+}
+
+/* Ends the job: the temporary archive goes, a file of ours that will not
+ * print is deleted from the printer, the phase and error settle, then the
+ * caller hears about it.
  */
 static void
 finish (AfPrintJob *self,
         GError     *error)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autoptr(GTask) task = NULL;
 
   remove_temp (self);
   g_clear_object (&self->upload_file);
 
+  if (error != NULL && self->uploaded)
+    {
+      /* Not with the job's cancellable: a cancelled job must clean up too. */
+      self->uploaded = FALSE;
+      self->pending_error = error;
+      af_ftps_delete_async (af_mqtt_session_get_printer (self->session), self->access_code,
+                            self->remote_name, NULL, delete_after_failure_cb,
+                            g_object_ref (self));
+      return;
+    }
+
+  task = g_steal_pointer (&self->task);
   if (error == NULL)
     {
       set_fraction (self, 1.0);
@@ -221,9 +270,9 @@ job_name_for (GFile *file)
   return af_print_options_truncate_name (display);
 }
 
-/* "Cube (v2).gcode" → "Cube_v2.gcode.3mf"; an archive keeps its name. */
+/* The sanitised stem of the local name: "Cube (v2).gcode" → "Cube_v2". */
 static char *
-remote_name_for (GFile *file)
+remote_stem_for (GFile *file)
 {
   g_autofree char *base = g_file_get_basename (file);
   g_autofree char *stem = NULL;
@@ -244,9 +293,27 @@ remote_name_for (GFile *file)
 
   {
     g_autofree char *name = g_strconcat (stem, GCODE_3MF_SUFFIX, NULL);
+    char *safe = af_ftps_sanitize_name (name);
+    gsize len = strlen (safe) - strlen (GCODE_3MF_SUFFIX);
 
-    return af_ftps_sanitize_name (name);
+    len = MIN (len, REMOTE_STEM_MAX);
+    while (len > 1 && strchr ("._-", safe[len - 1]) != NULL)
+      len--;
+    safe[len] = '\0';
+    return safe;
   }
+}
+
+/* "Cube (v2).gcode" and job id "3fa2c1" → "Cube_v2-3fa2c1.gcode.3mf": unique
+ * per job, so that we only ever delete what this job uploaded.
+ */
+static char *
+remote_name_for (GFile      *file,
+                 const char *job_id)
+{
+  g_autofree char *stem = remote_stem_for (file);
+
+  return g_strdup_printf ("%s-%s" GCODE_3MF_SUFFIX, stem, job_id);
 }
 
 /* --- starting ----------------------------------------------------------- */
@@ -534,6 +601,7 @@ upload_cb (GObject      *source,
       finish (self, error);
       return;
     }
+  self->uploaded = TRUE;
   begin_starting (self);
 }
 
@@ -704,6 +772,164 @@ begin_packing (AfPrintJob *self)
   g_task_run_in_thread (task, pack_thread);
 }
 
+/* --- after the start: waiting for the end of the print ----------------- */
+
+static GError *
+print_end_error (AfPrinterStatus *status)
+{
+  g_autofree char *problem = NULL;
+
+  if (af_printer_status_get_state (status) != AF_PRINT_STATE_FAILED ||
+      af_printer_status_get_print_error (status) == 0)
+    return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                                _("The print ended before it finished; the printer’s screen "
+                                  "says why."));
+
+  problem = af_printer_status_dup_problem (status);
+  return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+                      _("The print failed: %s Its screen says more."), problem);
+}
+
+static void
+wait_stop_watching (AfPrintJob *self)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  GCancellable *cancellable = g_task_get_cancellable (self->wait_task);
+
+  g_clear_signal_handler (&self->wait_state_handler, af_printer_get_status (printer));
+  if (cancellable != NULL && self->wait_cancelled_handler != 0)
+    g_cancellable_disconnect (cancellable, self->wait_cancelled_handler);
+  self->wait_cancelled_handler = 0;
+}
+
+static void
+wait_deleted_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfPrintJob *self = g_task_get_source_object (task);
+  GError *outcome = g_steal_pointer (&self->wait_error);
+  g_autoptr(GError) error = NULL;
+
+  if (!af_ftps_delete_finish (result, &error))
+    g_debug ("Removing the printed file: %s", error->message);
+
+  /* The print's own failure matters more than a file left behind. */
+  if (outcome != NULL)
+    g_task_return_error (task, outcome);
+  else if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The print ended: a file that failed or was cancelled always goes, a
+ * finished one when delete-after-print is set.
+ */
+static void
+wait_ended (AfPrintJob *self,
+            GError     *outcome)
+{
+  GTask *task;
+
+  wait_stop_watching (self);
+  task = g_steal_pointer (&self->wait_task);
+  if (outcome == NULL && !self->delete_after_print)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  self->wait_error = outcome;
+  af_ftps_delete_async (af_mqtt_session_get_printer (self->session), self->access_code,
+                        self->remote_name, NULL, wait_deleted_cb, task);
+}
+
+/* A print that stopped with a fault waits for someone at the printer and may
+ * go on once they resume it, so its file stays where it is.
+ */
+static void
+wait_needs_attention (AfPrintJob      *self,
+                      AfPrinterStatus *status)
+{
+  g_autofree char *problem = af_printer_status_dup_problem (status);
+  GTask *task;
+
+  wait_stop_watching (self);
+  task = g_steal_pointer (&self->wait_task);
+  g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION,
+                           _("The print needs attention: %s Fix it at the printer, then "
+                             "resume the print there."),
+                           problem);
+  g_object_unref (task);
+}
+
+static gboolean
+wait_check (AfPrintJob *self)
+{
+  AfPrinterStatus *status = af_printer_get_status (af_mqtt_session_get_printer (self->session));
+
+  switch (af_printer_status_get_state (status))
+    {
+    case AF_PRINT_STATE_FINISH:
+      wait_ended (self, NULL);
+      return TRUE;
+    case AF_PRINT_STATE_FAILED:
+    case AF_PRINT_STATE_IDLE:
+      wait_ended (self, print_end_error (status));
+      return TRUE;
+    case AF_PRINT_STATE_PAUSE:
+      if (!af_printer_status_get_needs_attention (status))
+        return FALSE;
+      wait_needs_attention (self, status);
+      return TRUE;
+    case AF_PRINT_STATE_UNKNOWN:
+    case AF_PRINT_STATE_PREPARE:
+    case AF_PRINT_STATE_SLICING:
+    case AF_PRINT_STATE_RUNNING:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+wait_state_cb (AfPrinterStatus *status,
+               GParamSpec      *pspec,
+               AfPrintJob      *self)
+{
+  wait_check (self);
+}
+
+static gboolean
+wait_cancelled_idle_cb (gpointer user_data)
+{
+  AfPrintJob *self = user_data;
+  GTask *task;
+
+  if (self->wait_task == NULL)
+    return G_SOURCE_REMOVE;
+  wait_stop_watching (self);
+  task = g_steal_pointer (&self->wait_task);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           _("Stopped waiting; the print goes on."));
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+/* May run in any thread: the rest happens in an idle on the job's context. */
+static void
+wait_cancelled_cb (GCancellable *cancellable,
+                   AfPrintJob   *self)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, wait_cancelled_idle_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[af] print job wait cancelled");
+  g_source_attach (source, g_task_get_context (self->wait_task));
+}
+
 /* --- public ------------------------------------------------------------- */
 
 AfPrintJob *
@@ -712,6 +938,7 @@ af_print_job_new (AfMqttSession        *session,
                   GFile                *file,
                   const AfPrintOptions *options)
 {
+  g_autofree char *job_id = NULL;
   AfPrintJob *self;
 
   g_return_val_if_fail (AF_IS_MQTT_SESSION (session), NULL);
@@ -724,12 +951,14 @@ af_print_job_new (AfMqttSession        *session,
   self->access_code = af_secret_new (access_code);
   self->file = g_object_ref (file);
   self->options = af_print_options_copy (options);
+  job_id = g_strdup_printf ("%06x", g_random_int () & 0xffffff);
+  self->remote_name = remote_name_for (file, job_id);
+  /* The printer shows the job under its file's UTF-8 name, without our id. */
   if (self->options->job_name == NULL || *self->options->job_name == '\0')
     {
       g_free (self->options->job_name);
       self->options->job_name = job_name_for (file);
     }
-  self->remote_name = remote_name_for (file);
   return self;
 }
 
@@ -793,6 +1022,67 @@ af_print_job_run_finish (AfPrintJob    *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+gboolean
+af_print_job_get_delete_after_print (AfPrintJob *self)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), TRUE);
+
+  return self->delete_after_print;
+}
+
+void
+af_print_job_set_delete_after_print (AfPrintJob *self,
+                                     gboolean    delete_after_print)
+{
+  g_return_if_fail (AF_IS_PRINT_JOB (self));
+
+  delete_after_print = !!delete_after_print;
+  if (self->delete_after_print == delete_after_print)
+    return;
+  self->delete_after_print = delete_after_print;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DELETE_AFTER_PRINT]);
+}
+
+void
+af_print_job_wait_async (AfPrintJob          *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  AfPrinter *printer;
+
+  g_return_if_fail (AF_IS_PRINT_JOB (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (self->phase == AF_PRINT_JOB_PHASE_PRINTING);
+  g_return_if_fail (self->wait_task == NULL);
+
+  self->wait_task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->wait_task, af_print_job_wait_async);
+  g_task_set_name (self->wait_task, "[af] print job wait");
+  if (wait_check (self))
+    return;
+
+  printer = af_mqtt_session_get_printer (self->session);
+  self->wait_state_handler = g_signal_connect_object (af_printer_get_status (printer),
+                                                      "notify::state",
+                                                      G_CALLBACK (wait_state_cb), self, 0);
+  if (cancellable != NULL)
+    self->wait_cancelled_handler = g_cancellable_connect (cancellable,
+                                                          G_CALLBACK (wait_cancelled_cb),
+                                                          self, NULL);
+}
+
+gboolean
+af_print_job_wait_finish (AfPrintJob    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- GObject ------------------------------------------------------------ */
 
 static void
@@ -802,6 +1092,8 @@ af_print_job_dispose (GObject *object)
 
   if (self->session != NULL)
     stop_watching (self);
+  if (self->session != NULL && self->wait_task != NULL)
+    wait_stop_watching (self);
   remove_temp (self);
   g_clear_object (&self->upload_file);
   g_clear_object (&self->session);
@@ -819,6 +1111,7 @@ af_print_job_finalize (GObject *object)
   g_clear_pointer (&self->options, af_print_options_free);
   g_free (self->remote_name);
   g_clear_error (&self->error);
+  g_clear_error (&self->pending_error);
   g_mutex_clear (&self->pack_mutex);
 
   G_OBJECT_CLASS (af_print_job_parent_class)->finalize (object);
@@ -858,6 +1151,27 @@ af_print_job_get_property (GObject    *object,
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
       break;
+    case PROP_DELETE_AFTER_PRINT:
+      g_value_set_boolean (value, self->delete_after_print);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+af_print_job_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  AfPrintJob *self = AF_PRINT_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_DELETE_AFTER_PRINT:
+      af_print_job_set_delete_after_print (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -872,6 +1186,7 @@ af_print_job_class_init (AfPrintJobClass *klass)
   object_class->dispose = af_print_job_dispose;
   object_class->finalize = af_print_job_finalize;
   object_class->get_property = af_print_job_get_property;
+  object_class->set_property = af_print_job_set_property;
 
   properties[PROP_PHASE] =
     g_param_spec_enum ("phase", NULL, NULL, AF_TYPE_PRINT_JOB_PHASE,
@@ -886,6 +1201,9 @@ af_print_job_class_init (AfPrintJobClass *klass)
     g_param_spec_int64 ("eta-seconds", NULL, NULL, -1, G_MAXINT64, -1, flags);
   properties[PROP_REMOTE_NAME] = g_param_spec_string ("remote-name", NULL, NULL, NULL, flags);
   properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
+  properties[PROP_DELETE_AFTER_PRINT] =
+    g_param_spec_boolean ("delete-after-print", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -895,4 +1213,5 @@ af_print_job_init (AfPrintJob *self)
 {
   g_mutex_init (&self->pack_mutex);
   self->eta_seconds = -1;
+  self->delete_after_print = TRUE;
 }

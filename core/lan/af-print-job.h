@@ -33,7 +33,8 @@ GType af_print_job_phase_get_type (void);
  * .gcode.3mf (an archive is sent as it is), uploads it, then starts it.
  * Properties: phase, fraction (0..1 of the current phase), bytes-sent,
  * bytes-total, rate (bytes/s), eta-seconds, remote-name, error (GError
- * boxed, when FAILED). All notify on the main context of the creator.
+ * boxed, when FAILED), delete-after-print (read-write). All notify on the
+ * main context of the creator.
  */
 #define AF_TYPE_PRINT_JOB (af_print_job_get_type ())
 
@@ -46,13 +47,33 @@ AfPrintJob      *af_print_job_new          (AfMqttSession        *session,
 AfPrintJobPhase  af_print_job_get_phase    (AfPrintJob           *self);
 double           af_print_job_get_fraction (AfPrintJob           *self);
 const GError    *af_print_job_get_error    (AfPrintJob           *self);
-/* The sanitised name the file has on the printer ("Cube_v2.gcode.3mf"). */
+/* The name the file has on the printer: sanitised and unique per job
+ * ("Cube_v2-3fa2c1.gcode.3mf").
+ */
 const char      *af_print_job_get_remote_name (AfPrintJob        *self);
 void             af_print_job_run_async    (AfPrintJob           *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,
                                             gpointer              user_data);
 gboolean         af_print_job_run_finish   (AfPrintJob           *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+/* Whether the file goes from the printer once the print has finished
+ * (default TRUE; a failed or cancelled job always deletes it).
+ */
+gboolean         af_print_job_get_delete_after_print (AfPrintJob *self);
+void             af_print_job_set_delete_after_print (AfPrintJob *self,
+                                                      gboolean    delete_after_print);
+/* After a successful run: completes when the print ends on the printer,
+ * TRUE at FINISH, else AF_LAN_ERROR_PRINT_FAILED, having deleted the file
+ * as delete-after-print says. Cancelling stops only the waiting
+ * (G_IO_ERROR_CANCELLED); the print and the file stay.
+ */
+void             af_print_job_wait_async   (AfPrintJob           *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gboolean         af_print_job_wait_finish  (AfPrintJob           *self,
                                             GAsyncResult         *result,
                                             GError              **error);
 
