@@ -194,32 +194,6 @@ assert_phases (Run                   *run,
     g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (run->phases, i)), ==, expected[i]);
 }
 
-static void
-state_cb (AfPrinterStatus *status,
-          GParamSpec      *pspec,
-          gboolean        *finished)
-{
-  AfPrintState state = af_printer_status_get_state (status);
-
-  if (state == AF_PRINT_STATE_FINISH || state == AF_PRINT_STATE_FAILED)
-    *finished = TRUE;
-}
-
-/* Waits until the printer reports the end of the job. */
-static AfPrintState
-wait_for_end (Fixture *fixture)
-{
-  AfPrinterStatus *status = af_printer_get_status (fixture->printer);
-  gboolean finished = FALSE;
-  gulong id;
-
-  state_cb (status, NULL, &finished);
-  id = g_signal_connect (status, "notify::state", G_CALLBACK (state_cb), &finished);
-  wait_for (&finished);
-  g_signal_handler_disconnect (status, id);
-  return af_printer_status_get_state (status);
-}
-
 /* The last project_file the printer received. */
 static JsonObject *
 last_project_file (Fixture *fixture)
@@ -345,6 +319,34 @@ count_temp_dirs (void)
   return n;
 }
 
+static gboolean
+stored_exists (Fixture    *fixture,
+               const char *name)
+{
+  g_autofree char *path = g_build_filename (af_test_printer_get_storage_dir (fixture->vp), name,
+                                            NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Wait;
+
+static void
+wait_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  wait->ok = af_print_job_wait_finish (AF_PRINT_JOB (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
 /* --- tests -------------------------------------------------------------- */
 
 static void
@@ -402,7 +404,20 @@ test_corpus (Fixture       *fixture,
           g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
         }
 
-      g_assert_cmpint (wait_for_end (fixture), ==, AF_PRINT_STATE_FINISH);
+      /* The job follows the print to FINISH; every other file is kept. */
+      {
+        Wait wait = { FALSE, FALSE, NULL };
+        gboolean keep = i % 2 == 1;
+
+        af_print_job_set_delete_after_print (job, !keep);
+        af_print_job_wait_async (job, NULL, wait_done_cb, &wait);
+        wait_for (&wait.done);
+        g_assert_no_error (wait.error);
+        g_assert_true (wait.ok);
+        g_assert_cmpint (af_printer_status_get_state (af_printer_get_status (fixture->printer)),
+                         ==, AF_PRINT_STATE_FINISH);
+        g_assert_cmpint (stored_exists (fixture, af_print_job_get_remote_name (job)), ==, keep);
+      }
       print = last_project_file (fixture);
       assert_project_file (print, af_print_job_get_remote_name (job), options,
                            af_printer_get_model (fixture->printer));
@@ -428,6 +443,8 @@ expect_print_failed (Fixture              *fixture,
   g_assert_cmpint (af_print_job_get_phase (job), ==, AF_PRINT_JOB_PHASE_FAILED);
   g_assert_error (af_print_job_get_error (job), AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED);
   g_assert_nonnull (strstr (run.error->message, hms));
+  /* The file that will not print was deleted before the failure was reported. */
+  g_assert_false (stored_exists (fixture, af_print_job_get_remote_name (job)));
   run_clear (&run);
 }
 

@@ -475,8 +475,9 @@ query_remote_size (CURL   *curl,
  * the caller already has the error that matters.
  */
 static gboolean
-delete_remote (CURL   *curl,
-               Upload *upload)
+delete_remote (CURL       *curl,
+               Upload     *upload,
+               const char *what)
 {
   g_autofree char *url = build_url (upload, NULL);
   g_autofree char *command = g_strdup_printf ("DELE %s", upload->remote_name);
@@ -492,8 +493,8 @@ delete_remote (CURL   *curl,
   code = curl_easy_perform (curl);
   curl_easy_setopt (curl, CURLOPT_QUOTE, NULL);
   curl_slist_free_all (quote);
-  g_debug ("Removing %s from printer %s: %s", upload->remote_name,
-           upload->redacted_serial, curl_easy_strerror (code));
+  g_debug ("Removing %s from printer %s: %s", what, upload->redacted_serial,
+           curl_easy_strerror (code));
   return code == CURLE_OK;
 }
 
@@ -687,7 +688,7 @@ upload_thread (GTask        *task,
       && !g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_UNKNOWN)
       && !g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_CHANGED)
       && !g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_INVALID))
-    delete_remote (curl, upload);
+    delete_remote (curl, upload, "the partial upload");
   curl_easy_cleanup (curl);
 
   if (error == NULL && upload->progress != NULL)
@@ -801,7 +802,7 @@ delete_thread (GTask        *task,
                                _("Could not remove the file: out of memory."));
       return;
     }
-  ok = delete_remote (curl, upload);
+  ok = delete_remote (curl, upload, "a file of ours");
   curl_easy_cleanup (curl);
 
   if (g_task_return_error_if_cancelled (task))
