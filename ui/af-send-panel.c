@@ -33,6 +33,7 @@ struct _AfSendPanel
   GtkSwitch           *timelapse_switch;
   AdwActionRow        *use_ams_row;
   GtkSwitch           *use_ams_switch;
+  GtkSwitch           *delete_after_print_switch;
   AdwPreferencesGroup *mapping_group;
   GtkButton           *send_button;
   GtkLabel            *hint_label;
@@ -57,6 +58,12 @@ struct _AfSendPanel
   /* The send in progress, cancelled by Cancel and by the window closing. */
   AfPrintJob          *job;
   GCancellable        *cancellable;
+  /* The started print followed to its end, to delete its file; cancelled
+   * when the panel goes (the print goes on, the file stays).
+   */
+  AfPrintJob          *printed_job;
+  GCancellable        *printed_cancellable;
+  GSettings           *settings;
 };
 
 G_DEFINE_FINAL_TYPE (AfSendPanel, af_send_panel, ADW_TYPE_BIN)
@@ -586,6 +593,39 @@ show_printing (AfSendPanel *self,
 }
 
 static void
+wait_cb (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(AfSendPanel) self = user_data;
+  AfPrintJob *job = AF_PRINT_JOB (source_object);
+  g_autoptr(GError) error = NULL;
+
+  /* How the print ended is the printer row's to show; a file left behind is ours. */
+  if (!af_print_job_wait_finish (job, result, &error) &&
+      g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED))
+    show_toast (self, error->message);
+  if (job == self->printed_job)
+    {
+      g_clear_object (&self->printed_job);
+      g_clear_object (&self->printed_cancellable);
+    }
+}
+
+/* The core deletes the file when the print ends, as the switch says. */
+static void
+follow_print (AfSendPanel *self,
+              AfPrintJob  *job)
+{
+  if (self->printed_cancellable != NULL)
+    g_cancellable_cancel (self->printed_cancellable);
+  g_clear_object (&self->printed_cancellable);
+  g_set_object (&self->printed_job, job);
+  self->printed_cancellable = g_cancellable_new ();
+  af_print_job_wait_async (job, self->printed_cancellable, wait_cb, g_object_ref (self));
+}
+
+static void
 run_cb (GObject      *source_object,
         GAsyncResult *result,
         gpointer      user_data)
@@ -603,6 +643,8 @@ run_cb (GObject      *source_object,
   g_clear_object (&self->cancellable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
 
+  if (ok)
+    follow_print (self, job);
   /* A start that stopped at a problem is on the printer all the same: its
    * card shows what needs attention.
    */
@@ -644,6 +686,8 @@ start_action (GtkWidget  *widget,
   self->job = af_print_job_new (session, af_printer_manager_get_access_code (self->manager,
                                                                              self->printer),
                                 af_sliced_file_get_file (self->file), options);
+  af_print_job_set_delete_after_print (self->job,
+                                       gtk_switch_get_active (self->delete_after_print_switch));
 
   printer_name = af_printer_dup_display_name (self->printer);
   /* Translators: %s is the printer's name */
@@ -720,6 +764,11 @@ af_send_panel_dispose (GObject *object)
 
   g_clear_handle_id (&self->apply_trays_source, g_source_remove);
   af_send_panel_cancel (self);
+  if (self->printed_cancellable != NULL)
+    g_cancellable_cancel (self->printed_cancellable);
+  g_clear_object (&self->printed_cancellable);
+  g_clear_object (&self->printed_job);
+  g_clear_object (&self->settings);
   unwatch_printer (self);
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
@@ -761,6 +810,7 @@ af_send_panel_class_init (AfSendPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, timelapse_switch);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, use_ams_row);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, use_ams_switch);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, delete_after_print_switch);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, mapping_group);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, send_button);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, hint_label);
@@ -776,6 +826,25 @@ af_send_panel_class_init (AfSendPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "send.start-anyway", NULL, start_anyway_action);
   gtk_widget_class_install_action (widget_class, "send.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "send.done", NULL, done_action);
+}
+
+/* Without an installed schema (an uninstalled run, some tests) the switch
+ * keeps its default, on, and is not remembered.
+ */
+static void
+bind_settings (AfSendPanel *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "delete-after-print"))
+    return;
+
+  self->settings = g_settings_new_full (schema, NULL, NULL);
+  g_settings_bind (self->settings, "delete-after-print", self->delete_after_print_switch,
+                   "active", G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -801,6 +870,7 @@ af_send_panel_init (AfSendPanel *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
+  bind_settings (self);
   af_stack_show_page (self->stack, "no-printers");
 }
 

@@ -78,6 +78,12 @@ def send_file(app):
     panel = app.wait_for("the send panel", role=pyatspi.ROLE_FILLER, name="Send to Printer")
     send = afui.poll("the Send button", lambda: ui.find_button(panel, "Send to Printer"), app=app)
     afui.poll("Send to turn on", lambda: ui.is_sensitive(send), app=app)
+    # GTK 4.8 shows a switch as a check box named after its row and its own label.
+    remove = afui.poll("the remove-after-printing switch", lambda: pyatspi.findDescendant(
+        panel, lambda n: n.getRole() == pyatspi.ROLE_CHECK_BOX
+        and n.name.startswith("Remove From Printer After Printing")), app=app)
+    afui.check(remove.getState().contains(pyatspi.STATE_CHECKED),
+               "files are removed from the printer after printing by default")
     afui.screenshot(NAME, "send-4-panel.png")
     ui.click(send)
 
@@ -123,6 +129,10 @@ def finish(app, printer):
                "the external spool feeds the file, not %r" % starts[0].get("ams_mapping2"))
     afui.check(starts[0].get("use_ams") is False, "use_ams is false for the external spool")
     afui.check(starts[0].get("bed_type") == "textured_plate", "the file's plate type was sent")
+    # The window followed the print to its end and removed the file it sent.
+    stored = os.path.join(printer.info["storage_dir"], starts[0]["file"])
+    afui.poll("the printed file to be removed from the printer",
+              lambda: not os.path.exists(stored), app=app)
 
 
 def test():
