@@ -67,7 +67,7 @@ upload_with_core (AfTestPrinter *vp,
 
   begin = g_get_monotonic_time ();
   af_ftps_upload_async (printer, af_test_printer_get_access_code (vp), file, "bench.gcode.3mf",
-                        60, NULL, NULL, NULL, NULL, upload_done_cb, &upload);
+                        60, 0, NULL, NULL, NULL, NULL, upload_done_cb, &upload);
   g_main_loop_run (upload.loop);
   g_main_loop_unref (upload.loop);
   if (upload.error != NULL)

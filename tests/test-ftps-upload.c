@@ -55,6 +55,8 @@ typedef struct
 } Server;
 
 static Server server;
+/* The final-reply wait upload_file_full() passes (0: the default). */
+static guint final_reply_seconds;
 
 /* Debug messages of the LAN layer, to prove what it tried. */
 static GMutex log_mutex;
@@ -569,7 +571,9 @@ upload_file_full (AfPrinter  *printer,
   upload->action = action;
   upload->main_thread = g_thread_self ();
 
-  af_ftps_upload_async (printer, code, file, name, stall_seconds, progress_cb, upload, progress_destroy,
+  af_ftps_upload_async (printer, code, file, name, stall_seconds, final_reply_seconds,
+                        progress_cb, upload,
+                        progress_destroy,
                         upload->cancellable, upload_done_cb, upload);
   g_main_loop_run (upload->loop);
   while (!upload->destroyed)
@@ -1039,13 +1043,157 @@ test_stall (void)
   printer = make_printer (SERIAL, NULL, server.fingerprint);
   af_printer_set_ftps_port (printer, port);
 
-  /* A 2 s stall timeout ends the upload long before the server speaks. */
+  /* The server is silent for 6 s after the last byte: past the 2 s stall
+   * timeout, but the final reply has a wait of its own (item 7 of issue 6),
+   * so the upload ends with the 226 itself.
+   */
   start = g_get_monotonic_time ();
+  clear_log ();
   upload_file_full (printer, ACCESS_CODE, path, "stall.gcode.3mf", ACTION_NONE, 2, &upload);
-  g_assert_error (upload.error, AF_LAN_ERROR, AF_LAN_ERROR_STALLED);
+  g_assert_no_error (upload.error);
+  g_assert_true (upload.ok);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 6 * G_USEC_PER_SEC);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+  g_assert_false (logged ("Remote size of the upload"));
   upload_clear (&upload);
   stop_quirky (pid);
+}
+
+/* --- a late final reply ---------------------------------------------------
+ *
+ * tests/virtual-printer/vp_ftps_proxy.py in front of the real vsftpd: it
+ * passes everything through but holds each 226 for a while, as H2D
+ * printers do; vsftpd still does the storing.
+ */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  guint             port;
+} Proxy;
+
+static Proxy *
+proxy_start (const char *delay)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("AF_TESTS_SRCDIR"), "virtual-printer",
+                                              "vp_ftps_proxy.py", NULL);
+  g_autofree char *pem = g_build_filename (server.dir, "server.pem", NULL);
+  g_autofree char *cmd = g_strdup_printf ("sh -c 'cat %s/server.crt %s/server.key > %s'",
+                                          server.dir, server.dir, pem);
+  g_autofree char *upstream = g_strdup_printf ("%u", server.port);
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+  Proxy *proxy = g_new0 (Proxy, 1);
+
+  g_assert_true (run (cmd, NULL));
+  proxy->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3",
+                                     script, "127.0.0.1", upstream, pem, delay, NULL);
+  g_assert_no_error (error);
+  proxy->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proxy->process));
+  line = g_data_input_stream_read_line_utf8 (proxy->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "{\"port\": "));
+  proxy->port = (guint) g_ascii_strtoull (line + strlen ("{\"port\": "), NULL, 10);
+  g_assert_cmpuint (proxy->port, >, 0);
+  return proxy;
+}
+
+/* How many 226 replies it held. */
+static guint
+proxy_stop (Proxy *proxy)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rest = NULL;
+  guint held;
+
+  g_subprocess_send_signal (proxy->process, SIGTERM);
+  g_subprocess_wait (proxy->process, NULL, &error);
+  g_assert_no_error (error);
+  rest = g_data_input_stream_read_upto (proxy->out, "", 0, NULL, NULL, NULL);
+  held = rest != NULL ? count (rest, "held-226") : 0;
+  g_clear_object (&proxy->out);
+  g_clear_object (&proxy->process);
+  g_free (proxy);
+  return held;
+}
+
+/* The 226 comes 4 s after the last byte: later than the 2 s stall timeout,
+ * within the final reply's own wait. The upload succeeds on the 226 itself.
+ */
+static void
+test_late_226_waited (void)
+{
+  g_autofree char *path = g_build_filename (corpus_dir (), "3mf",
+                                            "bambustudio-01.09-cli-2-rings.gcode.3mf", NULL);
+  g_autoptr(AfPrinter) printer = NULL;
+  Proxy *proxy;
+  gint64 start;
+  Upload upload;
+
+  SKIP_WITHOUT_SERVER ();
+  proxy = proxy_start ("4");
+  printer = make_printer (SERIAL, NULL, server.fingerprint);
+  af_printer_set_ftps_port (printer, proxy->port);
+
+  clear_log ();
+  final_reply_seconds = 20;
+  start = g_get_monotonic_time ();
+  upload_file_full (printer, ACCESS_CODE, path, "late.gcode.3mf", ACTION_NONE, 2, &upload);
+  final_reply_seconds = 0;
+  g_assert_no_error (upload.error);
+  g_assert_true (upload.ok);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 4 * G_USEC_PER_SEC);
+  /* Confirmed by the 226, not by a size check. */
+  g_assert_false (logged ("Remote size of the upload"));
+  assert_same_file (path, "late.gcode.3mf");
+  upload_clear (&upload);
+  g_assert_cmpuint (proxy_stop (proxy), ==, 1);
+}
+
+/* The 226 comes after the final reply's wait: handled like a 426, the
+ * remote size decides, and the complete file stays.
+ */
+static void
+test_late_226_size_check (void)
+{
+  g_autofree char *path = g_build_filename (corpus_dir (), "3mf",
+                                            "bambustudio-01.09-cli-2-rings.gcode.3mf", NULL);
+  g_autoptr(AfPrinter) printer = NULL;
+  Proxy *proxy;
+  Upload upload;
+
+  SKIP_WITHOUT_SERVER ();
+  proxy = proxy_start ("30");
+  printer = make_printer (SERIAL, NULL, server.fingerprint);
+  af_printer_set_ftps_port (printer, proxy->port);
+
+  clear_log ();
+  final_reply_seconds = 3;
+  upload_file_full (printer, ACCESS_CODE, path, "later.gcode.3mf", ACTION_NONE, 2, &upload);
+  final_reply_seconds = 0;
+  g_assert_no_error (upload.error);
+  g_assert_true (upload.ok);
+  g_assert_true (logged ("Remote size of the upload"));
+  assert_same_file (path, "later.gcode.3mf");
+  upload_clear (&upload);
+  proxy_stop (proxy);
+}
+
+/* The final reply's wait is long by default, for the print job too. */
+static void
+test_final_reply_default (void)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (AF_TYPE_PRINT_JOB);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass),
+                                                    "final-reply-seconds");
+
+  g_assert_cmpuint (AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS, >=, 120);
+  g_assert_nonnull (pspec);
+  g_assert_cmpuint (G_PARAM_SPEC_UINT (pspec)->default_value, >=, 120);
+  g_assert_cmpuint (G_PARAM_SPEC_UINT (pspec)->default_value, ==,
+                    AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS);
 }
 
 int
@@ -1076,6 +1224,9 @@ main (int   argc,
   g_test_add_data_func ("/af/ftps/426-complete", "complete", test_426);
   g_test_add_data_func ("/af/ftps/426-short", "short", test_426);
   g_test_add_func ("/af/ftps/stall", test_stall);
+  g_test_add_func ("/af/ftps/late-226-waited", test_late_226_waited);
+  g_test_add_func ("/af/ftps/late-226-size-check", test_late_226_size_check);
+  g_test_add_func ("/af/ftps/final-reply-default", test_final_reply_default);
 
   status = g_test_run ();
   server_teardown ();

@@ -34,9 +34,14 @@
  *  - Progress is copied into a mutex-protected snapshot by the xferinfo
  *    callback, which also aborts the transfer once the cancellable fires;
  *    one idle source at a time hands the snapshot to the caller's context.
- *  - A stall timeout (no byte for stall_seconds) instead of a total one.
+ *  - A stall timeout (no byte for stall_seconds: libcurl's low-speed limit
+ *    during the transfer, the xferinfo callback around it) instead of a
+ *    total one. Once every byte is out, the final reply (226) gets a wait
+ *    of its own, final_reply_seconds, as libcurl's server response timeout:
+ *    H2D printers take 30 s and more to confirm.
  *  - When the printer answers 426 after the last byte (its vsftpd does, with
- *    some TLS stacks), the remote size decides. After any failure or a
+ *    some TLS stacks), or the final reply does not come in time, the remote
+ *    size decides, as bambuddy's bambu_ftp.py does. After any failure or a
  *    cancellation a second request deletes the partial file.
  *
  * CURLcode values are mapped to AF_LAN_ERROR here and go no further.
@@ -244,6 +249,7 @@ typedef struct
   GFile         *local;
   char          *remote_name;
   guint          stall_seconds;
+  guint          final_reply_seconds;
   Progress      *progress;
 
   /* Worker state. */
@@ -255,6 +261,10 @@ typedef struct
   guint64        size;
   guint64        read;
   guint64        sent;
+  curl_off_t     uploaded;      /* CURLINFO_SIZE_UPLOAD_T at the end */
+  gint64         progress_usec; /* when sent last grew */
+  guint64        progress_mark;
+  gboolean       stalled;       /* aborted by xferinfo_cb */
   long           response_code;
 } Upload;
 
@@ -304,11 +314,29 @@ xferinfo_cb (void       *user_data,
              curl_off_t  ulnow)
 {
   Upload *upload = user_data;
+  gint64 now;
 
   if (g_cancellable_is_cancelled (upload->cancellable))
     return 1;
 
   upload->sent = MAX (upload->sent, (guint64) ulnow);
+
+  /* libcurl's server response timeout is the long final-reply wait, so
+   * everything before the last byte is held to the stall timeout here.
+   */
+  now = g_get_monotonic_time ();
+  if (upload->progress_usec == 0 || upload->sent > upload->progress_mark)
+    {
+      upload->progress_usec = now;
+      upload->progress_mark = upload->sent;
+    }
+  else if (upload->sent < upload->size &&
+           now - upload->progress_usec > (gint64) upload->stall_seconds * G_USEC_PER_SEC)
+    {
+      upload->stalled = TRUE;
+      return 1;
+    }
+
   if (upload->progress != NULL)
     progress_report (upload->progress, upload->sent, upload->size, FALSE);
   return 0;
@@ -429,6 +457,8 @@ perform_upload (CURL   *curl,
   CURLcode code;
 
   setup_common (curl, upload, upload->stall_seconds);
+  curl_easy_setopt (curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+                    (long) MAX (upload->final_reply_seconds, upload->stall_seconds));
   curl_easy_setopt (curl, CURLOPT_URL, url);
   curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt (curl, CURLOPT_READFUNCTION, read_cb);
@@ -440,6 +470,7 @@ perform_upload (CURL   *curl,
 
   code = curl_easy_perform (curl);
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &upload->response_code);
+  curl_easy_getinfo (curl, CURLINFO_SIZE_UPLOAD_T, &upload->uploaded);
   g_debug ("Upload to printer %s ended: %s (FTP %ld, %" G_GUINT64_FORMAT
            " of %" G_GUINT64_FORMAT " bytes read)",
            upload->redacted_serial, curl_easy_strerror (code), upload->response_code,
@@ -546,6 +577,14 @@ tls_error (Upload *upload)
                       upload->redacted_serial);
 }
 
+/* Every byte of the file went out, and libcurl says so too. */
+static gboolean
+all_sent (Upload *upload)
+{
+  return upload->read == upload->size && upload->read_error == NULL &&
+         upload->uploaded == (curl_off_t) upload->size;
+}
+
 /* The one place a CURLcode becomes an AF_LAN_ERROR. */
 static GError *
 map_error (CURL     *curl,
@@ -574,7 +613,13 @@ map_error (CURL     *curl,
                           "on and on the same network."),
                         upload->redacted_serial, upload->host);
 
-  if (code == CURLE_OPERATION_TIMEDOUT)
+  if (code == CURLE_OPERATION_TIMEDOUT && all_sent (upload))
+    return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_UPLOAD_FAILED,
+                        _("Printer %s received the whole file but did not confirm that it "
+                          "was stored. Check its storage, then try again."),
+                        upload->redacted_serial);
+
+  if (code == CURLE_OPERATION_TIMEDOUT || upload->stalled)
     return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_STALLED,
                         _("The upload to printer %s stopped making progress. Check the "
                           "printer’s network connection and storage, then try again."),
@@ -596,6 +641,9 @@ may_be_complete (Upload   *upload,
   if (upload->read != upload->size || upload->read_error != NULL)
     return FALSE;
   if (upload->response_code == 426)
+    return TRUE;
+  /* No final reply in time: handled like a 426 (bambuddy bambu_ftp.py). */
+  if (code == CURLE_OPERATION_TIMEDOUT && all_sent (upload))
     return TRUE;
   return code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR
          || code == CURLE_UPLOAD_FAILED || code == CURLE_FTP_WEIRD_SERVER_REPLY;
@@ -732,6 +780,7 @@ af_ftps_upload_async (AfPrinter            *printer,
                       GFile                *local,
                       const char           *remote_name,
                       guint                 stall_seconds,
+                      guint                 final_reply_seconds,
                       AfUploadProgressFunc  progress,
                       gpointer              progress_data,
                       GDestroyNotify        progress_destroy,
@@ -763,6 +812,8 @@ af_ftps_upload_async (AfPrinter            *printer,
   upload->local = g_object_ref (local);
   upload->remote_name = g_strdup (remote_name);
   upload->stall_seconds = stall_seconds > 0 ? stall_seconds : DEFAULT_STALL_SECONDS;
+  upload->final_reply_seconds = final_reply_seconds > 0 ? final_reply_seconds
+                                                        : AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS;
   upload->policy = af_tls_policy_new (upload->serial, upload->ca_file, upload->fingerprint);
   if (progress != NULL || progress_destroy != NULL)
     upload->progress = progress_new (progress, progress_data, progress_destroy);

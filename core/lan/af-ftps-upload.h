@@ -21,6 +21,12 @@ typedef struct
   gint64  eta_seconds;        /* -1 while unknown */
 } AfUploadProgress;
 
+/* How long the final reply (226) may take once every byte was sent, when
+ * the caller passes 0: H2D printers have been seen to take 30 s and more
+ * (maziggy/bambuddy bambu_ftp.py).
+ */
+#define AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS 180
+
 /* Called on the main context of the caller of af_ftps_upload_async(),
  * coalesced to at most a few times a second.
  */
@@ -32,14 +38,17 @@ typedef void (*AfUploadProgressFunc) (const AfUploadProgress *progress,
  * passive mode connecting to the control host whatever PASV says). The
  * certificate is checked with the printer's AfTlsPolicy before the access
  * code is sent. A stall timeout (no bytes for stall_seconds) rather than a
- * total timeout. After a 426 the remote size is checked before failing; after
- * any failure or cancellation the partial remote file is deleted.
+ * total timeout; once every byte is out, the final reply gets its own wait
+ * (final_reply_seconds, 0 for AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS). After a
+ * 426, or no final reply in time, the remote size is checked before failing;
+ * after any failure or cancellation the partial remote file is deleted.
  */
 void      af_ftps_upload_async   (AfPrinter            *printer,
                                   const char           *access_code,
                                   GFile                *local,
                                   const char           *remote_name,
                                   guint                 stall_seconds,
+                                  guint                 final_reply_seconds,
                                   AfUploadProgressFunc  progress,
                                   gpointer              progress_data,
                                   GDestroyNotify        progress_destroy,

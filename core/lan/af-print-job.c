@@ -74,6 +74,7 @@ struct _AfPrintJob
   char            *remote_name;
   GError          *error;
   gboolean         delete_after_print;
+  guint            final_reply_seconds;
   gboolean         uploaded;      /* our file is on the printer */
   GError          *pending_error; /* returned once the file is deleted */
 
@@ -108,6 +109,7 @@ enum {
   PROP_REMOTE_NAME,
   PROP_ERROR,
   PROP_DELETE_AFTER_PRINT,
+  PROP_FINAL_REPLY_SECONDS,
   N_PROPS
 };
 
@@ -612,8 +614,8 @@ begin_uploading (AfPrintJob *self)
 
   set_phase (self, AF_PRINT_JOB_PHASE_UPLOADING);
   af_ftps_upload_async (printer, af_secret_get (self->access_code), self->upload_file,
-                        self->remote_name,
-                        UPLOAD_STALL_SECONDS, upload_progress_cb, g_object_ref (self),
+                        self->remote_name, UPLOAD_STALL_SECONDS, self->final_reply_seconds,
+                        upload_progress_cb, g_object_ref (self),
                         g_object_unref, g_task_get_cancellable (self->task),
                         upload_cb, g_object_ref (self));
 }
@@ -1154,6 +1156,9 @@ af_print_job_get_property (GObject    *object,
     case PROP_DELETE_AFTER_PRINT:
       g_value_set_boolean (value, self->delete_after_print);
       break;
+    case PROP_FINAL_REPLY_SECONDS:
+      g_value_set_uint (value, self->final_reply_seconds);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1171,6 +1176,13 @@ af_print_job_set_property (GObject      *object,
     {
     case PROP_DELETE_AFTER_PRINT:
       af_print_job_set_delete_after_print (self, g_value_get_boolean (value));
+      break;
+    case PROP_FINAL_REPLY_SECONDS:
+      if (self->final_reply_seconds != g_value_get_uint (value))
+        {
+          self->final_reply_seconds = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1204,6 +1216,13 @@ af_print_job_class_init (AfPrintJobClass *klass)
   properties[PROP_DELETE_AFTER_PRINT] =
     g_param_spec_boolean ("delete-after-print", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* How long the printer may take to confirm a complete upload (its 226);
+   * a test shortens it.
+   */
+  properties[PROP_FINAL_REPLY_SECONDS] =
+    g_param_spec_uint ("final-reply-seconds", NULL, NULL, 1, 3600,
+                       AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1214,4 +1233,5 @@ af_print_job_init (AfPrintJob *self)
   g_mutex_init (&self->pack_mutex);
   self->eta_seconds = -1;
   self->delete_after_print = TRUE;
+  self->final_reply_seconds = AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS;
 }
