@@ -558,10 +558,10 @@ class SendTest(PrinterTestCase):
         second = os.path.join(self.config, 'twin_part.gcode')
         shutil.copyfile(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), first)
         shutil.copyfile(gcode_path('prusaslicer-2.8.1-mini-cube.gcode'), second)
-        self.assertOk(self.send(first, '--wait', '--keep-file'))
+        self.assertOk(self.send(first, '--wait', '--keep-file', '--force'))
         kept = self.vp.project_files()[-1]['file']
         self.assertIn(kept, self.vp.stored_files())
-        self.assertOk(self.send(second, '--wait'))
+        self.assertOk(self.send(second, '--wait', '--force'))
         other = self.vp.project_files()[-1]['file']
         self.assertNotEqual(kept, other)
         self.assertTrue(kept.startswith('twin_part-') and other.startswith('twin_part-'))
@@ -641,7 +641,7 @@ class SendTest(PrinterTestCase):
         self.addCleanup(self.vp.control, 'start-delay 0')
         before = len(self.vp.project_files())
         proc = subprocess.Popen([EXE, 'send', gcode_path('prusaslicer-2.8.1-mini-cube.gcode'),
-                                 '--printer', self.NAME], env=self.env(),
+                                 '--printer', self.NAME, '--force'], env=self.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         deadline = time.monotonic() + 60
