@@ -1061,6 +1061,8 @@ af_print_job_wait_async (AfPrintJob          *self,
   self->wait_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->wait_task, af_print_job_wait_async);
   g_task_set_name (self->wait_task, "[af] print job wait");
+  /* Our own message ("the print goes on"), not GIO's generic one. */
+  g_task_set_check_cancellable (self->wait_task, FALSE);
   if (wait_check (self))
     return;
 
