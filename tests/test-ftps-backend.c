@@ -88,7 +88,7 @@ test_refused_without_openssl (void)
   af_printer_set_ftps_port (printer, port);
   af_printer_set_fingerprint (printer, pin);
 
-  af_ftps_upload_async (printer, ACCESS_CODE, file, "job.gcode.3mf", 5, NULL, NULL, NULL, NULL,
+  af_ftps_upload_async (printer, ACCESS_CODE, file, "job.gcode.3mf", 5, 0, NULL, NULL, NULL, NULL,
                         upload_cb, &result);
   while (!result.done)
     g_main_context_iteration (NULL, TRUE);

@@ -222,6 +222,11 @@ progress_report (Progress *progress,
   snapshot->sent = MIN (sent, total);
   snapshot->total = total;
   progress_update_rate (progress, snapshot->sent, now);
+  /* An upload over before the first rate interval still had a rate. */
+  if (snapshot->bytes_per_second <= 0 && snapshot->sent == total &&
+      snapshot->sent > progress->rate_sent && now > progress->rate_usec)
+    snapshot->bytes_per_second = (double) (snapshot->sent - progress->rate_sent) *
+                                 G_USEC_PER_SEC / (now - progress->rate_usec);
   if (snapshot->bytes_per_second > 0)
     snapshot->eta_seconds = (gint64) ((total - snapshot->sent) / snapshot->bytes_per_second + 0.5);
   else
@@ -842,6 +847,7 @@ delete_thread (GTask        *task,
                GCancellable *cancellable)
 {
   Upload *upload = task_data;
+  g_autoptr(GError) local_error = NULL;
   CURL *curl;
   gboolean ok;
 
@@ -851,6 +857,13 @@ delete_thread (GTask        *task,
     {
       g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
                                _("Could not remove the file: out of memory."));
+      return;
+    }
+  /* The access code goes to no printer whose certificate is not checked. */
+  if (!install_policy (curl, upload, &local_error))
+    {
+      curl_easy_cleanup (curl);
+      g_task_return_error (task, g_steal_pointer (&local_error));
       return;
     }
   ok = delete_remote (curl, upload, "a file of ours");
@@ -894,7 +907,7 @@ af_ftps_delete_async (AfPrinter           *printer,
   upload->redacted_serial = af_printer_dup_redacted_serial (printer);
   upload->ca_file = g_strdup (af_printer_get_ca_file (printer));
   upload->fingerprint = g_strdup (af_printer_get_fingerprint (printer));
-  upload->access_code = g_strdup (access_code);
+  upload->access_code = af_secret_new (access_code);
   upload->remote_name = g_strdup (remote_name);
   upload->policy = af_tls_policy_new (upload->serial, upload->ca_file, upload->fingerprint);
 

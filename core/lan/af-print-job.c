@@ -218,9 +218,9 @@ finish (AfPrintJob *self,
       /* Not with the job's cancellable: a cancelled job must clean up too. */
       self->uploaded = FALSE;
       self->pending_error = error;
-      af_ftps_delete_async (af_mqtt_session_get_printer (self->session), self->access_code,
-                            self->remote_name, NULL, delete_after_failure_cb,
-                            g_object_ref (self));
+      af_ftps_delete_async (af_mqtt_session_get_printer (self->session),
+                            af_secret_get (self->access_code), self->remote_name, NULL,
+                            delete_after_failure_cb, g_object_ref (self));
       return;
     }
 
@@ -845,8 +845,9 @@ wait_ended (AfPrintJob *self,
     }
 
   self->wait_error = outcome;
-  af_ftps_delete_async (af_mqtt_session_get_printer (self->session), self->access_code,
-                        self->remote_name, NULL, wait_deleted_cb, task);
+  af_ftps_delete_async (af_mqtt_session_get_printer (self->session),
+                        af_secret_get (self->access_code), self->remote_name, NULL,
+                        wait_deleted_cb, task);
 }
 
 /* A print that stopped with a fault waits for someone at the printer and may
