@@ -389,6 +389,15 @@ test_printer_properties (void)
   display = af_printer_dup_display_name (printer);
   g_assert_cmpstr (display, ==, "P1S …6789");
   g_clear_pointer (&display, g_free);
+  /* The names come from the one model table (af-printer-models.h). */
+  af_printer_set_model (printer, "3DPrinter-X1-Carbon");
+  display = af_printer_dup_display_name (printer);
+  g_assert_cmpstr (display, ==, "X1 Carbon …6789");
+  g_clear_pointer (&display, g_free);
+  af_printer_set_model (printer, "O1E");
+  display = af_printer_dup_display_name (printer);
+  g_assert_cmpstr (display, ==, "H2D Pro …6789");
+  g_clear_pointer (&display, g_free);
   af_printer_set_model (printer, "Z99");
   display = af_printer_dup_display_name (printer);
   g_assert_cmpstr (display, ==, "Z99 …6789");

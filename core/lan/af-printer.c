@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-printer.h"
+#include "af-printer-models.h"
 
 struct _AfPrinter
 {
@@ -58,30 +59,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* Product names for the DevModel codes of docs/lan-protocol.md §1.2, used only
- * to show a printer that has no name of its own.
- */
-static const struct
-{
-  const char *code;
-  const char *product;
-} model_names[] = {
-  { "3DPrinter-X1-Carbon", "X1 Carbon" },
-  { "BL-P001", "X1 Carbon" },
-  { "3DPrinter-X1", "X1" },
-  { "BL-P002", "X1" },
-  { "C11", "P1P" },
-  { "C12", "P1S" },
-  { "C13", "X1E" },
-  { "N1", "A1 mini" },
-  { "N2S", "A1" },
-  { "N6", "X2D" },
-  { "N7", "P2S" },
-  { "O1D", "H2D" },
-  { "O1S", "H2S" },
-  { "O1C2", "H2C" },
-};
 
 GType
 af_printer_source_get_type (void)
@@ -688,16 +665,16 @@ af_printer_set_last_error (AfPrinter  *self,
   set_string (self, &self->last_error, message, PROP_LAST_ERROR);
 }
 
+/* The product name shown for a printer that has no name of its own: the one
+ * table of af-printer-models.c names the DevModel codes of docs/lan-protocol.md
+ * §1.2; an unknown code is shown as it is.
+ */
 static const char *
 lookup_product (const char *model)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (model_names); i++)
-    {
-      if (g_strcmp0 (model, model_names[i].code) == 0)
-        return model_names[i].product;
-    }
+  const char *product = af_printer_models_get_name (model);
 
-  return model;
+  return product != NULL ? product : model;
 }
 
 char *
