@@ -18,6 +18,7 @@
 
 #include "af-bgcode.h"
 #include "af-gcode-reader.h"
+#include "af-test-util.h"
 
 /* Every value asserted below was looked up by hand in the corpus file it
  * belongs to (grep), not taken from the parser's output.
@@ -25,18 +26,10 @@
 
 static char *tmp_dir;
 
-static const char *
-corpus_dir (void)
-{
-  const char *dir = g_getenv ("AF_CORPUS_DIR");
-
-  return dir != NULL ? dir : AF_CORPUS_DIR;
-}
-
 static char *
 corpus_path (const char *name)
 {
-  return g_build_filename (corpus_dir (), "gcode", name, NULL);
+  return g_build_filename (af_test_corpus_dir (), "gcode", name, NULL);
 }
 
 static GBytes *
@@ -53,37 +46,15 @@ corpus_bytes (const char *name)
 }
 
 static AfGcodeInfo *
-read_path (const char  *path,
-           GError     **error)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-
-  return af_gcode_read_file (file, NULL, error);
-}
-
-static AfGcodeInfo *
 read_corpus (const char *name)
 {
   g_autofree char *path = corpus_path (name);
   g_autoptr(GError) error = NULL;
-  AfGcodeInfo *info = read_path (path, &error);
+  AfGcodeInfo *info = af_test_read_gcode (path, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (info);
   return info;
-}
-
-static char *
-write_tmp (const char *name,
-           const void *data,
-           gsize       size)
-{
-  char *path = g_build_filename (tmp_dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, data, size, &error);
-  g_assert_no_error (error);
-  return path;
 }
 
 static void
@@ -92,7 +63,7 @@ assert_read_fails (const char *path,
                    int         code)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(AfGcodeInfo) info = read_path (path, &error);
+  g_autoptr(AfGcodeInfo) info = af_test_read_gcode (path, &error);
 
   g_assert_null (info);
   g_assert_error (error, domain, code);
@@ -594,7 +565,7 @@ test_corpus_covered (void)
     "prusaslicer-2.8.1-mini-cube.gcode",
     "prusaslicer-2.9.3-thumbnails.gcode",
   };
-  g_autofree char *dir_path = g_build_filename (corpus_dir (), "gcode", NULL);
+  g_autofree char *dir_path = g_build_filename (af_test_corpus_dir (), "gcode", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, &error);
   const char *name;
@@ -865,9 +836,9 @@ test_windows (void)
 
   append_filler (text, text->len + 3 * AF_GCODE_WINDOW_SIZE + 12345);
   g_string_append (text, tail);
-  path = write_tmp ("windows.gcode", text->str, text->len);
+  path = af_test_write_file (tmp_dir, "windows.gcode", text->str, text->len);
 
-  info = read_path (path, &error);
+  info = af_test_read_gcode (path, &error);
   g_assert_no_error (error);
   /* The body's object labels are outside both windows. */
   g_assert_null (af_gcode_info_get_objects (info)[0]);
@@ -900,9 +871,9 @@ test_window_cuts_thumbnail (void)
   g_string_append_len (text, second, strstr (second, "; thumbnail end\n") - second + 16);
   append_filler (text, 3 * AF_GCODE_WINDOW_SIZE);
   g_string_append (text, "; estimated printing time (normal mode) = 1h 0m 5s\n");
-  path = write_tmp ("cut-thumbnail.gcode", text->str, text->len);
+  path = af_test_write_file (tmp_dir, "cut-thumbnail.gcode", text->str, text->len);
 
-  info = read_path (path, &error);
+  info = af_test_read_gcode (path, &error);
   g_assert_no_error (error);
   assert_n_thumbnails (info, 0);
   g_assert_cmpint (af_gcode_info_get_print_time (info), ==, 3605);
@@ -1039,7 +1010,7 @@ test_heatshrink (void)
 static void
 test_bad_empty (void)
 {
-  g_autofree char *path = write_tmp ("empty.gcode", "", 0);
+  g_autofree char *path = af_test_write_file (tmp_dir, "empty.gcode", "", 0);
 
   assert_read_fails (path, AF_GCODE_ERROR, AF_GCODE_ERROR_NOT_GCODE);
 }
@@ -1054,10 +1025,11 @@ test_bad_garbage (void)
 
   for (gsize i = 0; i < 64 * 1024; i++)
     data[i] = (guint8)g_rand_int_range (rand, 0, 256);
-  path = write_tmp ("garbage.gcode", data, 64 * 1024);
+  path = af_test_write_file (tmp_dir, "garbage.gcode", data, 64 * 1024);
   assert_read_fails (path, AF_GCODE_ERROR, AF_GCODE_ERROR_NOT_GCODE);
 
-  text_path = write_tmp ("text.gcode", "Hello, world.\nNothing to print here.\n", 37);
+  text_path = af_test_write_file (tmp_dir, "text.gcode", "Hello, world.\nNothing to print here.\n",
+                                  37);
   assert_read_fails (text_path, AF_GCODE_ERROR, AF_GCODE_ERROR_NOT_GCODE);
 }
 
@@ -1069,7 +1041,8 @@ test_bad_image (void)
   GBytes *data = af_thumbnail_get_data (png);
   g_autofree char *path = NULL;
 
-  path = write_tmp ("image.gcode", g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  path = af_test_write_file (tmp_dir, "image.gcode", g_bytes_get_data (data, NULL),
+                             g_bytes_get_size (data));
 
   assert_read_fails (path, AF_GCODE_ERROR, AF_GCODE_ERROR_NOT_GCODE);
 }
@@ -1089,7 +1062,7 @@ edited_corpus (const char *name,
   g_string_append_len (edited, text, at - text);
   g_string_append (edited, replace);
   g_string_append (edited, at + strlen (find));
-  return write_tmp (tmp_name, edited->str, edited->len);
+  return af_test_write_file (tmp_dir, tmp_name, edited->str, edited->len);
 }
 
 static void
@@ -1098,7 +1071,8 @@ test_bad_truncated_thumbnail (void)
   g_autoptr(GBytes) bytes = corpus_bytes ("prusaslicer-2.9.3-thumbnails.gcode");
   const char *data = g_bytes_get_data (bytes, NULL);
   const char *cut = strstr (data, "; thumbnail begin 220x124") + 2000;
-  g_autofree char *path = write_tmp ("truncated-thumbnail.gcode", data, cut - data);
+  g_autofree char *path = af_test_write_file (tmp_dir, "truncated-thumbnail.gcode", data,
+                                              cut - data);
 
   assert_read_fails (path, AF_GCODE_ERROR, AF_GCODE_ERROR_TRUNCATED);
 }
@@ -1149,7 +1123,8 @@ test_bad_truncated_bgcode (void)
   for (guint i = 0; i < G_N_ELEMENTS (cuts); i++)
     {
       g_autofree char *name = g_strdup_printf ("cut-%" G_GSIZE_FORMAT ".bgcode", cuts[i]);
-      g_autofree char *path = write_tmp (name, g_bytes_get_data (bytes, NULL), cuts[i]);
+      g_autofree char *path = af_test_write_file (tmp_dir, name, g_bytes_get_data (bytes, NULL),
+                                                  cuts[i]);
       g_autoptr(GBytes) cut = window (bytes, 0, cuts[i]);
       g_autoptr(GError) error = NULL;
       g_autoptr(AfGcodeInfo) info = NULL;
@@ -1172,7 +1147,7 @@ edited_bgcode (const char *tmp_name,
   g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 
   data[offset] = value;
-  return write_tmp (tmp_name, data, g_bytes_get_size (bytes));
+  return af_test_write_file (tmp_dir, tmp_name, data, g_bytes_get_size (bytes));
 }
 
 static void
@@ -1209,7 +1184,7 @@ test_bad_bgcode_crc (void)
   /* Reading metadata skips G-code payloads, so a damaged G-code block
    * shows only when the G-code is streamed.
    */
-  info = read_path (gcode, &error);
+  info = af_test_read_gcode (gcode, &error);
   g_assert_no_error (error);
   g_assert_finalize_object (g_steal_pointer (&info));
   assert_stream_fails (gcode, AF_GCODE_ERROR_CORRUPT);
@@ -1237,7 +1212,8 @@ static void
 test_bad_bgcode_stream_truncated (void)
 {
   g_autoptr(GBytes) bytes = corpus_bytes ("prusaslicer-2.8.1-mini-cube.bgcode");
-  g_autofree char *path = write_tmp ("stream-cut.bgcode", g_bytes_get_data (bytes, NULL), 20000);
+  g_autofree char *path = af_test_write_file (tmp_dir, "stream-cut.bgcode",
+                                              g_bytes_get_data (bytes, NULL), 20000);
 
   assert_stream_fails (path, AF_GCODE_ERROR_TRUNCATED);
 }
@@ -1266,7 +1242,7 @@ test_bad_unreadable (void)
 
   if (getuid () != 0)
     {
-      g_autofree char *locked = write_tmp ("locked.gcode", ";TIME:1\n", 8);
+      g_autofree char *locked = af_test_write_file (tmp_dir, "locked.gcode", ";TIME:1\n", 8);
 
       g_assert_cmpint (g_chmod (locked, 0), ==, 0);
       assert_read_fails (locked, AF_GCODE_ERROR, AF_GCODE_ERROR_FAILED);
@@ -1277,7 +1253,8 @@ static char *
 sparse_file (const char *name,
              GBytes     *head)
 {
-  char *path = write_tmp (name, g_bytes_get_data (head, NULL), g_bytes_get_size (head));
+  char *path = af_test_write_file (tmp_dir, name, g_bytes_get_data (head, NULL),
+                                   g_bytes_get_size (head));
 
   g_assert_cmpint (truncate (path, (goffset)2 * 1024 * 1024 * 1024), ==, 0);
   return path;
@@ -1298,24 +1275,6 @@ test_bad_sparse (void)
   g_assert_cmpuint (g_bytes_get_size (cura), >, AF_GCODE_WINDOW_SIZE);
   assert_read_fails (zeros, AF_GCODE_ERROR, AF_GCODE_ERROR_NOT_GCODE);
   assert_read_fails (gcode_head, AF_GCODE_ERROR, AF_GCODE_ERROR_NOT_GCODE);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -1422,7 +1381,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  remove_tree (tmp_dir);
+  af_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <glib/gstdio.h>
 #include <zlib.h>
 
 #include "af-bgcode.h"
@@ -19,6 +18,7 @@
 #include "af-lan-error.h"
 #include "af-printer-status.h"
 #include "af-text.h"
+#include "af-test-util.h"
 
 /* Hostile inputs, generated here at and just past each documented limit:
  * nested JSON through every entry path, .bgcode block and total sizes,
@@ -28,35 +28,13 @@
 
 static char *tmp_dir;
 
-static char *
-write_tmp (const char *name,
-           const void *data,
-           gsize       size)
-{
-  char *path = g_build_filename (tmp_dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, data, size, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
-static AfGcodeInfo *
-read_path (const char  *path,
-           GError     **error)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-
-  return af_gcode_read_file (file, NULL, error);
-}
-
 static AfGcodeInfo *
 read_text (const char *name,
            const char *text)
 {
-  g_autofree char *path = write_tmp (name, text, strlen (text));
+  g_autofree char *path = af_test_write_file (tmp_dir, name, text, strlen (text));
   g_autoptr(GError) error = NULL;
-  AfGcodeInfo *info = read_path (path, &error);
+  AfGcodeInfo *info = af_test_read_gcode (path, &error);
 
   g_assert_no_error (error);
   return info;
@@ -204,9 +182,9 @@ read_bgcode (const char  *name,
              GByteArray  *bytes,
              GError     **error)
 {
-  g_autofree char *path = write_tmp (name, bytes->data, bytes->len);
+  g_autofree char *path = af_test_write_file (tmp_dir, name, bytes->data, bytes->len);
 
-  return read_path (path, error);
+  return af_test_read_gcode (path, error);
 }
 
 static void
@@ -361,7 +339,7 @@ stream_meatpack_line (gsize    length,
   bgcode_block (out, AF_BGCODE_BLOCK_GCODE, 1, (const guint8 *)line, length / 2);
   bgcode_block (out, AF_BGCODE_BLOCK_GCODE, 1, (const guint8 *)line, length - length / 2);
   bgcode_block (out, AF_BGCODE_BLOCK_GCODE, 1, (const guint8 *)"\n", 1);
-  path = write_tmp ("meatpack.bgcode", out->data, out->len);
+  path = af_test_write_file (tmp_dir, "meatpack.bgcode", out->data, out->len);
   file = g_file_new_for_path (path);
   stream = af_gcode_open_text_stream (file, NULL, error);
   g_assert_nonnull (stream);
@@ -482,11 +460,11 @@ test_labels (void)
   for (guint i = 0; text->len < 2 * AF_GCODE_WINDOW_SIZE - 64; i++)
     g_string_append_printf (text, "; printing object part-%u id:%u copy 0\nG1 X1\n",
                             i % (AF_GCODE_MAX_OBJECTS + 500), i);
-  path = write_tmp ("labels.gcode", text->str, text->len);
+  path = af_test_write_file (tmp_dir, "labels.gcode", text->str, text->len);
   g_string_free (text, TRUE);
 
   start = g_get_monotonic_time ();
-  info = read_path (path, &error);
+  info = af_test_read_gcode (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
   g_assert_cmpuint (n_objects (info), ==, AF_GCODE_MAX_OBJECTS);
@@ -591,8 +569,9 @@ test_data_uri (void)
   assert_data_uri ("png", "png", AF_THUMBNAIL_FORMAT_PNG);
   assert_data_uri ("jpeg", "jpeg", AF_THUMBNAIL_FORMAT_JPG);
 
-  bad = write_tmp ("bad-uri.gcode", ";thumbnail: data:image/png;base64,iVBORw0\nG28\n", 45);
-  info = read_path (bad, &error);
+  bad = af_test_write_file (tmp_dir, "bad-uri.gcode",
+                            ";thumbnail: data:image/png;base64,iVBORw0\nG28\n", 45);
+  info = af_test_read_gcode (bad, &error);
   g_assert_null (info);
   g_assert_error (error, AF_GCODE_ERROR, AF_GCODE_ERROR_CORRUPT);
 }
@@ -682,21 +661,6 @@ test_json_report (void)
   g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_PROTOCOL);
 }
 
-static void
-remove_tmp_dir (void)
-{
-  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (tmp_dir);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -727,7 +691,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  remove_tmp_dir ();
+  af_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

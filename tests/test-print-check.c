@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "af-core.h"
+#include "af-test-util.h"
 
 /* The checks before sending (af-print-check.h) over the corpus: files read
  * by the real readers, printers from the captured reports. The expected
@@ -20,37 +21,6 @@
  * the G-code config blocks, nozzle_diameter, sdcard and home_flag in the
  * reports (bits 8-9 of home_flag are 1, "normal", in all four).
  */
-
-static const char *
-corpus_dir (void)
-{
-  const char *dir = g_getenv ("AF_CORPUS_DIR");
-
-  return dir != NULL ? dir : AF_CORPUS_DIR;
-}
-
-static AfGcodeInfo *
-load_info (const char *kind,
-           const char *name)
-{
-  g_autofree char *path = g_build_filename (corpus_dir (), kind, name, NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AfArchive) archive = NULL;
-  AfGcodeInfo *info;
-
-  if (g_strcmp0 (kind, "3mf") != 0)
-    {
-      info = af_gcode_read_file (file, NULL, &error);
-      g_assert_no_error (error);
-      return info;
-    }
-  archive = af_archive_open (file, NULL, &error);
-  g_assert_no_error (error);
-  info = af_archive_get_plate_info (archive, 1, &error);
-  g_assert_no_error (error);
-  return info;
-}
 
 static void
 merge (AfPrinterStatus *status,
@@ -68,21 +38,13 @@ load_printer (const char *model,
               const char *report)
 {
   AfPrinter *printer = af_printer_new ("01S00A000000001");
-  g_autofree char *path = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *payload = NULL;
 
   af_printer_set_model (printer, model);
   if (report == NULL)
     return printer;
 
-  path = g_build_filename (corpus_dir (), "mqtt", report, NULL);
-  parser = json_parser_new ();
-  json_parser_load_from_file (parser, path, &error);
-  g_assert_no_error (error);
-  payload = json_to_string (json_object_get_member (json_node_get_object (
-                              json_parser_get_root (parser)), "pushall"), FALSE);
+  payload = af_test_corpus_report (report);
   merge (af_printer_get_status (printer), payload);
   return printer;
 }
@@ -127,7 +89,7 @@ check_file (const char *kind,
             const char *foreign,
             const char *bed_type)
 {
-  g_autoptr(AfGcodeInfo) info = load_info (kind, name);
+  g_autoptr(AfGcodeInfo) info = af_test_corpus_info (kind, name);
   g_autofree char *machine = af_print_check_dup_foreign_machine (info);
 
   g_test_message ("%s", name);
@@ -198,7 +160,7 @@ assert_machine (const char *model,
                 const char *message)
 {
   g_autoptr(AfPrinter) printer = load_printer (model, report);
-  g_autoptr(AfGcodeInfo) info = load_info (kind, name);
+  g_autoptr(AfGcodeInfo) info = af_test_corpus_info (kind, name);
   g_autoptr(GError) error = NULL;
   gboolean ok = af_print_check_machine (info, printer, &error);
 
@@ -246,7 +208,8 @@ test_nozzle (void)
 {
   g_autoptr(AfPrinter) printer = load_printer ("C12", "MOCK-P1PNOAMS.json");
   AfPrinterStatus *status = af_printer_get_status (printer);
-  g_autoptr(AfGcodeInfo) info = load_info ("gcode", "bambustudio-01.09-cli-plate_1.gcode");
+  g_autoptr(AfGcodeInfo) info = af_test_corpus_info ("gcode",
+                                                     "bambustudio-01.09-cli-plate_1.gcode");
   g_autoptr(GError) error = NULL;
 
   /* "nozzle_diameter": "0.4" in the fixture. */
@@ -352,9 +315,9 @@ test_use_ams (void)
   g_autoptr(AfPrinter) x1c = load_printer ("BL-P001", "MOCK-X1CMULTIAMS.json");
   GListModel *p1p_trays = af_printer_status_get_trays (af_printer_get_status (p1p));
   GListModel *x1c_trays = af_printer_status_get_trays (af_printer_get_status (x1c));
-  g_autoptr(AfGcodeInfo) one = load_info ("3mf", "bambustudio-02.07-p1s.gcode.3mf");
+  g_autoptr(AfGcodeInfo) one = af_test_corpus_info ("3mf", "bambustudio-02.07-p1s.gcode.3mf");
   /* Filament 1 unused (white PLA), filament 2 used. */
-  g_autoptr(AfGcodeInfo) two = load_info ("gcode", "orcaslicer-2.3.0-k1max.gcode");
+  g_autoptr(AfGcodeInfo) two = af_test_corpus_info ("gcode", "orcaslicer-2.3.0-k1max.gcode");
   g_autoptr(GArray) mapping = g_array_new (FALSE, FALSE, sizeof (gint));
   gint value;
 
@@ -389,8 +352,8 @@ test_trays (void)
   g_autoptr(AfPrinter) p1p = load_printer ("C11", "MOCK-P1PNOAMS.json");
   g_autoptr(AfPrinterStatus) silent = af_printer_status_new ();
   GListModel *trays = af_printer_status_get_trays (af_printer_get_status (p1p));
-  g_autoptr(AfGcodeInfo) info = load_info ("3mf", "bambustudio-02.07-p1s.gcode.3mf");
-  g_autoptr(AfGcodeInfo) two = load_info ("gcode", "orcaslicer-2.3.0-k1max.gcode");
+  g_autoptr(AfGcodeInfo) info = af_test_corpus_info ("3mf", "bambustudio-02.07-p1s.gcode.3mf");
+  g_autoptr(AfGcodeInfo) two = af_test_corpus_info ("gcode", "orcaslicer-2.3.0-k1max.gcode");
   g_autoptr(GArray) mapping = af_filament_map_default (info, trays, NULL);
   g_autoptr(GArray) mapping_two = NULL;
   g_autoptr(GError) error = NULL;
@@ -426,8 +389,9 @@ test_trays (void)
 static void
 test_inspect_json (void)
 {
-  g_autoptr(AfGcodeInfo) p1s = load_info ("3mf", "bambustudio-02.07-p1s.gcode.3mf");
-  g_autoptr(AfGcodeInfo) rings = load_info ("3mf", "bambustudio-01.09-cli-2-rings.gcode.3mf");
+  g_autoptr(AfGcodeInfo) p1s = af_test_corpus_info ("3mf", "bambustudio-02.07-p1s.gcode.3mf");
+  g_autoptr(AfGcodeInfo) rings = af_test_corpus_info ("3mf",
+                                                      "bambustudio-01.09-cli-2-rings.gcode.3mf");
   g_autofree char *with_id = af_gcode_info_to_json (p1s, FALSE);
   g_autofree char *without = af_gcode_info_to_json (rings, FALSE);
 

@@ -10,13 +10,9 @@
 #include "config.h"
 
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <glib/gstdio.h>
 
 #include "af-core.h"
+#include "af-test-util.h"
 
 /*
  * The common-name rule of AfTlsPolicy (af-tls.h) against certificates made
@@ -127,22 +123,6 @@ make_certificates (void)
   make_openssl_leaf ("no-cn", "/O=AtomForm/OU=" SERIAL);
 }
 
-static guint
-free_port (void)
-{
-  struct sockaddr_in addr = { .sin_family = AF_INET };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  guint port;
-
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  port = ntohs (addr.sin_port);
-  close (fd);
-  return port;
-}
-
 /* --- the server ---------------------------------------------------------- */
 
 typedef struct
@@ -217,7 +197,7 @@ server_start (Server     *server,
   g_autofree char *accept = NULL;
   g_autoptr(GError) error = NULL;
 
-  server->port = free_port ();
+  server->port = af_test_free_port ();
   accept = g_strdup_printf ("127.0.0.1:%u", server->port);
   /* stdin stays open (a pipe we never close), so s_server keeps the
    * connection; it echoes what the client sends to stdout.
@@ -366,21 +346,6 @@ test_no_cn (void)
   assert_refused ("no-cn");
 }
 
-static void
-remove_dir (void)
-{
-  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *path = path_in_dir (name);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -401,7 +366,7 @@ main (int   argc,
   g_test_add_func ("/af/lan/tls/cn-missing", test_no_cn);
 
   status = g_test_run ();
-  remove_dir ();
+  af_test_remove_tree (dir);
   g_free (dir);
   return status;
 }
