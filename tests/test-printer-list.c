@@ -24,6 +24,7 @@
 #include "af-printer-list.h"
 #include "af-secrets.h"
 #include "af-test-printer.h"
+#include "af-test-util.h"
 
 #define SERIAL      "01S00A000000042"
 #define ACCESS_CODE "51739264"
@@ -95,6 +96,18 @@ remove_printer (AfPrinterList  *list,
 
   af_printer_list_remove_async (list, serial, NULL, result_cb, &result);
   return af_printer_list_remove_finish (list, wait_result (&result), error);
+}
+
+/* A throwaway folder for a list of its own; *path is its printers.ini. */
+static char *
+make_list_dir (char **path)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("af-printer-list-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  *path = g_build_filename (dir, "printers.ini", NULL);
+  return dir;
 }
 
 static AfPrinter *
@@ -398,11 +411,10 @@ test_foreign_content (void)
 {
   g_autoptr(AfPrinterList) list = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("af-printer-list-XXXXXX", &error);
-  g_autofree char *path = g_build_filename (dir, "printers.ini", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *dir = make_list_dir (&path);
   g_autofree char *contents = NULL;
 
-  g_assert_no_error (error);
   g_file_set_contents (path,
                        "[01S00A000000044]\nhost=10.0.0.44\nfuture-key=kept\n"
                        "mqtt-port=99999\n\n[not a serial]\nhost=x\n",
@@ -435,12 +447,29 @@ test_foreign_content (void)
   g_file_get_contents (path, &contents, NULL, NULL);
   g_assert_cmpstr (contents, ==, "[broken\nhost");
 
-  g_unlink (path);
-  g_rmdir (dir);
+  af_test_remove_tree (dir);
   g_assert_finalize_object (g_steal_pointer (&list));
 }
 
 /* --- Discovery ---------------------------------------------------------- */
+
+/* Sends one SSDP datagram to the discovery's port on loopback. */
+static void
+send_datagram (guint       port,
+               const char *text)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) destination = g_inet_socket_address_new (inet, port);
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_send_to (socket, destination, text, strlen (text), NULL, &error),
+                   ==, (gssize) strlen (text));
+  g_assert_no_error (error);
+}
 
 static void
 send_notice (guint       port,
@@ -448,28 +477,19 @@ send_notice (guint       port,
              const char *name,
              guint       max_age)
 {
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) destination = g_inet_socket_address_new (inet, port);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *text = g_strdup_printf ("NOTIFY * HTTP/1.1\r\n"
+                                           "Location: 192.168.1.77\r\n"
+                                           "USN: %s\r\n"
+                                           "Cache-Control: max-age=%u\r\n"
+                                           "DevModel.bambu.com: N1\r\n"
+                                           "DevName.bambu.com: %s\r\n"
+                                           "DevConnect.bambu.com: lan\r\n"
+                                           "DevBind.bambu.com: occupied\r\n"
+                                           "DevVersion.bambu.com: 01.05.00.00\r\n"
+                                           "\r\n",
+                                           serial, max_age, name);
 
-  text = g_strdup_printf ("NOTIFY * HTTP/1.1\r\n"
-                          "Location: 192.168.1.77\r\n"
-                          "USN: %s\r\n"
-                          "Cache-Control: max-age=%u\r\n"
-                          "DevModel.bambu.com: N1\r\n"
-                          "DevName.bambu.com: %s\r\n"
-                          "DevConnect.bambu.com: lan\r\n"
-                          "DevBind.bambu.com: occupied\r\n"
-                          "DevVersion.bambu.com: 01.05.00.00\r\n"
-                          "\r\n",
-                          serial, max_age, name);
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                         G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_socket_send_to (socket, destination, text, strlen (text), NULL, &error);
-  g_assert_no_error (error);
+  send_datagram (port, text);
 }
 
 static void
@@ -626,8 +646,7 @@ test_two_writers (void)
   if (!in_throwaway_home ())
     return;
 
-  dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
-  path = g_build_filename (dir, "printers.ini", NULL);
+  dir = make_list_dir (&path);
   window = af_printer_list_new (dir);
   cli = af_printer_list_new (dir);
   g_assert_true (af_printer_list_load (window, &error));
@@ -670,10 +689,7 @@ test_two_writers (void)
   g_assert_finalize_object (g_steal_pointer (&fresh));
   g_assert_finalize_object (g_steal_pointer (&cli));
   g_assert_finalize_object (g_steal_pointer (&window));
-  g_unlink (path);
-  g_autofree char *lock = g_build_filename (dir, "printers.ini.lock", NULL);
-  g_unlink (lock);
-  g_rmdir (dir);
+  af_test_remove_tree (dir);
 }
 
 #define WRITER_ADDS 25
@@ -712,8 +728,7 @@ test_concurrent_processes (void)
   if (!in_throwaway_home ())
     return;
 
-  dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
-  path = g_build_filename (dir, "printers.ini", NULL);
+  dir = make_list_dir (&path);
   self_path = g_file_read_link ("/proc/self/exe", NULL);
   first = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
                             self_path, "--writer", dir, "1", NULL);
@@ -737,10 +752,7 @@ test_concurrent_processes (void)
       g_assert_true (g_strv_contains ((const char *const *) groups, two));
     }
 
-  g_unlink (path);
-  g_autofree char *lock = g_build_filename (dir, "printers.ini.lock", NULL);
-  g_unlink (lock);
-  g_rmdir (dir);
+  af_test_remove_tree (dir);
 }
 
 /* --- Discovery notices and saved printers --------------------------------- */
@@ -767,8 +779,8 @@ address_checked_cb (AfPrinterList *list,
 
 static void
 send_location_notice (guint       port,
-             const char *serial,
-             const char *location)
+                      const char *serial,
+                      const char *location)
 {
   g_autofree char *text = g_strdup_printf ("NOTIFY * HTTP/1.1\r\n"
                                            "Location: %s\r\n"
@@ -779,17 +791,8 @@ send_location_notice (guint       port,
                                            "DevName.bambu.com: Notice\r\n"
                                            "DevConnect.bambu.com: lan\r\n\r\n",
                                            location, serial);
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) destination = g_inet_socket_address_new (inet, port);
-  g_autoptr(GError) error = NULL;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
-                         &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_socket_send_to (socket, destination, text, strlen (text), NULL, &error),
-                   ==, (gssize) strlen (text));
-  g_assert_no_error (error);
+  send_datagram (port, text);
 }
 
 /* The discovery's own item for serial now says host: the list has seen it. */
@@ -881,8 +884,7 @@ test_notice_moves_saved_printer (void)
   g_assert_cmpstr (af_test_printer_get_fingerprint (real), !=,
                    af_test_printer_get_fingerprint (impostor));
 
-  dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
-  path = g_build_filename (dir, "printers.ini", NULL);
+  dir = make_list_dir (&path);
   list = af_printer_list_new (dir);
   g_assert_true (af_printer_list_load (list, &error));
   entry = af_printer_new (serial);
@@ -944,13 +946,7 @@ test_notice_moves_saved_printer (void)
   g_assert_finalize_object (g_steal_pointer (&list));
   g_assert_finalize_object (g_steal_pointer (&discovery));
   g_free (checked.host);
-  g_unlink (path);
-  {
-    g_autofree char *lock = g_build_filename (dir, "printers.ini.lock", NULL);
-
-    g_unlink (lock);
-  }
-  g_rmdir (dir);
+  af_test_remove_tree (dir);
 }
 
 /* --- Keyring errors ----------------------------------------------------- */
@@ -1004,8 +1000,8 @@ test_keyring_unreachable (void)
       g_autoptr(AfPrinterList) list = NULL;
       g_autoptr(AfPrinter) entry = manual_entry ();
       g_autoptr(GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("af-printer-list-XXXXXX", NULL);
-      g_autofree char *path = g_build_filename (dir, "printers.ini", NULL);
+      g_autofree char *path = NULL;
+      g_autofree char *dir = make_list_dir (&path);
       g_autoptr(AfSecret) code = NULL;
 
       /* A fresh process has not connected yet: point it at no bus at all. */
