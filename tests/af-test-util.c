@@ -108,18 +108,27 @@ af_test_remove_tree (const char *path)
   g_rmdir (path);
 }
 
-guint
-af_test_free_port (void)
+int
+af_test_listen_loopback (guint *port)
 {
   struct sockaddr_in addr = { .sin_family = AF_INET };
   socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  guint port;
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
+  g_assert_cmpint (fd, >=, 0);
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (listen (fd, 4), ==, 0);
   g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  port = ntohs (addr.sin_port);
-  close (fd);
+  *port = ntohs (addr.sin_port);
+  return fd;
+}
+
+guint
+af_test_free_port (void)
+{
+  guint port = 0;
+
+  close (af_test_listen_loopback (&port));
   return port;
 }

@@ -12,13 +12,11 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <glib/gstdio.h>
 #include <curl/curl.h>
 
 #include "af-core.h"
+#include "af-test-util.h"
 
 /*
  * This program is linked against Debian's GnuTLS flavour of libcurl
@@ -50,21 +48,6 @@ upload_cb (GObject      *source,
   out->done = TRUE;
 }
 
-static int
-listen_loopback (guint *port)
-{
-  struct sockaddr_in addr = { .sin_family = AF_INET };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (listen (fd, 4), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  *port = ntohs (addr.sin_port);
-  return fd;
-}
-
 static void
 test_refused_without_openssl (void)
 {
@@ -76,7 +59,7 @@ test_refused_without_openssl (void)
   g_autofree char *pin = g_strnfill (64, 'a');
   Result result = { 0 };
   guint port = 0;
-  int listener = listen_loopback (&port);
+  int listener = af_test_listen_loopback (&port);
   int peer;
 
   /* The premise: this process really runs another TLS backend. */
