@@ -10,28 +10,15 @@
 #include <gio/gio.h>
 
 #include "af-printer.h"
+#include "af-transport.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  guint64 sent;
-  guint64 total;
-  double  bytes_per_second;   /* smoothed */
-  gint64  eta_seconds;        /* -1 while unknown */
-} AfUploadProgress;
 
 /* How long the final reply (226) may take once every byte was sent, when
  * the caller passes 0: H2D printers have been seen to take 30 s and more
  * (maziggy/bambuddy bambu_ftp.py).
  */
 #define AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS 180
-
-/* Called on the main context of the caller of af_ftps_upload_async(),
- * coalesced to at most a few times a second.
- */
-typedef void (*AfUploadProgressFunc) (const AfUploadProgress *progress,
-                                      gpointer                user_data);
 
 /* Streams local to the printer's FTPS root as remote_name over implicit TLS
  * (port ftps-port, TLS 1.2 at most, session reuse on the data channel,

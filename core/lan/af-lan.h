@@ -17,5 +17,6 @@
 #include "af-mqtt-session.h"
 #include "af-ftps-upload.h"
 #include "af-filament-map.h"
+#include "af-lan-transport.h"
 #include "af-print-job.h"
 #include "af-print-check.h"

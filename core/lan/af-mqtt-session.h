@@ -11,6 +11,7 @@
 
 #include "af-print-options.h"
 #include "af-printer.h"
+#include "af-transport.h"
 
 G_BEGIN_DECLS
 
@@ -62,12 +63,6 @@ void           af_mqtt_session_start_print_async  (AfMqttSession        *self,
 gboolean       af_mqtt_session_start_print_finish (AfMqttSession        *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
-typedef enum
-{
-  AF_PRINT_COMMAND_PAUSE,
-  AF_PRINT_COMMAND_RESUME,
-  AF_PRINT_COMMAND_STOP,
-} AfPrintCommand;
 /* QoS 1; completes when the printer's state reflects the command. A stop
  * is published even when the printer already looks idle (a job that was
  * just sent may not have started yet), and then completes at once.
