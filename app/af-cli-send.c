@@ -484,12 +484,14 @@ run_job (AfMqttSession   *session,
          AfPrintJob     **out_job,
          GError         **error)
 {
+  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(AfPrintJob) job = NULL;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   g_autoptr(GError) local_error = NULL;
   gboolean ok;
 
-  job = af_print_job_new (session, access_code, file, options);
+  transport = af_lan_transport_new (session, access_code);
+  job = af_print_job_new (transport, file, options);
   af_print_job_set_delete_after_print (job, !keep_file);
   g_signal_connect (job, "notify", G_CALLBACK (job_notify_cb), progress);
   af_print_job_run_async (job, cancellable, af_cli_async_done_cb, &async);

@@ -18,6 +18,7 @@
 #include "af-secrets.h"
 #include "af-text.h"
 #include "af-lan.h"
+#include "af-print.h"
 
 G_BEGIN_DECLS
 

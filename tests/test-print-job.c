@@ -33,6 +33,7 @@ typedef struct
   AfTestPrinter *vp;
   AfPrinter     *printer;
   AfMqttSession *session;
+  AfTransport   *transport;
 } Fixture;
 
 static const char *
@@ -64,6 +65,8 @@ fixture_setup (Fixture       *fixture,
   af_printer_set_ftps_port (fixture->printer, af_test_printer_get_ftps_port (vp));
   af_printer_set_fingerprint (fixture->printer, af_test_printer_get_fingerprint (vp));
   fixture->session = af_mqtt_session_new (fixture->printer, af_test_printer_get_access_code (vp));
+  fixture->transport = af_lan_transport_new (fixture->session,
+                                             af_test_printer_get_access_code (vp));
 }
 
 static void
@@ -72,6 +75,7 @@ fixture_teardown (Fixture       *fixture,
 {
   if (fixture->session != NULL)
     af_mqtt_session_disconnect (fixture->session);
+  g_clear_object (&fixture->transport);
   g_clear_object (&fixture->session);
   g_clear_object (&fixture->printer);
   g_clear_pointer (&fixture->vp, af_test_printer_free);
@@ -166,8 +170,7 @@ run_job (Fixture              *fixture,
   memset (run, 0, sizeof *run);
   run->phases = g_ptr_array_new ();
   run->cancellable = g_cancellable_new ();
-  job = af_print_job_new (fixture->session, af_test_printer_get_access_code (fixture->vp),
-                          file, options);
+  job = af_print_job_new (fixture->transport, file, options);
   g_assert_cmpint (af_print_job_get_phase (job), ==, AF_PRINT_JOB_PHASE_PENDING);
   g_signal_connect (job, "notify::phase", G_CALLBACK (phase_cb), run);
   g_signal_connect (job, "notify::bytes-sent", G_CALLBACK (bytes_cb), run);
@@ -529,8 +532,7 @@ test_cancel_upload (Fixture       *fixture,
     run.phases = g_ptr_array_new ();
     run.cancellable = g_cancellable_new ();
     run.cancel_at_half = TRUE;
-    job = af_print_job_new (fixture->session, af_test_printer_get_access_code (fixture->vp),
-                            file, options);
+    job = af_print_job_new (fixture->transport, file, options);
     g_signal_connect (job, "notify::phase", G_CALLBACK (phase_cb), &run);
     g_signal_connect (job, "notify::bytes-sent", G_CALLBACK (bytes_cb), &run);
     af_print_job_run_async (job, run.cancellable, run_done_cb, &run);
@@ -573,8 +575,7 @@ test_cancel_packing (Fixture       *fixture,
   run.phases = g_ptr_array_new ();
   run.cancellable = g_cancellable_new ();
   run.cancel_packing = TRUE;
-  job = af_print_job_new (fixture->session, af_test_printer_get_access_code (fixture->vp),
-                          file, options);
+  job = af_print_job_new (fixture->transport, file, options);
   g_signal_connect (job, "notify::phase", G_CALLBACK (phase_cb), &run);
   af_print_job_run_async (job, run.cancellable, run_done_cb, &run);
   wait_for (&run.done);
@@ -594,12 +595,14 @@ test_wrong_code (Fixture       *fixture,
                                             "prusaslicer-2.8.1-mini-cube.gcode", NULL);
   g_autoptr(AfPrintOptions) options = make_options (0, "wrong code");
   g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(AfPrintJob) job = NULL;
   Run run = { 0 };
 
   SKIP_WITHOUT_PRINTER (fixture);
   run.phases = g_ptr_array_new ();
-  job = af_print_job_new (fixture->session, "00000000", file, options);
+  transport = af_lan_transport_new (fixture->session, "00000000");
+  job = af_print_job_new (transport, file, options);
   af_print_job_run_async (job, NULL, run_done_cb, &run);
   wait_for (&run.done);
   g_assert_error (run.error, AF_LAN_ERROR, AF_LAN_ERROR_ACCESS_DENIED);

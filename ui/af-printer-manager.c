@@ -17,7 +17,7 @@
 typedef struct
 {
   AfMqttSession *session;
-  AfSecret      *access_code;
+  AfTransport   *transport;   /* holds the access code */
 } Connection;
 
 struct _AfPrinterManager
@@ -38,8 +38,8 @@ connection_free (Connection *connection)
 {
   if (connection->session != NULL)
     af_mqtt_session_disconnect (connection->session);
+  g_clear_object (&connection->transport);
   g_clear_object (&connection->session);
-  g_clear_pointer (&connection->access_code, af_secret_free);
   g_free (connection);
 }
 
@@ -82,8 +82,8 @@ af_printer_manager_connect (AfPrinterManager *self,
   g_return_if_fail (access_code != NULL);
 
   connection = g_new0 (Connection, 1);
-  connection->access_code = af_secret_new (access_code);
   connection->session = af_mqtt_session_new (printer, access_code);
+  connection->transport = af_lan_transport_new (connection->session, access_code);
   g_hash_table_replace (self->connections, g_strdup (af_printer_get_serial (printer)), connection);
 
   af_mqtt_session_connect_async (connection->session, self->cancellable, connect_cb, NULL);
@@ -252,9 +252,9 @@ af_printer_manager_get_session (AfPrinterManager *self,
   return connection != NULL ? connection->session : NULL;
 }
 
-const char *
-af_printer_manager_get_access_code (AfPrinterManager *self,
-                                    AfPrinter        *printer)
+AfTransport *
+af_printer_manager_get_transport (AfPrinterManager *self,
+                                  AfPrinter        *printer)
 {
   Connection *connection;
 
@@ -263,7 +263,7 @@ af_printer_manager_get_access_code (AfPrinterManager *self,
 
   connection = lookup (self, printer);
 
-  return connection != NULL ? af_secret_get (connection->access_code) : NULL;
+  return connection != NULL ? connection->transport : NULL;
 }
 
 void

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "af-lan.h"
+#include "af-print.h"
 
 G_BEGIN_DECLS
 
@@ -29,7 +30,10 @@ GListModel       *af_printer_manager_get_discovered  (AfPrinterManager *self);
 /* NULL for a printer that was not added with its access code. */
 AfMqttSession    *af_printer_manager_get_session     (AfPrinterManager *self,
                                                       AfPrinter        *printer);
-const char       *af_printer_manager_get_access_code (AfPrinterManager *self,
+/* How a print job reaches printer (it holds the access code), or NULL like
+ * the session.
+ */
+AfTransport      *af_printer_manager_get_transport   (AfPrinterManager *self,
                                                       AfPrinter        *printer);
 /* Replaces any session for printer with a new one and connects it. */
 void              af_printer_manager_connect         (AfPrinterManager *self,

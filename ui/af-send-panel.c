@@ -673,19 +673,17 @@ start_action (GtkWidget  *widget,
   g_autofree char *markup = NULL;
   g_autofree char *printer_name = NULL;
   g_autofree char *title = NULL;
-  AfMqttSession *session;
+  AfTransport *transport;
   BlockerKind kind;
   g_autofree char *blocker = NULL;
 
   if (self->job != NULL || (blocker = describe_blocker (self, &kind)) != NULL)
     return;
 
-  session = af_printer_manager_get_session (self->manager, self->printer);
+  transport = af_printer_manager_get_transport (self->manager, self->printer);
   options = build_options (self);
   self->cancellable = g_cancellable_new ();
-  self->job = af_print_job_new (session, af_printer_manager_get_access_code (self->manager,
-                                                                             self->printer),
-                                af_sliced_file_get_file (self->file), options);
+  self->job = af_print_job_new (transport, af_sliced_file_get_file (self->file), options);
   af_print_job_set_delete_after_print (self->job,
                                        gtk_switch_get_active (self->delete_after_print_switch));
 

@@ -18,5 +18,4 @@
 #include "af-ftps-upload.h"
 #include "af-filament-map.h"
 #include "af-lan-transport.h"
-#include "af-print-job.h"
 #include "af-print-check.h"

@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "af-lan"
+#define G_LOG_DOMAIN "af-print"
 
 #include "config.h"
 
@@ -17,7 +17,6 @@
 #include "af-ftps-upload.h"
 #include "af-lan-error.h"
 #include "af-print-job.h"
-#include "af-secrets.h"
 
 /*
  * One job walks PENDING → PACKING → UPLOADING → STARTING → PRINTING, or ends
@@ -26,11 +25,11 @@
  *  - PACKING runs in a GTask thread: it sniffs the file by its bytes and, for
  *    G-code, packs it into a temporary .gcode.3mf (removed when the job
  *    ends); an archive is sent as it is.
- *  - UPLOADING is af_ftps_upload_async(), whose progress lands in the
+ *  - UPLOADING is af_transport_upload_async(), whose progress lands in the
  *    bytes-sent, bytes-total, rate and eta-seconds properties. A cancelled
  *    or failed upload removes its partial remote file itself.
- *  - STARTING connects the session when needed and sends project_file; the
- *    session completes once the printer reports our job (PRINTING). When
+ *  - STARTING connects the transport when needed and starts the print; the
+ *    transport completes once the printer reports our job (PRINTING). When
  *    the job is cancelled after project_file went out, a stop follows, so
  *    a cancelled job never leaves a print running.
  *  - Once our file is on the printer, a job that fails or is cancelled
@@ -60,8 +59,7 @@ struct _AfPrintJob
 {
   GObject          parent_instance;
 
-  AfMqttSession   *session;
-  AfSecret        *access_code;
+  AfTransport     *transport;
   GFile           *file;
   AfPrintOptions  *options;
 
@@ -195,7 +193,7 @@ delete_after_failure_cb (GObject      *source,
   g_autoptr(AfPrintJob) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!af_ftps_delete_finish (result, &error))
+  if (!af_transport_delete_finish (AF_TRANSPORT (source), result, &error))
     g_debug ("Removing the file of a failed job: %s", error->message);
   finish (self, g_steal_pointer (&self->pending_error));
 }
@@ -218,9 +216,8 @@ finish (AfPrintJob *self,
       /* Not with the job's cancellable: a cancelled job must clean up too. */
       self->uploaded = FALSE;
       self->pending_error = error;
-      af_ftps_delete_async (af_mqtt_session_get_printer (self->session),
-                            af_secret_get (self->access_code), self->remote_name, NULL,
-                            delete_after_failure_cb, g_object_ref (self));
+      af_transport_delete_async (self->transport, self->remote_name, NULL,
+                                 delete_after_failure_cb, g_object_ref (self));
       return;
     }
 
@@ -327,14 +324,14 @@ stop_cb (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!af_mqtt_session_command_finish (AF_MQTT_SESSION (source), result, &error))
+  if (!af_transport_command_finish (AF_TRANSPORT (source), result, &error))
     g_debug ("Stopping a cancelled job: %s", error->message);
 }
 
 static void
 send_stop (AfPrintJob *self)
 {
-  af_mqtt_session_command_async (self->session, AF_PRINT_COMMAND_STOP, NULL, stop_cb, NULL);
+  af_transport_command_async (self->transport, AF_PRINT_COMMAND_STOP, NULL, stop_cb, NULL);
 }
 
 static GError *
@@ -367,7 +364,7 @@ needs_attention_error (AfPrinterStatus *status)
 static void
 stop_watching (AfPrintJob *self)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  AfPrinter *printer = af_transport_get_printer (self->transport);
   GCancellable *cancellable = self->task != NULL ? g_task_get_cancellable (self->task) : NULL;
 
   g_clear_signal_handler (&self->state_handler, af_printer_get_status (printer));
@@ -387,7 +384,7 @@ stop_watching (AfPrintJob *self)
 static gboolean
 check_started (AfPrintJob *self)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  AfPrinter *printer = af_transport_get_printer (self->transport);
   AfPrinterStatus *status = af_printer_get_status (printer);
 
   if (af_printer_status_get_needs_attention (status))
@@ -470,7 +467,7 @@ prepare_timeout_cb (gpointer user_data)
 static void
 watch_start (AfPrintJob *self)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  AfPrinter *printer = af_transport_get_printer (self->transport);
   GCancellable *cancellable = g_task_get_cancellable (self->task);
 
   if (check_started (self))
@@ -495,7 +492,7 @@ start_print_cb (GObject      *source,
   g_autoptr(AfPrintJob) self = user_data;
   GError *error = NULL;
 
-  if (af_mqtt_session_start_print_finish (AF_MQTT_SESSION (source), result, &error))
+  if (af_transport_start_finish (AF_TRANSPORT (source), result, &error))
     {
       watch_start (self);
       return;
@@ -519,8 +516,8 @@ start_print (AfPrintJob *self)
                                          _("The print was cancelled.")));
       return;
     }
-  af_mqtt_session_start_print_async (self->session, self->remote_name, self->options,
-                                     cancellable, start_print_cb, g_object_ref (self));
+  af_transport_start_async (self->transport, self->remote_name, self->options,
+                            cancellable, start_print_cb, g_object_ref (self));
 }
 
 static void
@@ -531,7 +528,7 @@ connect_cb (GObject      *source,
   g_autoptr(AfPrintJob) self = user_data;
   GError *error = NULL;
 
-  if (!af_mqtt_session_connect_finish (AF_MQTT_SESSION (source), result, &error))
+  if (!af_transport_connect_finish (AF_TRANSPORT (source), result, &error))
     {
       finish (self, error);
       return;
@@ -542,16 +539,14 @@ connect_cb (GObject      *source,
 static void
 begin_starting (AfPrintJob *self)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
-
   set_phase (self, AF_PRINT_JOB_PHASE_STARTING);
-  if (af_printer_get_connection (printer) == AF_CONNECTION_CONNECTED)
+  if (af_transport_is_connected (self->transport))
     {
       start_print (self);
       return;
     }
-  af_mqtt_session_connect_async (self->session, g_task_get_cancellable (self->task),
-                                 connect_cb, g_object_ref (self));
+  af_transport_connect_async (self->transport, g_task_get_cancellable (self->task),
+                              connect_cb, g_object_ref (self));
 }
 
 /* --- uploading ---------------------------------------------------------- */
@@ -598,7 +593,7 @@ upload_cb (GObject      *source,
 
   /* The temporary archive is not needed any more, whatever happened. */
   remove_temp (self);
-  if (!af_ftps_upload_finish (result, &error))
+  if (!af_transport_upload_finish (AF_TRANSPORT (source), result, &error))
     {
       finish (self, error);
       return;
@@ -610,14 +605,12 @@ upload_cb (GObject      *source,
 static void
 begin_uploading (AfPrintJob *self)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
-
   set_phase (self, AF_PRINT_JOB_PHASE_UPLOADING);
-  af_ftps_upload_async (printer, af_secret_get (self->access_code), self->upload_file,
-                        self->remote_name, UPLOAD_STALL_SECONDS, self->final_reply_seconds,
-                        upload_progress_cb, g_object_ref (self),
-                        g_object_unref, g_task_get_cancellable (self->task),
-                        upload_cb, g_object_ref (self));
+  af_transport_upload_async (self->transport, self->upload_file, self->remote_name,
+                             UPLOAD_STALL_SECONDS, self->final_reply_seconds,
+                             upload_progress_cb, g_object_ref (self),
+                             g_object_unref, g_task_get_cancellable (self->task),
+                             upload_cb, g_object_ref (self));
 }
 
 /* --- packing ------------------------------------------------------------ */
@@ -795,7 +788,7 @@ print_end_error (AfPrinterStatus *status)
 static void
 wait_stop_watching (AfPrintJob *self)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (self->session);
+  AfPrinter *printer = af_transport_get_printer (self->transport);
   GCancellable *cancellable = g_task_get_cancellable (self->wait_task);
 
   g_clear_signal_handler (&self->wait_state_handler, af_printer_get_status (printer));
@@ -814,7 +807,7 @@ wait_deleted_cb (GObject      *source,
   GError *outcome = g_steal_pointer (&self->wait_error);
   g_autoptr(GError) error = NULL;
 
-  if (!af_ftps_delete_finish (result, &error))
+  if (!af_transport_delete_finish (AF_TRANSPORT (source), result, &error))
     g_debug ("Removing the printed file: %s", error->message);
 
   /* The print's own failure matters more than a file left behind. */
@@ -845,9 +838,8 @@ wait_ended (AfPrintJob *self,
     }
 
   self->wait_error = outcome;
-  af_ftps_delete_async (af_mqtt_session_get_printer (self->session),
-                        af_secret_get (self->access_code), self->remote_name, NULL,
-                        wait_deleted_cb, task);
+  af_transport_delete_async (self->transport, self->remote_name, NULL,
+                             wait_deleted_cb, task);
 }
 
 /* A print that stopped with a fault waits for someone at the printer and may
@@ -872,7 +864,7 @@ wait_needs_attention (AfPrintJob      *self,
 static gboolean
 wait_check (AfPrintJob *self)
 {
-  AfPrinterStatus *status = af_printer_get_status (af_mqtt_session_get_printer (self->session));
+  AfPrinterStatus *status = af_printer_get_status (af_transport_get_printer (self->transport));
 
   switch (af_printer_status_get_state (status))
     {
@@ -936,22 +928,19 @@ wait_cancelled_cb (GCancellable *cancellable,
 /* --- public ------------------------------------------------------------- */
 
 AfPrintJob *
-af_print_job_new (AfMqttSession        *session,
-                  const char           *access_code,
+af_print_job_new (AfTransport          *transport,
                   GFile                *file,
                   const AfPrintOptions *options)
 {
   g_autofree char *job_id = NULL;
   AfPrintJob *self;
 
-  g_return_val_if_fail (AF_IS_MQTT_SESSION (session), NULL);
-  g_return_val_if_fail (access_code != NULL, NULL);
+  g_return_val_if_fail (AF_IS_TRANSPORT (transport), NULL);
   g_return_val_if_fail (G_IS_FILE (file), NULL);
   g_return_val_if_fail (options != NULL, NULL);
 
   self = g_object_new (AF_TYPE_PRINT_JOB, NULL);
-  self->session = g_object_ref (session);
-  self->access_code = af_secret_new (access_code);
+  self->transport = g_object_ref (transport);
   self->file = g_object_ref (file);
   self->options = af_print_options_copy (options);
   job_id = g_strdup_printf ("%06x", g_random_int () & 0xffffff);
@@ -1067,7 +1056,7 @@ af_print_job_wait_async (AfPrintJob          *self,
   if (wait_check (self))
     return;
 
-  printer = af_mqtt_session_get_printer (self->session);
+  printer = af_transport_get_printer (self->transport);
   self->wait_state_handler = g_signal_connect_object (af_printer_get_status (printer),
                                                       "notify::state",
                                                       G_CALLBACK (wait_state_cb), self, 0);
@@ -1095,13 +1084,13 @@ af_print_job_dispose (GObject *object)
 {
   AfPrintJob *self = AF_PRINT_JOB (object);
 
-  if (self->session != NULL)
+  if (self->transport != NULL)
     stop_watching (self);
-  if (self->session != NULL && self->wait_task != NULL)
+  if (self->transport != NULL && self->wait_task != NULL)
     wait_stop_watching (self);
   remove_temp (self);
   g_clear_object (&self->upload_file);
-  g_clear_object (&self->session);
+  g_clear_object (&self->transport);
 
   G_OBJECT_CLASS (af_print_job_parent_class)->dispose (object);
 }
@@ -1111,7 +1100,6 @@ af_print_job_finalize (GObject *object)
 {
   AfPrintJob *self = AF_PRINT_JOB (object);
 
-  g_clear_pointer (&self->access_code, af_secret_free);
   g_clear_object (&self->file);
   g_clear_pointer (&self->options, af_print_options_free);
   g_free (self->remote_name);

@@ -9,8 +9,8 @@
 
 #include <gio/gio.h>
 
-#include "af-mqtt-session.h"
 #include "af-print-options.h"
+#include "af-transport.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +31,7 @@ GType af_print_job_phase_get_type (void);
 
 /* Sending one file to one printer: packs a .gcode/.bgcode into a temporary
  * .gcode.3mf (an archive is sent as it is), uploads it, then starts it.
+ * The transport holds the route and its secret.
  * Properties: phase, fraction (0..1 of the current phase), bytes-sent,
  * bytes-total, rate (bytes/s), eta-seconds, remote-name, error (GError
  * boxed, when FAILED), delete-after-print (read-write). All notify on the
@@ -40,8 +41,7 @@ GType af_print_job_phase_get_type (void);
 
 G_DECLARE_FINAL_TYPE (AfPrintJob, af_print_job, AF, PRINT_JOB, GObject)
 
-AfPrintJob      *af_print_job_new          (AfMqttSession        *session,
-                                            const char           *access_code,
+AfPrintJob      *af_print_job_new          (AfTransport          *transport,
                                             GFile                *file,
                                             const AfPrintOptions *options) G_GNUC_WARN_UNUSED_RESULT;
 AfPrintJobPhase  af_print_job_get_phase    (AfPrintJob           *self);
