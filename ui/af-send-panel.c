@@ -648,7 +648,7 @@ run_cb (GObject      *source_object,
   /* A start that stopped at a problem is on the printer all the same: its
    * card shows what needs attention.
    */
-  if ((ok || g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION)) &&
+  if ((ok || af_print_error_classify (error) == AF_PRINT_ERROR_NEEDS_ATTENTION) &&
       self->printer != NULL)
     show_printing (self, self->printer);
   else

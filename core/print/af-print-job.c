@@ -16,6 +16,7 @@
 #include "af-archive.h"
 #include "af-ftps-upload.h"
 #include "af-lan-error.h"
+#include "af-print-error.h"
 #include "af-print-job.h"
 
 /*
@@ -45,7 +46,7 @@
  *
  * Every callback runs on the creator's main context, so properties notify
  * there. Errors keep their domain and code (AF_LAN_ERROR, AF_ARCHIVE_ERROR,
- * G_IO_ERROR_CANCELLED).
+ * G_IO_ERROR_CANCELLED); af_print_error_classify() tells their kind.
  */
 
 #define UPLOAD_STALL_SECONDS 60
@@ -237,7 +238,7 @@ finish (AfPrintJob *self,
       g_clear_error (&self->error);
       self->error = g_error_copy (error);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-      set_phase (self, g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION)
+      set_phase (self, af_print_error_classify (error) == AF_PRINT_ERROR_NEEDS_ATTENTION
                        ? AF_PRINT_JOB_PHASE_NEEDS_ATTENTION : AF_PRINT_JOB_PHASE_FAILED);
     }
   g_task_return_error (task, error);
@@ -747,7 +748,8 @@ begin_packing (AfPrintJob *self)
   self->temp_dir = g_dir_make_tmp ("af-print-job-XXXXXX", &error);
   if (self->temp_dir == NULL)
     {
-      finish (self, g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_FAILED,
+      /* Packing failures are the archive's, whatever the route. */
+      finish (self, g_error_new (AF_ARCHIVE_ERROR, AF_ARCHIVE_ERROR_FAILED,
                                  _("Could not prepare the file for sending: %s"),
                                  error->message));
       return;

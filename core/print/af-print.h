@@ -7,5 +7,6 @@
 
 #pragma once
 
+#include "af-print-error.h"
 #include "af-transport.h"
 #include "af-print-job.h"
