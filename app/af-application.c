@@ -24,7 +24,7 @@ struct _AfApplication
   /* The printers every window shows and sends to; made with the first window,
    * so the command line never starts discovery.
    */
-  AfPrinterManager *printer_manager;
+  AfPrinterRegistry *printer_manager;
 };
 
 G_DEFINE_FINAL_TYPE (AfApplication, af_application, ADW_TYPE_APPLICATION)
@@ -37,7 +37,7 @@ new_window (AfApplication *self)
   g_assert (AF_IS_APPLICATION (self));
 
   if (self->printer_manager == NULL)
-    self->printer_manager = af_printer_manager_new ();
+    self->printer_manager = af_printer_registry_new ();
 
   window = af_window_new (ADW_APPLICATION (self));
   af_window_set_printer_manager (window, self->printer_manager);
@@ -215,7 +215,7 @@ af_application_shutdown (GApplication *app)
   AfApplication *self = AF_APPLICATION (app);
 
   if (self->printer_manager != NULL)
-    af_printer_manager_shutdown (self->printer_manager);
+    af_printer_registry_shutdown (self->printer_manager);
   g_clear_object (&self->printer_manager);
 
   G_APPLICATION_CLASS (af_application_parent_class)->shutdown (app);

@@ -35,7 +35,7 @@ struct _AfAddPrinterDialog
   AdwEntryRow         *mqtt_port_row;
   AdwEntryRow         *ftps_port_row;
 
-  AfPrinterManager    *manager;
+  AfPrinterRegistry   *manager;
   /* While checking: the printer as entered and its trial session. */
   AfPrinter           *printer;
   AfMqttSession       *session;
@@ -200,7 +200,7 @@ add_cb (GObject      *source_object,
    */
   code = af_secret_new (get_text (self->code_row));
   set_busy (self, FALSE);
-  af_printer_manager_connect (self->manager, listed, af_secret_get (code));
+  af_printer_registry_connect (self->manager, listed, af_secret_get (code));
   g_signal_emit (self, signals[PRINTER_ADDED], 0, listed);
   gtk_window_destroy (GTK_WINDOW (self));
 }
@@ -209,7 +209,7 @@ static void
 save_printer (AfAddPrinterDialog *self)
 {
   af_mqtt_session_disconnect (self->session);
-  af_printer_list_add_async (af_printer_manager_get_list (self->manager), self->printer,
+  af_printer_list_add_async (af_printer_registry_get_list (self->manager), self->printer,
                              get_text (self->code_row), self->cancellable, add_cb,
                              g_object_ref (self));
 }
@@ -317,7 +317,7 @@ build_printer (AfAddPrinterDialog *self)
 {
   const char *serial = get_text (self->serial_row);
   g_autofree char *name = g_strstrip (g_strdup (get_text (self->name_row)));
-  AfPrinter *known = af_printer_list_lookup (af_printer_manager_get_list (self->manager), serial);
+  AfPrinter *known = af_printer_list_lookup (af_printer_registry_get_list (self->manager), serial);
   AfPrinter *printer = af_printer_new (serial);
 
   if (known != NULL)
@@ -536,23 +536,23 @@ af_add_printer_dialog_init (AfAddPrinterDialog *self)
 }
 
 GtkWidget *
-af_add_printer_dialog_new (GtkWindow        *parent,
-                           AfPrinterManager *manager,
-                           const char       *serial)
+af_add_printer_dialog_new (GtkWindow         *parent,
+                           AfPrinterRegistry *manager,
+                           const char        *serial)
 {
   AfAddPrinterDialog *self;
   GListModel *discovered;
   AfPrinter *known = NULL;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
-  g_return_val_if_fail (AF_IS_PRINTER_MANAGER (manager), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (manager), NULL);
 
   self = g_object_new (AF_TYPE_ADD_PRINTER_DIALOG,
                        "transient-for", parent,
                        NULL);
   self->manager = g_object_ref (manager);
 
-  discovered = af_printer_manager_get_discovered (manager);
+  discovered = af_printer_registry_get_discovered (manager);
   if (discovered != NULL)
     {
       gtk_list_box_bind_model (self->discovered_list, discovered, create_discovered_row_cb,
@@ -563,7 +563,7 @@ af_add_printer_dialog_new (GtkWindow        *parent,
     }
 
   if (serial != NULL)
-    known = af_printer_list_lookup (af_printer_manager_get_list (manager), serial);
+    known = af_printer_list_lookup (af_printer_registry_get_list (manager), serial);
   if (known != NULL)
     fill_in (self, known);
 

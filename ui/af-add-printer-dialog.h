@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "af-printer-manager.h"
+#include "af-printer-registry.h"
 
 G_BEGIN_DECLS
 
@@ -23,8 +23,8 @@ G_DECLARE_FINAL_TYPE (AfAddPrinterDialog, af_add_printer_dialog, AF, ADD_PRINTER
  * the printer saved. serial, when not NULL, fills in a listed printer.
  * Emits ::printer-added with the printer as listed, then closes.
  */
-GtkWidget *af_add_printer_dialog_new (GtkWindow        *parent,
-                                      AfPrinterManager *manager,
-                                      const char       *serial);
+GtkWidget *af_add_printer_dialog_new (GtkWindow         *parent,
+                                      AfPrinterRegistry *manager,
+                                      const char        *serial);
 
 G_END_DECLS

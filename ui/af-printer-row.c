@@ -42,7 +42,7 @@ struct _AfPrinterRow
   GtkLabel         *bed_label;
   GtkBox           *tray_box;
 
-  AfPrinterManager *manager;
+  AfPrinterRegistry *manager;
   AfPrinter        *printer;
   AfPrinterStatus  *status;
   GListModel       *trays;
@@ -206,7 +206,7 @@ update_buttons (AfPrinterRow *self,
                 gboolean      connected)
 {
   gboolean can_command = connected
-                         && af_printer_manager_get_session (self->manager, self->printer) != NULL;
+                         && af_printer_registry_get_session (self->manager, self->printer) != NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
                           can_command && (state == AF_PRINT_STATE_RUNNING
@@ -446,7 +446,7 @@ static void
 send_command (AfPrinterRow   *self,
               AfPrintCommand  command)
 {
-  AfMqttSession *session = af_printer_manager_get_session (self->manager, self->printer);
+  AfMqttSession *session = af_printer_registry_get_session (self->manager, self->printer);
 
   if (session == NULL)
     return;
@@ -475,8 +475,8 @@ remove_printer (AfPrinterRow *self)
   const char *serial = af_printer_get_serial (self->printer);
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
-  af_printer_manager_forget (self->manager, serial);
-  af_printer_list_remove_async (af_printer_manager_get_list (self->manager), serial, NULL,
+  af_printer_registry_forget (self->manager, serial);
+  af_printer_list_remove_async (af_printer_registry_get_list (self->manager), serial, NULL,
                                 remove_cb, overlay != NULL ? g_object_ref (overlay) : NULL);
 }
 
@@ -643,12 +643,12 @@ af_printer_row_init (AfPrinterRow *self)
 }
 
 GtkWidget *
-af_printer_row_new (AfPrinterManager *manager,
-                    AfPrinter        *printer)
+af_printer_row_new (AfPrinterRegistry *manager,
+                    AfPrinter         *printer)
 {
   AfPrinterRow *self;
 
-  g_return_val_if_fail (AF_IS_PRINTER_MANAGER (manager), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (manager), NULL);
   g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
 
   self = g_object_new (AF_TYPE_PRINTER_ROW, NULL);

@@ -20,7 +20,7 @@ struct _AfPrintersView
   GtkStack         *stack;
   GtkListBox       *list_box;
 
-  AfPrinterManager *manager;
+  AfPrinterRegistry *manager;
 };
 
 G_DEFINE_FINAL_TYPE (AfPrintersView, af_printers_view, ADW_TYPE_BIN)
@@ -37,23 +37,23 @@ create_row_cb (gpointer item,
 static void
 update_page (AfPrintersView *self)
 {
-  GListModel *model = G_LIST_MODEL (af_printer_manager_get_list (self->manager));
+  GListModel *model = G_LIST_MODEL (af_printer_registry_get_list (self->manager));
 
   af_stack_show_page (self->stack, g_list_model_get_n_items (model) > 0 ? "list" : "empty");
 }
 
 void
-af_printers_view_set_manager (AfPrintersView   *self,
-                              AfPrinterManager *manager)
+af_printers_view_set_manager (AfPrintersView    *self,
+                              AfPrinterRegistry *manager)
 {
   GListModel *model;
 
   g_return_if_fail (AF_IS_PRINTERS_VIEW (self));
-  g_return_if_fail (AF_IS_PRINTER_MANAGER (manager));
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
   g_return_if_fail (self->manager == NULL);
 
   self->manager = g_object_ref (manager);
-  model = G_LIST_MODEL (af_printer_manager_get_list (manager));
+  model = G_LIST_MODEL (af_printer_registry_get_list (manager));
   gtk_list_box_bind_model (self->list_box, model, create_row_cb, self, NULL);
   g_signal_connect_object (model, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "af-printer-manager.h"
+#include "af-printer-registry.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AfPrintersView, af_printers_view, AF, PRINTERS_VIEW, AdwBin)
 
 /* Every printer with its live state, or an invitation to add one. */
-void af_printers_view_set_manager (AfPrintersView   *self,
-                                   AfPrinterManager *manager);
+void af_printers_view_set_manager (AfPrintersView    *self,
+                                   AfPrinterRegistry *manager);
 
 G_END_DECLS

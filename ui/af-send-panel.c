@@ -45,7 +45,7 @@ struct _AfSendPanel
   GtkLabel            *phase_label;
   GtkListBox          *printing_list;
 
-  AfPrinterManager    *manager;
+  AfPrinterRegistry    *manager;
   AfSlicedFile        *file;
   /* The chosen printer and what of it is watched. */
   AfPrinter           *printer;
@@ -169,7 +169,7 @@ describe_blocker (AfSendPanel *self,
     return g_strdup (_("Open a sliced file to send it"));
   if (printer == NULL)
     return g_strdup (_("Choose a printer"));
-  if (af_printer_manager_get_session (self->manager, printer) == NULL)
+  if (af_printer_registry_get_session (self->manager, printer) == NULL)
     return g_strdup (_("Set up this printer with its access code first, on the Printers page"));
   if (af_printer_get_connection (printer) != AF_CONNECTION_CONNECTED)
     return g_strdup (af_printer_get_last_error (printer) != NULL
@@ -471,7 +471,7 @@ watch_printer (AfSendPanel *self)
 static void
 update_page (AfSendPanel *self)
 {
-  GListModel *printers = G_LIST_MODEL (af_printer_manager_get_list (self->manager));
+  GListModel *printers = G_LIST_MODEL (af_printer_registry_get_list (self->manager));
   const char *page = gtk_stack_get_visible_child_name (self->stack);
 
   if (g_strcmp0 (page, "sending") == 0 || g_strcmp0 (page, "printing") == 0)
@@ -680,7 +680,7 @@ start_action (GtkWidget  *widget,
   if (self->job != NULL || (blocker = describe_blocker (self, &kind)) != NULL)
     return;
 
-  transport = af_printer_manager_get_transport (self->manager, self->printer);
+  transport = af_printer_registry_get_transport (self->manager, self->printer);
   options = build_options (self);
   self->cancellable = g_cancellable_new ();
   self->job = af_print_job_new (transport, af_sliced_file_get_file (self->file), options);
@@ -873,17 +873,17 @@ af_send_panel_init (AfSendPanel *self)
 }
 
 void
-af_send_panel_set_manager (AfSendPanel      *self,
-                           AfPrinterManager *manager)
+af_send_panel_set_manager (AfSendPanel       *self,
+                           AfPrinterRegistry *manager)
 {
   GListModel *printers;
 
   g_return_if_fail (AF_IS_SEND_PANEL (self));
-  g_return_if_fail (AF_IS_PRINTER_MANAGER (manager));
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
   g_return_if_fail (self->manager == NULL);
 
   self->manager = g_object_ref (manager);
-  printers = G_LIST_MODEL (af_printer_manager_get_list (manager));
+  printers = G_LIST_MODEL (af_printer_registry_get_list (manager));
   adw_combo_row_set_model (self->printer_row, printers);
   g_signal_connect_object (printers, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);

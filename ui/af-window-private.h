@@ -8,7 +8,7 @@
 #pragma once
 
 #include "af-file-view.h"
-#include "af-printer-manager.h"
+#include "af-printer-registry.h"
 #include "af-printers-view.h"
 #include "af-recent-menu.h"
 #include "af-send-panel.h"
@@ -34,7 +34,7 @@ struct _AfWindow
   AfPrintersView       *printers_view;
 
   /* The application's printers, shared with its other windows. */
-  AfPrinterManager     *printer_manager;
+  AfPrinterRegistry     *printer_manager;
 
   GSettings            *settings;
   AfRecentMenu         *recent_menu;

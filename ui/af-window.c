@@ -307,11 +307,11 @@ af_window_init (AfWindow *self)
 }
 
 void
-af_window_set_printer_manager (AfWindow         *self,
-                               AfPrinterManager *manager)
+af_window_set_printer_manager (AfWindow          *self,
+                               AfPrinterRegistry *manager)
 {
   g_return_if_fail (AF_IS_WINDOW (self));
-  g_return_if_fail (AF_IS_PRINTER_MANAGER (manager));
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
   g_return_if_fail (self->printer_manager == NULL);
 
   self->printer_manager = g_object_ref (manager);

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "af-printer-manager.h"
+#include "af-printer-registry.h"
 
 G_BEGIN_DECLS
 
@@ -28,7 +28,7 @@ GFile    *af_window_get_file (AfWindow       *self);
 /* Gives the window the application's printers, for its Printers page and
  * send panel. Called once, right after af_window_new().
  */
-void      af_window_set_printer_manager (AfWindow         *self,
-                                         AfPrinterManager *manager);
+void      af_window_set_printer_manager (AfWindow          *self,
+                                         AfPrinterRegistry *manager);
 
 G_END_DECLS

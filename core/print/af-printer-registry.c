@@ -1,18 +1,18 @@
-/* af-printer-manager.c
+/* af-printer-registry.c
  *
  * Copyright 2026 The AtomForm Connect Authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "af-printer-manager"
+#define G_LOG_DOMAIN "af-printer-registry"
 
 #include "config.h"
 
 #include <string.h>
 
 #include "af-secrets.h"
-#include "af-printer-manager.h"
+#include "af-printer-registry.h"
 
 typedef struct
 {
@@ -20,7 +20,7 @@ typedef struct
   AfTransport   *transport;   /* holds the access code */
 } Connection;
 
-struct _AfPrinterManager
+struct _AfPrinterRegistry
 {
   GObject        parent_instance;
 
@@ -31,7 +31,7 @@ struct _AfPrinterManager
   GCancellable  *cancellable;
 };
 
-G_DEFINE_FINAL_TYPE (AfPrinterManager, af_printer_manager, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (AfPrinterRegistry, af_printer_registry, G_TYPE_OBJECT)
 
 static void
 connection_free (Connection *connection)
@@ -44,8 +44,8 @@ connection_free (Connection *connection)
 }
 
 static Connection *
-lookup (AfPrinterManager *self,
-        AfPrinter        *printer)
+lookup (AfPrinterRegistry *self,
+        AfPrinter         *printer)
 {
   return g_hash_table_lookup (self->connections, af_printer_get_serial (printer));
 }
@@ -71,13 +71,13 @@ connect_cb (GObject      *source_object,
 }
 
 void
-af_printer_manager_connect (AfPrinterManager *self,
-                            AfPrinter        *printer,
-                            const char       *access_code)
+af_printer_registry_connect (AfPrinterRegistry *self,
+                             AfPrinter         *printer,
+                             const char        *access_code)
 {
   Connection *connection;
 
-  g_return_if_fail (AF_IS_PRINTER_MANAGER (self));
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
   g_return_if_fail (AF_IS_PRINTER (printer));
   g_return_if_fail (access_code != NULL);
 
@@ -91,7 +91,7 @@ af_printer_manager_connect (AfPrinterManager *self,
 
 typedef struct
 {
-  AfPrinterManager *self;
+  AfPrinterRegistry *self;
   AfPrinter        *printer;
 } LookupData;
 
@@ -113,7 +113,7 @@ lookup_cb (GObject      *source_object,
   g_autoptr(AfSecret) code = af_secrets_lookup_access_code_finish (result, &error);
 
   if (code != NULL && lookup (data->self, data->printer) == NULL)
-    af_printer_manager_connect (data->self, data->printer, af_secret_get (code));
+    af_printer_registry_connect (data->self, data->printer, af_secret_get (code));
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     af_printer_set_last_error (data->printer, error->message);
 
@@ -124,8 +124,8 @@ lookup_cb (GObject      *source_object,
  * come from the keyring; discovered ones wait until the user adds them.
  */
 static void
-connect_saved (AfPrinterManager *self,
-               AfPrinter        *printer)
+connect_saved (AfPrinterRegistry *self,
+               AfPrinter         *printer)
 {
   LookupData *data;
 
@@ -141,11 +141,11 @@ connect_saved (AfPrinterManager *self,
 }
 
 static void
-items_changed_cb (AfPrinterManager *self,
+items_changed_cb (AfPrinterRegistry *self,
                   guint             position,
                   guint             removed,
                   guint             added,
-                  GListModel       *model)
+                  GListModel        *model)
 {
   for (guint i = position; i < position + added; i++)
     {
@@ -156,7 +156,7 @@ items_changed_cb (AfPrinterManager *self,
 }
 
 static void
-start_discovery (AfPrinterManager *self)
+start_discovery (AfPrinterRegistry *self)
 {
   g_autoptr(GError) error = NULL;
 
@@ -175,29 +175,29 @@ start_discovery (AfPrinterManager *self)
 }
 
 static void
-af_printer_manager_dispose (GObject *object)
+af_printer_registry_dispose (GObject *object)
 {
-  AfPrinterManager *self = (AfPrinterManager *)object;
+  AfPrinterRegistry *self = (AfPrinterRegistry *)object;
 
-  af_printer_manager_shutdown (self);
+  af_printer_registry_shutdown (self);
   g_clear_object (&self->discovery);
   g_clear_object (&self->list);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->connections, g_hash_table_unref);
 
-  G_OBJECT_CLASS (af_printer_manager_parent_class)->dispose (object);
+  G_OBJECT_CLASS (af_printer_registry_parent_class)->dispose (object);
 }
 
 static void
-af_printer_manager_class_init (AfPrinterManagerClass *klass)
+af_printer_registry_class_init (AfPrinterRegistryClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = af_printer_manager_dispose;
+  object_class->dispose = af_printer_registry_dispose;
 }
 
 static void
-af_printer_manager_init (AfPrinterManager *self)
+af_printer_registry_init (AfPrinterRegistry *self)
 {
   g_autoptr(GError) error = NULL;
 
@@ -216,35 +216,35 @@ af_printer_manager_init (AfPrinterManager *self)
   start_discovery (self);
 }
 
-AfPrinterManager *
-af_printer_manager_new (void)
+AfPrinterRegistry *
+af_printer_registry_new (void)
 {
-  return g_object_new (AF_TYPE_PRINTER_MANAGER, NULL);
+  return g_object_new (AF_TYPE_PRINTER_REGISTRY, NULL);
 }
 
 AfPrinterList *
-af_printer_manager_get_list (AfPrinterManager *self)
+af_printer_registry_get_list (AfPrinterRegistry *self)
 {
-  g_return_val_if_fail (AF_IS_PRINTER_MANAGER (self), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
 
   return self->list;
 }
 
 GListModel *
-af_printer_manager_get_discovered (AfPrinterManager *self)
+af_printer_registry_get_discovered (AfPrinterRegistry *self)
 {
-  g_return_val_if_fail (AF_IS_PRINTER_MANAGER (self), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
 
   return self->discovery != NULL ? af_discovery_get_printers (self->discovery) : NULL;
 }
 
 AfMqttSession *
-af_printer_manager_get_session (AfPrinterManager *self,
-                                AfPrinter        *printer)
+af_printer_registry_get_session (AfPrinterRegistry *self,
+                                 AfPrinter         *printer)
 {
   Connection *connection;
 
-  g_return_val_if_fail (AF_IS_PRINTER_MANAGER (self), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
   g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
 
   connection = lookup (self, printer);
@@ -253,12 +253,12 @@ af_printer_manager_get_session (AfPrinterManager *self,
 }
 
 AfTransport *
-af_printer_manager_get_transport (AfPrinterManager *self,
-                                  AfPrinter        *printer)
+af_printer_registry_get_transport (AfPrinterRegistry *self,
+                                   AfPrinter         *printer)
 {
   Connection *connection;
 
-  g_return_val_if_fail (AF_IS_PRINTER_MANAGER (self), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
   g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
 
   connection = lookup (self, printer);
@@ -267,19 +267,19 @@ af_printer_manager_get_transport (AfPrinterManager *self,
 }
 
 void
-af_printer_manager_forget (AfPrinterManager *self,
-                           const char       *serial)
+af_printer_registry_forget (AfPrinterRegistry *self,
+                            const char        *serial)
 {
-  g_return_if_fail (AF_IS_PRINTER_MANAGER (self));
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
   g_return_if_fail (serial != NULL);
 
   g_hash_table_remove (self->connections, serial);
 }
 
 void
-af_printer_manager_shutdown (AfPrinterManager *self)
+af_printer_registry_shutdown (AfPrinterRegistry *self)
 {
-  g_return_if_fail (AF_IS_PRINTER_MANAGER (self));
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
 
   g_cancellable_cancel (self->cancellable);
   if (self->connections != NULL)
