@@ -92,7 +92,9 @@ struct _AfMqttSession
   GObject        parent_instance;
 
   AfPrinter     *printer;
-  AfSecret      *access_code;
+  AfMqttEndpointFunc endpoint_func;
+  gpointer       endpoint_data;
+  GDestroyNotify endpoint_destroy;
   char          *redacted;
   char          *report_topic;
   char          *request_topic;
@@ -881,8 +883,9 @@ init_library (gpointer data)
 }
 
 static Link *
-link_new (AfMqttSession  *self,
-          GError        **error)
+link_new (AfMqttSession   *self,
+          AfMqttEndpoint  *endpoint,
+          GError         **error)
 {
   static GOnce once = G_ONCE_INIT;
   Link *link = g_new0 (Link, 1);
@@ -891,11 +894,9 @@ link_new (AfMqttSession  *self,
 
   g_once (&once, init_library, NULL);
 
-  link->host = g_strdup (af_printer_get_host (self->printer));
-  link->port = af_printer_get_mqtt_port (self->printer);
-  link->policy = af_tls_policy_new (af_printer_get_serial (self->printer),
-                                    af_printer_get_ca_file (self->printer),
-                                    af_printer_get_fingerprint (self->printer));
+  link->host = g_steal_pointer (&endpoint->host);
+  link->port = endpoint->port;
+  link->policy = g_steal_pointer (&endpoint->trust);
   link->mosq = mosquitto_new (NULL, true, self);
 
   ctx = SSL_CTX_new (TLS_client_method ());
@@ -906,7 +907,7 @@ link_new (AfMqttSession  *self,
       mosquitto_int_option (link->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
       mosquitto_void_option (link->mosq, MOSQ_OPT_SSL_CTX, ctx);
       mosquitto_int_option (link->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
-      mosquitto_username_pw_set (link->mosq, MQTT_USER, af_secret_get (self->access_code));
+      mosquitto_username_pw_set (link->mosq, endpoint->user, af_secret_get (endpoint->password));
       mosquitto_connect_callback_set (link->mosq, on_connect);
       mosquitto_message_callback_set (link->mosq, on_message);
     }
@@ -923,20 +924,21 @@ start_attempt (AfMqttSession *self)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
+  AfMqttEndpoint endpoint = { 0 };
   Link *link;
 
   g_assert (!self->attempt_running && self->link == NULL);
 
-  if (af_printer_get_host (self->printer) == NULL)
+  if (!self->endpoint_func (self, &endpoint, self->endpoint_data, &error))
     {
-      error = g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
-                                   _("The printer’s address is not known. Enter it or wait "
-                                     "until the printer is discovered."));
+      af_mqtt_endpoint_clear (&endpoint);
       connection_failed (self, error);
       return;
     }
 
-  if ((link = link_new (self, &error)) == NULL)
+  link = link_new (self, &endpoint, &error);
+  af_mqtt_endpoint_clear (&endpoint);
+  if (link == NULL)
     {
       connection_failed (self, error);
       return;
@@ -978,7 +980,8 @@ af_mqtt_session_finalize (GObject *object)
   g_assert (self->connect_tasks->len == 0);
 
   g_clear_object (&self->printer);
-  g_clear_pointer (&self->access_code, af_secret_free);
+  if (self->endpoint_destroy != NULL)
+    g_clear_pointer (&self->endpoint_data, self->endpoint_destroy);
   g_clear_pointer (&self->redacted, g_free);
   g_clear_pointer (&self->report_topic, g_free);
   g_clear_pointer (&self->request_topic, g_free);
@@ -1125,19 +1128,72 @@ af_mqtt_session_init (AfMqttSession *self)
   self->ops = g_ptr_array_new ();
 }
 
+void
+af_mqtt_endpoint_clear (AfMqttEndpoint *endpoint)
+{
+  g_return_if_fail (endpoint != NULL);
+
+  g_clear_pointer (&endpoint->host, g_free);
+  g_clear_pointer (&endpoint->user, g_free);
+  g_clear_pointer (&endpoint->password, af_secret_free);
+  g_clear_pointer (&endpoint->trust, af_tls_policy_free);
+}
+
 AfMqttSession *
-af_mqtt_session_new (AfPrinter  *printer,
-                     const char *access_code)
+af_mqtt_session_new_for_endpoint (AfPrinter          *printer,
+                                  AfMqttEndpointFunc  endpoint_func,
+                                  gpointer            user_data,
+                                  GDestroyNotify      destroy)
 {
   AfMqttSession *self;
 
   g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
-  g_return_val_if_fail (access_code != NULL, NULL);
+  g_return_val_if_fail (endpoint_func != NULL, NULL);
 
   self = g_object_new (AF_TYPE_MQTT_SESSION, "printer", printer, NULL);
-  self->access_code = af_secret_new (access_code);
+  self->endpoint_func = endpoint_func;
+  self->endpoint_data = user_data;
+  self->endpoint_destroy = destroy;
 
   return self;
+}
+
+/* The printer's own broker; user_data is the access code, an AfSecret. */
+static gboolean
+lan_endpoint_cb (AfMqttSession   *session,
+                 AfMqttEndpoint  *endpoint,
+                 gpointer         user_data,
+                 GError         **error)
+{
+  AfPrinter *printer = af_mqtt_session_get_printer (session);
+
+  if (af_printer_get_host (printer) == NULL)
+    {
+      g_set_error_literal (error, AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
+                           _("The printer’s address is not known. Enter it or wait "
+                             "until the printer is discovered."));
+      return FALSE;
+    }
+  endpoint->host = g_strdup (af_printer_get_host (printer));
+  endpoint->port = af_printer_get_mqtt_port (printer);
+  endpoint->user = g_strdup (MQTT_USER);
+  endpoint->password = af_secret_new (af_secret_get (user_data));
+  endpoint->trust = af_tls_policy_new (af_printer_get_serial (printer),
+                                       af_printer_get_ca_file (printer),
+                                       af_printer_get_fingerprint (printer));
+  return TRUE;
+}
+
+AfMqttSession *
+af_mqtt_session_new (AfPrinter  *printer,
+                     const char *access_code)
+{
+  g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
+  g_return_val_if_fail (access_code != NULL, NULL);
+
+  return af_mqtt_session_new_for_endpoint (printer, lan_endpoint_cb,
+                                           af_secret_new (access_code),
+                                           (GDestroyNotify) af_secret_free);
 }
 
 AfPrinter *

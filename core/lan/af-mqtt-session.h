@@ -11,12 +11,14 @@
 
 #include "af-print-options.h"
 #include "af-printer.h"
+#include "af-secrets.h"
+#include "af-tls.h"
 #include "af-transport.h"
 
 G_BEGIN_DECLS
 
-/* One MQTT 3.1.1 connection over TLS 1.2 to one printer (user "bblp",
- * password = access code), driven from the GLib main context of its creator
+/* One MQTT 3.1.1 connection over TLS 1.2 to one broker (by default the
+ * printer's own: user "bblp", password = access code), driven from the GLib main context of its creator
  * without blocking it: the blocking connect runs in a GTask thread, then the
  * socket is watched with a GSource and a timer drives mosquitto_loop_misc().
  *
@@ -33,6 +35,40 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AfMqttSession, af_mqtt_session, AF, MQTT_SESSION, GObject)
 
+/* Where and as whom one connection attempt goes. The password and the
+ * trust policy belong to the endpoint; af_mqtt_endpoint_clear() wipes and
+ * frees them.
+ */
+typedef struct
+{
+  char        *host;
+  guint        port;
+  char        *user;
+  AfSecret    *password;
+  AfTlsPolicy *trust;
+} AfMqttEndpoint;
+
+void           af_mqtt_endpoint_clear           (AfMqttEndpoint      *endpoint);
+
+/* Fills endpoint for the next attempt, or fails (the attempt fails with
+ * that error). Asked afresh before every attempt, on the session's main
+ * context: an address may change while the session lives.
+ */
+typedef gboolean (*AfMqttEndpointFunc) (AfMqttSession   *session,
+                                        AfMqttEndpoint  *endpoint,
+                                        gpointer         user_data,
+                                        GError         **error);
+
+/* A session whose broker the endpoint function names; reports still merge
+ * into printer's status.
+ */
+AfMqttSession *af_mqtt_session_new_for_endpoint (AfPrinter           *printer,
+                                                 AfMqttEndpointFunc   endpoint_func,
+                                                 gpointer             user_data,
+                                                 GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
+/* The LAN endpoint: the printer's host and mqtt-port, user "bblp", the
+ * access code as password, the printer's certificate policy.
+ */
 AfMqttSession *af_mqtt_session_new              (AfPrinter           *printer,
                                                  const char          *access_code) G_GNUC_WARN_UNUSED_RESULT;
 AfPrinter     *af_mqtt_session_get_printer      (AfMqttSession       *self);
