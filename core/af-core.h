@@ -20,6 +20,7 @@
 #include "af-text.h"
 #include "af-lan.h"
 #include "af-print.h"
+#include "af-cloud.h"
 
 G_BEGIN_DECLS
 

@@ -1,0 +1,33 @@
+/* af-cloud-private.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "af-cloud-client.h"
+
+G_BEGIN_DECLS
+
+/* Called on the worker thread with the bytes of the body sent so far. */
+typedef void (*AfCloudSendProgress) (guint64  sent,
+                                     gpointer user_data);
+
+void     af_cloud_request_set_send_progress (AfCloudRequest      *request,
+                                             AfCloudSendProgress  progress,
+                                             gpointer             user_data);
+/* Seconds without a byte moving before the transfer counts as cut. */
+void     af_cloud_request_set_stall_seconds (AfCloudRequest      *request,
+                                             guint                seconds);
+
+/* A string member, or NULL. */
+const char *af_cloud_json_get_string (JsonObject *object,
+                                      const char *name);
+/* An integer member, or fallback. */
+gint64      af_cloud_json_get_int    (JsonObject *object,
+                                      const char *name,
+                                      gint64      fallback);
+
+G_END_DECLS
