@@ -10,3 +10,4 @@
 #include "af-cloud-error.h"
 #include "af-cloud-tokens.h"
 #include "af-cloud-client.h"
+#include "af-cloud-sign-in.h"
