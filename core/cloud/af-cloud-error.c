@@ -259,6 +259,9 @@ client_error (guint    status,
                                 _("AtomForm’s cloud no longer accepts this version of AtomForm "
                                   "Connect. Update AtomForm Connect; printing over the network "
                                   "(LAN) still works."));
+  if (g_strcmp0 (type, "invalid-cursor") == 0)
+    return g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_CURSOR,
+                                _("The list changed too much while it was shown. Reload it."));
   if (g_strcmp0 (type, "printer-not-bound") == 0)
     return g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRINTER_NOT_BOUND,
                                 _("This printer is no longer bound to your AtomForm account."));

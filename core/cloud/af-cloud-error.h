@@ -48,6 +48,7 @@ typedef enum
   AF_CLOUD_ERROR_UNAVAILABLE,       /* 503: a service is down */
   AF_CLOUD_ERROR_BUG,               /* 400/415/428 and reused keys: a bug on our side */
   AF_CLOUD_ERROR_NOT_SENT,          /* the job could not be created; nothing prints */
+  AF_CLOUD_ERROR_INVALID_CURSOR,    /* 400 invalid-cursor: reload from the first page */
 } AfCloudError;
 
 GQuark af_cloud_error_quark (void);

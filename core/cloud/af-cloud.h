@@ -11,3 +11,4 @@
 #include "af-cloud-tokens.h"
 #include "af-cloud-client.h"
 #include "af-cloud-sign-in.h"
+#include "af-cloud-resources.h"
