@@ -698,8 +698,8 @@ perform (AfCloudClient    *self,
 
 /* --- The retry loop ------------------------------------------------------ */
 
-static gboolean
-sleep_cancellable (guint64        ms,
+gboolean
+af_cloud_sleep (guint64        ms,
                    GCancellable  *cancellable,
                    GError       **error)
 {
@@ -883,7 +883,7 @@ af_cloud_client_send (AfCloudClient   *self,
                    af_cloud_backoff_ms (attempt - 1, self->retry_base_ms, g_random_int ()));
       g_debug ("%s %s: try %u of %u in %" G_GUINT64_FORMAT " ms", request->method, request->path,
                attempt + 1, AF_CLOUD_MAX_TRIES, delay);
-      if (!sleep_cancellable (delay, cancellable, error))
+      if (!af_cloud_sleep (delay, cancellable, error))
         return NULL;
     }
 }
@@ -1339,4 +1339,12 @@ af_cloud_client_set_retry_base_ms (AfCloudClient *self,
   g_return_if_fail (AF_IS_CLOUD_CLIENT (self));
 
   self->retry_base_ms = base_ms;
+}
+
+guint
+af_cloud_client_get_retry_base_ms (AfCloudClient *self)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (self), AF_CLOUD_RETRY_BASE_MS);
+
+  return self->retry_base_ms;
 }

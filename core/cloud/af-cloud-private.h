@@ -22,6 +22,13 @@ void     af_cloud_request_set_send_progress (AfCloudRequest      *request,
 void     af_cloud_request_set_stall_seconds (AfCloudRequest      *request,
                                              guint                seconds);
 
+/* The back-off's base, as af_cloud_client_set_retry_base_ms() set it. */
+guint    af_cloud_client_get_retry_base_ms  (AfCloudClient       *client);
+/* Waits ms, or less when cancellable fires (then FALSE with the error). */
+gboolean af_cloud_sleep                     (guint64              ms,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+
 /* A string member, or NULL. */
 const char *af_cloud_json_get_string (JsonObject *object,
                                       const char *name);

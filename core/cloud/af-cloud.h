@@ -12,3 +12,4 @@
 #include "af-cloud-client.h"
 #include "af-cloud-sign-in.h"
 #include "af-cloud-resources.h"
+#include "af-cloud-upload.h"
