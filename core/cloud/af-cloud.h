@@ -13,3 +13,4 @@
 #include "af-cloud-sign-in.h"
 #include "af-cloud-resources.h"
 #include "af-cloud-upload.h"
+#include "af-cloud-transport.h"
