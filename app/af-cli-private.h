@@ -48,6 +48,23 @@ gboolean        af_cli_resume             (char         ***args,
                                            GError       **error);
 gboolean        af_cli_stop               (char         ***args,
                                            GError       **error);
+/* The cloud commands (af-cli-cloud.c). */
+gboolean        af_cli_login              (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_logout             (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_whoami             (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_history            (char         ***args,
+                                           GError       **error);
+/* A client for the cloud-base-url and cloud-ca-file settings. */
+AfCloudClient  *af_cli_cloud_client_new   (GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The signed-in account's printer named (name, serial or id), connected
+ * over the cloud broker with its first full report.
+ */
+AfTransport    *af_cli_cloud_connect      (const char     *printer_name,
+                                           GCancellable   *cancellable,
+                                           GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 
 GOptionContext *af_cli_option_context_new (const char     *parameter_string,
                                            const char     *summary,

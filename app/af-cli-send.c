@@ -36,6 +36,7 @@ typedef struct
   gboolean  wait;
   gboolean  force;
   gboolean  keep_file;
+  gboolean  cloud;
 } SendOptions;
 
 static void
@@ -474,8 +475,7 @@ check_file_fits (AfGcodeInfo  *info,
 }
 
 static gboolean
-run_job (AfMqttSession   *session,
-         const char      *access_code,
+run_job (AfTransport     *transport,
          GFile           *file,
          AfPrintOptions  *options,
          gboolean         keep_file,
@@ -484,13 +484,11 @@ run_job (AfMqttSession   *session,
          AfPrintJob     **out_job,
          GError         **error)
 {
-  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(AfPrintJob) job = NULL;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   g_autoptr(GError) local_error = NULL;
   gboolean ok;
 
-  transport = af_lan_transport_new (session, access_code);
   job = af_print_job_new (transport, file, options);
   af_print_job_set_delete_after_print (job, !keep_file);
   g_signal_connect (job, "notify", G_CALLBACK (job_notify_cb), progress);
@@ -611,8 +609,7 @@ check_ready (AfPrinter  *printer,
 
 /* Everything after connecting, so that the caller disconnects whatever happens. */
 static gboolean
-send_connected (AfMqttSession  *session,
-                const char     *access_code,
+send_connected (AfTransport    *transport,
                 GFile          *file,
                 AfGcodeInfo    *info,
                 int             plate,
@@ -621,7 +618,7 @@ send_connected (AfMqttSession  *session,
                 GCancellable   *cancellable,
                 GError        **error)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (session);
+  AfPrinter *printer = af_transport_get_printer (transport);
   g_autoptr(AfPrintOptions) print_options = NULL;
   g_autoptr(AfPrintJob) job = NULL;
   g_auto(Progress) progress = { isatty (STDERR_FILENO), FALSE, NULL, -1, FALSE };
@@ -640,7 +637,7 @@ send_connected (AfMqttSession  *session,
   if (!apply_mapping (print_options, info, printer, user_map, options->force, error))
     return FALSE;
 
-  if (!run_job (session, access_code, file, print_options, options->keep_file, cancellable,
+  if (!run_job (transport, file, print_options, options->keep_file, cancellable,
                 &progress, &job, error))
     return FALSE;
 
@@ -656,6 +653,7 @@ send_file (GFile        *file,
   g_autoptr(GArray) user_map = NULL;
   g_autoptr(AfPrinter) printer = NULL;
   g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
   AfSecret *access_code = NULL;
   int plate = options->plate;
@@ -671,15 +669,27 @@ send_file (GFile        *file,
         return FALSE;
     }
 
+  cancellable = af_cli_interruptible_new ();
+  if (options->cloud)
+    {
+      /* The same checks and options; only the route differs. */
+      transport = af_cli_cloud_connect (options->printer, cancellable, error);
+      ok = transport != NULL &&
+           send_connected (transport, file, info, plate, user_map, options, cancellable, error);
+      if (transport != NULL)
+        af_mqtt_session_disconnect (af_cloud_transport_get_session (AF_CLOUD_TRANSPORT (transport)));
+      return ok;
+    }
+
   printer = af_cli_lookup_printer (options->printer, &access_code, error);
   if (printer == NULL)
     return FALSE;
 
-  cancellable = af_cli_interruptible_new ();
   session = af_cli_connect (printer, af_secret_get (access_code), cancellable, error);
+  if (session != NULL)
+    transport = af_lan_transport_new (session, af_secret_get (access_code));
   ok = session != NULL &&
-       send_connected (session, af_secret_get (access_code), file, info, plate, user_map, options,
-                       cancellable, error);
+       send_connected (transport, file, info, plate, user_map, options, cancellable, error);
 
   if (session != NULL)
     af_mqtt_session_disconnect (session);
@@ -718,6 +728,9 @@ af_cli_send (char   ***args,
     { "keep-file", 0, 0, G_OPTION_ARG_NONE, &options.keep_file,
       N_("With --wait, leave the file on the printer after a finished print (a failed or "
          "cancelled one is always removed)"), NULL },
+    { "cloud", 0, 0, G_OPTION_ARG_NONE, &options.cloud,
+      N_("Print through AtomForm’s cloud on a printer bound to your account (by name, "
+         "serial or id), instead of over the local network"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &options.force,
       N_("Send even when the file was sliced for another printer or nozzle, or a filament "
          "has no tray"), NULL },

@@ -33,6 +33,10 @@ static const AfCliCommand commands[] = {
   { "pause", af_cli_pause },
   { "resume", af_cli_resume },
   { "stop", af_cli_stop },
+  { "login", af_cli_login },
+  { "logout", af_cli_logout },
+  { "whoami", af_cli_whoami },
+  { "history", af_cli_history },
 };
 
 G_DEFINE_QUARK (af-cli-error-quark, af_cli_error)
@@ -69,6 +73,12 @@ af_cli_get_commands_help (void)
            "  send FILE --printer PRINTER      Print FILE on a saved printer\n"
            "  status PRINTER [--json]          Show what a printer is doing\n"
            "  pause|resume|stop PRINTER        Pause, resume or stop its print\n"
+           "  login [--browser]                Sign in to your AtomForm account\n"
+           "  logout                           Sign out and remove the sign-in\n"
+           "  whoami                           Show the account you are signed in to\n"
+           "  history [--json] [--printer P] [--limit N]\n"
+           "                                   Show the account's print history\n"
+           "  send FILE --printer P --cloud    Print FILE through AtomForm's cloud\n"
            "\n"
            "Run “atomform-connect COMMAND --help” for the options of a command.");
 }
