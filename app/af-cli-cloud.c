@@ -23,6 +23,8 @@
 #define HISTORY_DEFAULT_LIMIT 20
 #define HISTORY_MAX_LIMIT     1000
 
+static const GOptionEntry no_options[] = { G_OPTION_ENTRY_NULL };
+
 /* --- The client ---------------------------------------------------------- */
 
 static GSettings *
@@ -235,7 +237,7 @@ af_cli_logout (char   ***args,
   context = af_cli_option_context_new (NULL,
                                        _("Signs out of your AtomForm account: ends the session "
                                          "on AtomForm’s cloud and removes it from the keyring."),
-                                       NULL);
+                                       no_options);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
 
@@ -275,7 +277,7 @@ af_cli_whoami (char   ***args,
   g_autoptr(AfCloudClient) client = NULL;
 
   context = af_cli_option_context_new (NULL, _("Shows the AtomForm account you are signed in "
-                                               "to."), NULL);
+                                               "to."), no_options);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
 

@@ -225,7 +225,7 @@ account_from_json (JsonObject  *object,
   port = af_cloud_json_get_int (mqtt, "port", 0);
   self->mqtt_port = (guint)CLAMP (port, 0, 65535);
   if (self->id == NULL || self->mqtt_host == NULL || self->mqtt_port == 0 ||
-      self->mqtt_username == NULL || !g_hostname_is_ascii_encoded (self->mqtt_host))
+      self->mqtt_username == NULL || g_hostname_is_non_ascii (self->mqtt_host))
     {
       set_unreadable (error);
       return NULL;
