@@ -367,7 +367,7 @@ format_date (GDateTime *time)
 {
   g_autoptr(GDateTime) local = g_date_time_to_local (time);
 
-  return g_date_time_format (local, "%e %B %Y");
+  return g_date_time_format (local, "%-d %B %Y");
 }
 
 static char *

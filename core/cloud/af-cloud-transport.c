@@ -167,6 +167,7 @@ prepared_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   AfCloudTransport *self = g_task_get_source_object (task);
   ConnectData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -179,8 +180,9 @@ prepared_cb (GObject      *source,
   self->endpoint->port = af_cloud_account_get_mqtt_port (data->account);
   g_free (self->endpoint->user);
   self->endpoint->user = g_strdup (af_cloud_account_get_mqtt_username (data->account));
-  af_mqtt_session_connect_async (self->session, g_task_get_cancellable (task),
-                                 session_connected_cb, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  af_mqtt_session_connect_async (self->session, cancellable, session_connected_cb,
+                                 g_steal_pointer (&task));
 }
 
 static void
