@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import re
-import select
 import subprocess
 import sys
 import tempfile
@@ -135,8 +134,7 @@ class Printer:
                                       '--cloud-device', device, '--ftp-server', 'pyftpdlib'],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline() if ready else ''
+        line = self.proc.stdout.readline()
         if not line:
             self.stop()
             raise RuntimeError('the virtual printer did not start')
@@ -168,7 +166,8 @@ class Printer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        for stream in (self.proc.stdin, self.proc.stdout, self.log):
+            stream.close()
 
 
 def counters():
@@ -269,6 +268,8 @@ class CloudCliTest(unittest.TestCase):
 
     def test_device_login_refused(self):
         account = new_account('refuse')
+        # A refused sign-in changes nothing: the session before it (if any) stays.
+        before = keyring('refresh')
         p = subprocess.Popen([EXE, 'login'], env=ENV, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
         line = p.stdout.readline()
@@ -277,7 +278,7 @@ class CloudCliTest(unittest.TestCase):
         out, err = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 1, err)
         self.assertIn('The sign-in was refused', err)
-        self.assertIsNone(keyring('refresh'))
+        self.assertEqual(keyring('refresh'), before)
 
     def test_browser_sign_in_wrong_state_refused(self):
         account = new_account('browser')
