@@ -334,6 +334,26 @@ class CloudCliTest(unittest.TestCase):
         run('whoami', check=0)
         self.assertEqual(route_count('POST /v1/oauth/token'), tokens_before + 1)
 
+    def test_refresh_before_expiry(self):
+        account = new_account('early')
+        login(account)
+        access = keyring('access')
+        # The keyring says the access token ends in a minute (less than the 5-minute
+        # margin): the next command refreshes first, so the cloud never refuses it.
+        subprocess.run(['secret-tool', 'clear', 'xdg:schema', SCHEMA, 'server', CLOUD.base_url,
+                        'kind', 'access'], env=ENV, check=True)
+        subprocess.run(['secret-tool', 'store', '--label', 'test', 'xdg:schema', SCHEMA,
+                        'server', CLOUD.base_url, 'account', account['id'], 'kind', 'access',
+                        'expires', str(int(time.time()) + 60)],
+                       input=access, text=True, env=ENV, check=True)
+        tokens_before = route_count('POST /v1/oauth/token')
+        account_before = route_count('GET /v1/account')
+        run('whoami', check=0)
+        self.assertEqual(route_count('POST /v1/oauth/token'), tokens_before + 1)
+        # One GET: the old token was not even tried.
+        self.assertEqual(route_count('GET /v1/account'), account_before + 1)
+        self.assertNotEqual(keyring('access'), access)
+
     def test_revoked_session_asks_to_sign_in_again(self):
         account = new_account('revoked')
         login(account)
