@@ -8,6 +8,7 @@
 #pragma once
 
 #include "af-cloud-client.h"
+#include "af-cloud-resources.h"
 
 G_BEGIN_DECLS
 
@@ -36,5 +37,16 @@ const char *af_cloud_json_get_string (JsonObject *object,
 gint64      af_cloud_json_get_int    (JsonObject *object,
                                       const char *name,
                                       gint64      fallback);
+
+/* The readers of the resources, each given one untrusted JSON object (for
+ * tests/fuzz/fuzz-cloud.c). NULL when the object lacks what the contract
+ * requires.
+ */
+AfCloudAccount      *af_cloud_account_from_json       (JsonObject  *object,
+                                                       GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+AfCloudPrinter      *af_cloud_printer_from_json       (JsonObject  *object) G_GNUC_WARN_UNUSED_RESULT;
+AfCloudJob          *af_cloud_job_from_json           (JsonObject  *object,
+                                                       GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+AfCloudHistoryEntry *af_cloud_history_entry_from_json (JsonObject  *object) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -205,8 +205,8 @@ const char *af_cloud_account_get_mqtt_host (AfCloudAccount *self) { return self-
 guint af_cloud_account_get_mqtt_port (AfCloudAccount *self) { return self->mqtt_port; }
 const char *af_cloud_account_get_mqtt_username (AfCloudAccount *self) { return self->mqtt_username; }
 
-static AfCloudAccount *
-account_from_json (JsonObject  *object,
+AfCloudAccount *
+af_cloud_account_from_json (JsonObject  *object,
                    GError     **error)
 {
   g_autoptr(AfCloudAccount) self = g_object_new (AF_TYPE_CLOUD_ACCOUNT, NULL);
@@ -246,7 +246,7 @@ af_cloud_client_get_account (AfCloudClient  *client,
   response = af_cloud_client_send (client, request, cancellable, error);
   if (response == NULL)
     return NULL;
-  return account_from_json (af_cloud_response_get_object (response), error);
+  return af_cloud_account_from_json (af_cloud_response_get_object (response), error);
 }
 
 /* --- A generic thread call for the _async pairs ------------------------- */
@@ -409,8 +409,8 @@ af_cloud_printer_matches (AfCloudPrinter *self,
   return g_strcmp0 (folded_name, folded_text) == 0;
 }
 
-static AfCloudPrinter *
-printer_from_json (JsonObject *object)
+AfCloudPrinter *
+af_cloud_printer_from_json (JsonObject *object)
 {
   g_autoptr(AfCloudPrinter) self = g_object_new (AF_TYPE_CLOUD_PRINTER, NULL);
 
@@ -475,7 +475,7 @@ af_cloud_client_list_printers (AfCloudClient  *client,
           g_autoptr(AfCloudPrinter) printer = NULL;
 
           if (JSON_NODE_HOLDS_OBJECT (node) &&
-              (printer = printer_from_json (json_node_get_object (node))) != NULL)
+              (printer = af_cloud_printer_from_json (json_node_get_object (node))) != NULL)
             g_list_store_append (store, printer);
         }
       g_free (cursor);
@@ -533,7 +533,7 @@ af_cloud_client_get_printer (AfCloudClient  *client,
   response = af_cloud_client_send (client, request, cancellable, error);
   if (response == NULL)
     return NULL;
-  printer = printer_from_json (af_cloud_response_get_object (response));
+  printer = af_cloud_printer_from_json (af_cloud_response_get_object (response));
   if (printer == NULL)
     set_unreadable (error);
   return printer;
@@ -578,7 +578,13 @@ static AfCloudJob *
 job_from_response (AfCloudResponse  *response,
                    GError          **error)
 {
-  JsonObject *object = af_cloud_response_get_object (response);
+  return af_cloud_job_from_json (af_cloud_response_get_object (response), error);
+}
+
+AfCloudJob *
+af_cloud_job_from_json (JsonObject  *object,
+                        GError     **error)
+{
   g_autoptr(AfCloudJob) self = g_object_new (AF_TYPE_CLOUD_JOB, NULL);
   guint64 task_id = 0;
 
@@ -822,11 +828,11 @@ filament_free (AfCloudFilament *filament)
   g_free (filament);
 }
 
-static AfCloudHistoryEntry *
-entry_from_json (JsonObject *object)
+AfCloudHistoryEntry *
+af_cloud_history_entry_from_json (JsonObject *object)
 {
   g_autoptr(AfCloudHistoryEntry) self = g_object_new (AF_TYPE_CLOUD_HISTORY_ENTRY, NULL);
-  JsonNode *node = json_object_get_member (object, "filament");
+  JsonNode *node = object != NULL ? json_object_get_member (object, "filament") : NULL;
 
   self->id = dup_id (object, "id");
   self->job_id = dup_id (object, "job_id");
@@ -928,7 +934,7 @@ list_history_once (AfCloudClient  *client,
       g_autoptr(AfCloudHistoryEntry) entry = NULL;
 
       if (JSON_NODE_HOLDS_OBJECT (node) &&
-          (entry = entry_from_json (json_node_get_object (node))) != NULL)
+          (entry = af_cloud_history_entry_from_json (json_node_get_object (node))) != NULL)
         g_list_store_append (page->items, entry);
     }
   page->next_cursor = g_strdup (af_cloud_json_get_string (object, "next_cursor"));
