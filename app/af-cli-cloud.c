@@ -563,7 +563,6 @@ print_history (GListModel  *entries,
       root = json_builder_get_root (builder);
       text = af_json_to_data (root, TRUE);
       af_cli_print_utf8 (text);
-      af_cli_print_utf8 ("\n");
       return TRUE;
     }
 
