@@ -9,7 +9,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "af-cli-private.h"
 #include "af-format.h"
@@ -390,6 +392,13 @@ format_filament (GPtrArray *filament)
   return g_string_free (text, text->len == 0);
 }
 
+/* Where --thumbnail-dir put an entry's thumbnail, or NULL. */
+static const char *
+thumbnail_path (AfCloudHistoryEntry *entry)
+{
+  return g_object_get_data (G_OBJECT (entry), "af-thumbnail-path");
+}
+
 static void
 append_entry_text (GString             *out,
                    AfCloudHistoryEntry *entry)
@@ -422,6 +431,7 @@ append_entry_text (GString             *out,
     }
   else
     af_cli_rows_add (rows, _("File"), g_strdup (_("File not kept")));
+  af_cli_rows_add (rows, _("Thumbnail"), g_strdup (thumbnail_path (entry)));
   af_cli_rows_append (out, rows, "  ");
 }
 
@@ -498,6 +508,11 @@ add_entry_json (JsonBuilder         *builder,
   json_builder_set_member_name (builder, "file_available");
   json_builder_add_boolean_value (builder, af_cloud_history_entry_get_file_available (entry));
   add_time (builder, "file_expires_at", af_cloud_history_entry_get_file_expires_at (entry));
+  json_builder_set_member_name (builder, "thumbnail_file");
+  if (thumbnail_path (entry) != NULL)
+    json_builder_add_string_value (builder, thumbnail_path (entry));
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
 }
 
@@ -538,6 +553,49 @@ collect_history (AfCloudClient  *client,
   while (cursor != NULL && g_list_model_get_n_items (G_LIST_MODEL (entries)) < limit);
 
   return g_steal_pointer (&entries);
+}
+
+/* --thumbnail-dir: DIR/<entry id>.png for each entry that has one (ids are
+ * [A-Za-z0-9_-], so they make safe file names).
+ */
+static gboolean
+save_thumbnails (AfCloudClient  *client,
+                 GListModel     *entries,
+                 const char     *dir,
+                 GCancellable   *cancellable,
+                 GError        **error)
+{
+  guint n = g_list_model_get_n_items (entries);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not create the folder “%s”: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AfCloudHistoryEntry) entry = g_list_model_get_item (entries, i);
+      g_autoptr(GBytes) png = NULL;
+      g_autofree char *name = NULL;
+      char *path;
+
+      if (!af_cloud_history_entry_get_has_thumbnail (entry))
+        continue;
+      png = af_cloud_client_get_thumbnail (client, af_cloud_history_entry_get_id (entry),
+                                           cancellable, error);
+      if (png == NULL)
+        return FALSE;
+      name = g_strconcat (af_cloud_history_entry_get_id (entry), ".png", NULL);
+      path = g_build_filename (dir, name, NULL);
+      g_object_set_data_full (G_OBJECT (entry), "af-thumbnail-path", path, g_free);
+      if (!g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png),
+                                error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -590,6 +648,7 @@ af_cli_history (char   ***args,
 {
   gboolean json = FALSE;
   g_autofree char *printer_name = NULL;
+  g_autofree char *thumbnail_dir = NULL;
   int limit = HISTORY_DEFAULT_LIMIT;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Write the entries as JSON"), NULL },
@@ -597,6 +656,8 @@ af_cli_history (char   ***args,
       N_("Only the prints of this bound printer, by name, serial or id"), N_("PRINTER") },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
       N_("How many entries to show, newest first (default 20)"), N_("N") },
+    { "thumbnail-dir", 0, 0, G_OPTION_ARG_FILENAME, &thumbnail_dir,
+      N_("Save each entry's thumbnail as DIR/ID.png"), N_("DIR") },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -632,6 +693,12 @@ af_cli_history (char   ***args,
   found = collect_history (client, printer != NULL ? af_cloud_printer_get_id (printer) : NULL,
                            (guint)limit, cancellable, error);
   if (found == NULL)
+    {
+      explain_signed_out (error);
+      return FALSE;
+    }
+  if (thumbnail_dir != NULL &&
+      !save_thumbnails (client, G_LIST_MODEL (found), thumbnail_dir, cancellable, error))
     {
       explain_signed_out (error);
       return FALSE;

@@ -27,6 +27,7 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+import zipfile
 
 EXE = CORPUS = REFERENCE_CLOUD = VIRTUAL_PRINTER = SCHEMA_DIR = APP_ID = None
 PYTHON = '/usr/bin/python3'
@@ -434,6 +435,18 @@ class CloudCliTest(unittest.TestCase):
                                   for f in entry['filament']],
                                  [(f['type'], f['color'], round(f['weight_g'], 2))
                                   for f in info['filaments']])
+            # Thumbnails come through the API, byte for byte the archive's plate image.
+            thumbs = tempfile.mkdtemp(prefix='af-thumbs-')
+            got = json.loads(run('history', '--json', '--thumbnail-dir', thumbs, check=0,
+                                 debug=False).stdout)
+            for entry, path in zip(got, reversed(archives)):
+                with zipfile.ZipFile(path) as z:
+                    want = z.read('Metadata/plate_%d.png' % entry['plate'])
+                self.assertTrue(entry['has_thumbnail'])
+                self.assertEqual(entry['thumbnail_file'],
+                                 os.path.join(thumbs, entry['id'] + '.png'))
+                with open(entry['thumbnail_file'], 'rb') as f:
+                    self.assertEqual(f.read(), want)
             # --limit pages and stops; --printer filters by name, serial or id.
             one = json.loads(run('history', '--json', '--limit', '1', check=0,
                                  debug=False).stdout)
