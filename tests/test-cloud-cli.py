@@ -509,6 +509,34 @@ class CloudCliTest(unittest.TestCase):
         finally:
             printer.stop()
 
+    def test_cancelled_upload_leaves_nothing_in_the_cloud(self):
+        account = new_account('cancel')
+        login(account)
+        printer = Printer(account, 'Cancel P1S')
+        path = os.path.join(CORPUS, '3mf', 'bambustudio-02.07-p1s.gcode.3mf')
+        try:
+            before = counters()
+            CLOUD.fault(kind='slow', route='PATCH /v1/uploads/{upload_id}', count=1, delay=8)
+            p = subprocess.Popen([EXE, 'send', path, '--printer', 'Cancel P1S', '--cloud'],
+                                 env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, stdin=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while route_count('PATCH /v1/uploads/{upload_id}') == \
+                    before['routes'].get('PATCH /v1/uploads/{upload_id}', 0):
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.1)
+            p.send_signal(2)
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 1, err)
+            self.assertIn('Cancelled; nothing was left on the printer.', err)
+            after = counters()
+            self.assertEqual(after['routes'].get('DELETE /v1/uploads/{upload_id}', 0),
+                             before['routes'].get('DELETE /v1/uploads/{upload_id}', 0) + 1)
+            self.assertEqual(after['routes'].get('POST /v1/jobs', 0),
+                             before['routes'].get('POST /v1/jobs', 0))
+        finally:
+            printer.stop()
+
     def test_send_cloud_unknown_printer(self):
         account = new_account('unknown')
         login(account)
