@@ -374,6 +374,7 @@ typedef struct
   guint  port;
   char  *request;
   char  *answer;
+  gint   done;
 } Browser;
 
 /* Plays the browser's redirect in a thread: one HTTP request, the answer read. */
@@ -390,13 +391,17 @@ browser_thread (gpointer data)
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", browser->port, NULL,
                                                 &error);
   g_assert_no_error (error);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                             browser->request, strlen (browser->request), NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
-                           sizeof buffer - 1, &read, NULL, &error);
+  /* A request past the limit may be cut off by the listener's close: the
+   * answer is then empty.
+   */
+  if (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                 browser->request, strlen (browser->request), NULL, NULL, NULL))
+    g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+                             sizeof buffer - 1, &read, NULL, NULL);
   buffer[read] = '\0';
   browser->answer = g_strdup (buffer);
+  g_atomic_int_set (&browser->done, 1);
+  g_main_context_wakeup (NULL);
   return NULL;
 }
 
@@ -424,7 +429,7 @@ test_listener_wrong_state (void)
   g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
   g_autoptr(GSocketConnection) again = NULL;
   Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
-  Browser browser = { 0, NULL, NULL };
+  Browser browser = { 0, NULL, NULL, 0 };
   const char *uri;
   GThread *thread;
 
@@ -471,7 +476,7 @@ test_listener_denied (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) params = NULL;
   Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
-  Browser browser = { 0, NULL, NULL };
+  Browser browser = { 0, NULL, NULL, 0 };
   const char *uri;
   GThread *thread;
 
@@ -493,6 +498,82 @@ test_listener_denied (void)
   g_assert_false (af_cloud_browser_sign_in_wait_finish (sign_in, wait.result, &error));
   g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_ACCESS_DENIED);
   g_assert_true (g_str_has_prefix (browser.answer, "HTTP/1.1 200 "));
+
+  g_free (browser.request);
+  g_free (browser.answer);
+  g_object_unref (wait.result);
+  g_main_loop_unref (wait.loop);
+}
+
+/* A wrong-state request of exactly length bytes, padded in a header. */
+static char *
+request_of_length (gsize length)
+{
+  const char *head = "GET /callback?code=x&state=not-ours HTTP/1.1\r\nX-Pad: ";
+  const char *tail = "\r\n\r\n";
+  gsize pad = length - strlen (head) - strlen (tail);
+  g_autofree char *padding = g_strnfill (pad, 'a');
+
+  return g_strconcat (head, padding, tail, NULL);
+}
+
+/* AF_CLOUD_SIGN_IN_MAX_REQUEST bytes are read as a request (here refused
+ * for its state); one byte more is closed unanswered and the listener
+ * keeps waiting for the real answer.
+ */
+static void
+test_listener_limit (void)
+{
+  g_autoptr(AfCloudClient) client = af_cloud_client_new ("https://127.0.0.1:9", NULL);
+  g_autoptr(AfCloudBrowserSignIn) at_limit = NULL;
+  g_autoptr(AfCloudBrowserSignIn) past_limit = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  Browser browser = { 0, NULL, NULL, 0 };
+  GThread *thread;
+
+  at_limit = af_cloud_browser_sign_in_new (client, &error);
+  g_assert_no_error (error);
+  browser.port = redirect_port (at_limit);
+  browser.request = request_of_length (AF_CLOUD_SIGN_IN_MAX_REQUEST);
+  g_assert_cmpuint (strlen (browser.request), ==, AF_CLOUD_SIGN_IN_MAX_REQUEST);
+  af_cloud_browser_sign_in_wait_async (at_limit, NULL, wait_done_cb, &wait);
+  thread = g_thread_new ("browser", browser_thread, &browser);
+  g_main_loop_run (wait.loop);
+  g_thread_join (thread);
+  g_assert_false (af_cloud_browser_sign_in_wait_finish (at_limit, wait.result, &error));
+  g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_SIGN_IN_FAILED);
+  g_assert_true (g_str_has_prefix (browser.answer, "HTTP/1.1 400 "));
+  g_clear_error (&error);
+  g_clear_object (&wait.result);
+  g_clear_pointer (&browser.request, g_free);
+  g_clear_pointer (&browser.answer, g_free);
+  browser.done = 0;
+
+  past_limit = af_cloud_browser_sign_in_new (client, &error);
+  g_assert_no_error (error);
+  browser.port = redirect_port (past_limit);
+  browser.request = request_of_length (AF_CLOUD_SIGN_IN_MAX_REQUEST + 1);
+  af_cloud_browser_sign_in_wait_async (past_limit, NULL, wait_done_cb, &wait);
+  thread = g_thread_new ("browser", browser_thread, &browser);
+  /* Runs the listener until it closed the oversized request. */
+  while (!g_atomic_int_get (&browser.done))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  browser.done = 0;
+  g_assert_cmpstr (browser.answer, ==, "");
+  g_assert_null (wait.result);
+  g_clear_pointer (&browser.request, g_free);
+  g_clear_pointer (&browser.answer, g_free);
+
+  /* Still listening: the next request is the one that counts. */
+  browser.request = request_of_length (200);
+  thread = g_thread_new ("browser", browser_thread, &browser);
+  g_main_loop_run (wait.loop);
+  g_thread_join (thread);
+  g_assert_false (af_cloud_browser_sign_in_wait_finish (past_limit, wait.result, &error));
+  g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_SIGN_IN_FAILED);
+  g_assert_true (g_str_has_prefix (browser.answer, "HTTP/1.1 400 "));
 
   g_free (browser.request);
   g_free (browser.answer);
@@ -540,6 +621,7 @@ main (int   argc,
   g_test_add_func ("/af/cloud/job-options-match-lan", test_job_options_match_lan);
   g_test_add_func ("/af/cloud/listener/wrong-state", test_listener_wrong_state);
   g_test_add_func ("/af/cloud/listener/denied", test_listener_denied);
+  g_test_add_func ("/af/cloud/listener/limit", test_listener_limit);
   g_test_add_func ("/af/cloud/ids", test_ids);
 
   return g_test_run ();

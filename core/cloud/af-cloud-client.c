@@ -738,6 +738,23 @@ status_is_retried (guint       status,
 
 static void sign_out_locally (AfCloudClient *self);
 
+/* A problem document naming one entry of the service status. */
+static char *
+problem_for_service (JsonObject *service)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "service");
+  json_builder_add_string_value (builder, af_cloud_json_get_string (service, "service"));
+  json_builder_set_member_name (builder, "since");
+  json_builder_add_string_value (builder, af_cloud_json_get_string (service, "since") ?: "");
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return af_json_to_data (root, FALSE);
+}
+
 /* After a 5xx or a network failure that outlasted the retries: asks the
  * service status once, to say which service is down and since when.
  */
@@ -773,9 +790,7 @@ explain_outage (AfCloudClient  *self,
               af_cloud_service_describe (af_cloud_json_get_string (service, "service")) == NULL)
             continue;
           /* The same words as a 503 naming that service. */
-          body = g_strdup_printf ("{\"service\": \"%s\", \"since\": \"%s\"}",
-                                  af_cloud_json_get_string (service, "service"),
-                                  af_cloud_json_get_string (service, "since") ?: "");
+          body = problem_for_service (service);
           g_clear_error (error);
           *error = af_cloud_error_from_response (503, "application/problem+json", body,
                                                  strlen (body), -1, NULL);

@@ -18,7 +18,6 @@
 
 #define VERIFIER_LENGTH 64
 #define STATE_BYTES     32
-#define MAX_HEADER_LINES 100
 #define SLOW_DOWN_STEP_S 5
 
 /* --- PKCE and state ------------------------------------------------------ */
@@ -304,13 +303,16 @@ refused:
                                        "for another sign-in. Start it again.")));
 }
 
+/* One connection's request, read in blocks into a buffer of at most
+ * AF_CLOUD_SIGN_IN_MAX_REQUEST bytes until the blank line that ends its
+ * headers; the body (a GET has none) is never read.
+ */
 typedef struct
 {
   AfCloudBrowserSignIn *self;
   GIOStream            *connection;
-  GDataInputStream     *input;
-  char                 *request_line;
-  guint                 n_lines;
+  GByteArray           *request;
+  guint8                block[1024];
 } Reader;
 
 static void
@@ -318,64 +320,79 @@ reader_free (Reader *reader)
 {
   g_object_unref (reader->self);
   g_object_unref (reader->connection);
-  g_object_unref (reader->input);
-  g_free (reader->request_line);
+  g_byte_array_unref (reader->request);
   g_free (reader);
 }
 
-static void read_line_cb (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data);
+static void read_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data);
 
 static void
-read_next_line (Reader *reader)
+read_more (Reader *reader)
 {
-  g_data_input_stream_read_line_async (reader->input, G_PRIORITY_DEFAULT, NULL, read_line_cb,
-                                       reader);
+  gsize room = AF_CLOUD_SIGN_IN_MAX_REQUEST - reader->request->len;
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (reader->connection), reader->block,
+                             MIN (sizeof reader->block, room), G_PRIORITY_DEFAULT, NULL,
+                             read_cb, reader);
+}
+
+/* The length of the headers with their blank line, or 0 while it has not come. */
+static gsize
+find_end (GByteArray *request)
+{
+  for (gsize i = 0; i + 1 < request->len; i++)
+    {
+      if (request->data[i] != '\n')
+        continue;
+      if (request->data[i + 1] == '\n')
+        return i + 2;
+      if (i + 2 < request->len && request->data[i + 1] == '\r' && request->data[i + 2] == '\n')
+        return i + 3;
+    }
+  return 0;
 }
 
 static void
-read_line_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
   Reader *reader = user_data;
-  gsize length = 0;
-  g_autofree char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source),
-                                                                result, &length, NULL);
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+  g_autofree char *line = NULL;
+  const guint8 *newline;
 
   /* The sign-in already ended (answered, cancelled or timed out). */
-  if (reader->self->task == NULL || reader->self->answered)
+  if (reader->self->task == NULL || reader->self->answered || n <= 0)
     {
-      g_io_stream_close (reader->connection, NULL, NULL);
-      reader_free (reader);
-      return;
-    }
-  if (line == NULL || length > AF_CLOUD_SIGN_IN_MAX_LINE ||
-      ++reader->n_lines > MAX_HEADER_LINES)
-    {
-      /* A connection that closes or sends nonsense (a browser's speculative
-       * connection, a port scan) is not the answer.
+      /* A connection that closes early (a browser's speculative connection,
+       * a port scan) is not the answer.
        */
       g_io_stream_close (reader->connection, NULL, NULL);
       reader_free (reader);
       return;
     }
-  g_strchomp (line);
-  if (reader->request_line == NULL)
+  g_byte_array_append (reader->request, reader->block, (guint)n);
+  if (find_end (reader->request) == 0)
     {
-      reader->request_line = g_steal_pointer (&line);
-      read_next_line (reader);
-      return;
-    }
-  if (*line != '\0')
-    {
-      read_next_line (reader);
+      if (reader->request->len < AF_CLOUD_SIGN_IN_MAX_REQUEST)
+        {
+          read_more (reader);
+          return;
+        }
+      /* Past the limit without an end: not a redirect of ours. */
+      g_debug ("Sign-in listener: a request over %d bytes", AF_CLOUD_SIGN_IN_MAX_REQUEST);
+      g_io_stream_close (reader->connection, NULL, NULL);
+      reader_free (reader);
       return;
     }
 
-  /* The headers ended: the request is complete. */
-  handle_request (reader->self, reader->connection, reader->request_line);
+  newline = memchr (reader->request->data, '\n', reader->request->len);
+  line = g_strndup ((const char *)reader->request->data, newline - reader->request->data);
+  g_strchomp (line);
+  handle_request (reader->self, reader->connection, line);
   reader_free (reader);
 }
 
@@ -394,11 +411,8 @@ incoming_cb (GSocketService    *service,
   reader = g_new0 (Reader, 1);
   reader->self = g_object_ref (self);
   reader->connection = g_object_ref (G_IO_STREAM (connection));
-  reader->input = g_data_input_stream_new (g_io_stream_get_input_stream (reader->connection));
-  g_data_input_stream_set_newline_type (reader->input, G_DATA_STREAM_NEWLINE_TYPE_ANY);
-  g_buffered_input_stream_set_buffer_size (G_BUFFERED_INPUT_STREAM (reader->input),
-                                           AF_CLOUD_SIGN_IN_MAX_LINE);
-  read_next_line (reader);
+  reader->request = g_byte_array_new ();
+  read_more (reader);
   return TRUE;
 }
 

@@ -36,8 +36,11 @@ char *af_cloud_new_state         (void) G_GNUC_WARN_UNUSED_RESULT;
  * (gtk_show_uri_full in the window).
  */
 #define AF_CLOUD_SIGN_IN_TIMEOUT_S (10 * 60)
-/* The longest request line and header line the listener reads. */
-#define AF_CLOUD_SIGN_IN_MAX_LINE  8192
+/* The most the listener reads of one request (request line and headers,
+ * up to their blank line); a longer one is closed unanswered and does not
+ * count as the answer. A browser's redirect is well under 4 KiB.
+ */
+#define AF_CLOUD_SIGN_IN_MAX_REQUEST 16384
 
 #define AF_TYPE_CLOUD_BROWSER_SIGN_IN (af_cloud_browser_sign_in_get_type ())
 
