@@ -390,6 +390,18 @@ class CloudCliTest(unittest.TestCase):
         self.assertIn(account['email'], r.stdout)
         self.assertEqual(route_count('GET /v1/account'), before + 3)
 
+    def test_outage_names_the_service(self):
+        account = new_account('outage')
+        login(account)
+        before = route_count('GET /v1/history')
+        CLOUD.fault(kind='status', status=503, route='GET /v1/history', count=-1, retry_after=0)
+        r = run('history', check=1)
+        # Six tries (the contract's limit for an action the user watches), then a plain answer.
+        self.assertEqual(route_count('GET /v1/history'), before + 6)
+        self.assertRegex(r.stderr, r'AtomForm’s print history service has been unavailable '
+                                   r'since \d\d:\d\d\. Try again later; printing over the '
+                                   r'network \(LAN\) still works\.')
+
     def test_other_api_version_stops(self):
         account = new_account('version')
         login(account)
