@@ -95,7 +95,6 @@ class ApiHandler(Handler):
                     found = (r, m)
                     break
                 other = True
-        self.body_consumed = False
         if found is None:
             if other:
                 raise problem(405, "invalid-request", "Method not allowed",
@@ -196,12 +195,6 @@ class ApiHandler(Handler):
             raise invalid("limit must be 1 to 100.")
         return int(raw), self.query.get("cursor")
 
-    def dispatch(self, method):
-        super().dispatch(method)
-        if self.headers.get("Content-Length", "0") not in ("0", "") and \
-                not getattr(self, "body_consumed", True):
-            self.close_connection = True
-
     def read_body(self, limit, name="body"):
         self.body_consumed = True
         return super().read_body(limit, name)
@@ -250,7 +243,7 @@ class ApiHandler(Handler):
         if final_status(resp):
             body = resp.body
             if isinstance(body, dict):
-                body = dict(body, instance=self.route_path)
+                body = dict(body, instance=self.route_path, request_id=self.request_id)
                 body = json.dumps(body).encode("utf-8")
             cloud.q("UPDATE idem SET state = 'done', status = ?, headers = ?, body = ?, "
                     "ctype = ? WHERE scope = ? AND key = ?", resp.status,

@@ -8,6 +8,7 @@
 import itertools
 import json
 import os
+import queue
 import secrets
 import ssl
 import subprocess
@@ -18,6 +19,9 @@ import paho.mqtt.client as mqtt
 
 DYNSEC = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
 CONTROL = "$CONTROL/dynamic-security/v1"
+# mosquitto 2.0.11 answers "Internal error" to addClientRole when the client already has
+# the role (a printer bound again, or clients restored from the database).
+ROLE_HELD = ("Internal error", "already")
 
 
 class BrokerError(Exception):
@@ -39,6 +43,20 @@ class Broker:
         self._corr = itertools.count(1)
         self._waiting = {}
         self._lock = threading.Lock()
+        # Reports are handled on a thread of their own: the network thread must stay free
+        # to deliver the answers of dynamic-security commands that a request may be
+        # waiting for while it holds the cloud's lock.
+        self._reports = queue.Queue()
+        threading.Thread(target=self._report_loop, daemon=True).start()
+
+    def _report_loop(self):
+        while True:
+            serial, payload = self._reports.get()
+            try:
+                self.on_report(serial, payload)
+            except Exception as e:  # a bad report must not stop report handling
+                with open(self.path("cloud.log"), "a") as f:
+                    f.write("report handling failed: %r\n" % e)
 
     def path(self, name):
         return os.path.join(self.state, name)
@@ -149,11 +167,7 @@ class Broker:
             except ValueError:
                 return
             if isinstance(payload, dict):
-                try:
-                    self.on_report(parts[1], payload)
-                except Exception as e:  # a bad report must not stop the admin client
-                    print("af-reference-cloud: report handling failed: %r" % e,
-                          file=open(self.path("cloud.log"), "a"))
+                self._reports.put((parts[1], payload))
 
     def command(self, command, ignore=(), **fields):
         """Runs one dynamic-security command and waits for its answer."""
@@ -183,7 +197,8 @@ class Broker:
         self.command("createClient", ignore=("already exists",), username=user,
                      password=secrets.token_urlsafe(24))
         self.command("createRole", ignore=("already exists",), rolename="acct_" + account_id)
-        self.command("addClientRole", username=user, rolename="acct_" + account_id)
+        self.command("addClientRole", ignore=ROLE_HELD, username=user,
+                     rolename="acct_" + account_id)
 
     def set_account_password(self, account_id, token):
         self.command("setClientPassword", username="u_" + account_id, password=token)
@@ -202,7 +217,7 @@ class Broker:
                                ("subscribePattern", "device/%s/request" % serial)):
             self.command("addRoleACL", ignore=("already exists",), rolename=role,
                          acltype=acltype, topic=topic, allow=True)
-        self.command("addClientRole", username=username, rolename=role)
+        self.command("addClientRole", ignore=ROLE_HELD, username=username, rolename=role)
         acct = "acct_" + account_id
         for acltype, topic in (("subscribePattern", "device/%s/report" % serial),
                                ("publishClientSend", "device/%s/request" % serial)):

@@ -60,6 +60,7 @@ MAX_FILENAME = 255
 MAX_JOB_NAME = 100
 MAX_PRINTER_NAME = 64
 MAX_IDEM_KEY = 80
+DRAIN_LIMIT = 16 * 1024 * 1024   # a refused body up to this size is read and dropped
 SOCKET_TIMEOUT = 30
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -690,9 +691,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise invalid("Content-Length is not a number.")
         n = int(raw)
         if n > limit:
+            self.drain(n)
             raise problem(413, "payload-too-large", "The request is too large",
                           "The %s is %d bytes; at most %d are accepted here." % (name, n, limit))
         return n
+
+    def drain(self, n):
+        """Reads and drops a refused body up to DRAIN_LIMIT, so that a client that sends
+        the whole body before reading the answer gets the answer; past that the
+        connection closes after the answer."""
+        self.body_consumed = True
+        if n > DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        while n > 0:
+            piece = self.rfile.read(min(n, 65536))
+            if not piece:
+                self.close_connection = True
+                return
+            n -= len(piece)
 
     def read_body(self, limit, name="body"):
         n = self.content_length(limit, name)
@@ -744,6 +761,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def dispatch(self, method):
         self.request_id = "req_" + b64url(secrets.token_bytes(6))
+        self.body_consumed = False
         self.route_path = urllib.parse.urlsplit(self.path).path
         version = API_VERSION
         try:
@@ -771,6 +789,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             resp = problem(500, "internal", "The cloud failed",
                            "The reference cloud failed to answer: %s." % type(e).__name__)
         try:
+            self.drain_unread()
             self.send(resp, version)
         except (ConnectionError, socket.timeout, ssl.SSLError):
+            self.close_connection = True
+
+    def drain_unread(self):
+        """A body refused before it was read is read and dropped first: closing a socket
+        with unread data resets the connection and the client would lose the answer."""
+        if getattr(self, "body_consumed", False):
+            return
+        raw = self.headers.get("Content-Length") or "0"
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+        elif raw.isdigit() and len(raw) <= 12 and int(raw) > 0:
+            self.drain(int(raw))
+        elif not raw.isdigit():
             self.close_connection = True
