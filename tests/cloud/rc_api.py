@@ -148,14 +148,18 @@ class ApiHandler(Handler):
                               service=r.service, since=rfc3339(cloud.clock.now()))
             raise problem(f["status"], "internal", "The cloud failed",
                           "The cloud failed to answer (fault switch).")
-        svc = cloud.services.get(r.service)
-        if svc and svc["state"] in ("outage", "maintenance") and r.service != "api" \
-                or (r.service != "api" and cloud.services["api"]["state"] in
-                    ("outage", "maintenance")):
-            svc = svc if svc["state"] in ("outage", "maintenance") else cloud.services["api"]
+        down = ("outage", "maintenance")
+        name = r.service
+        if cloud.services.get(name, {}).get("state") not in down:
+            name = "api"
+            if cloud.services["api"]["state"] not in down or \
+                    r.template == "/v1/service-status":
+                name = None
+        if name is not None:
+            svc = cloud.services[name]
             raise problem(503, "service-unavailable", "Service unavailable",
-                          svc["detail"] or "The %s service is unavailable." % r.service,
-                          headers=[("Retry-After", "30")], service=r.service,
+                          svc["detail"] or "The %s service is unavailable." % name,
+                          headers=[("Retry-After", "30")], service=name,
                           since=rfc3339(svc["since"]))
         return version
 
