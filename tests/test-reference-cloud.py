@@ -79,7 +79,8 @@ class World:
 
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="af-cloud-test-")
-        self.cloud = rc_client.Cloud(os.path.join(self.tmp, "cloud"))
+        self.cloud = rc_client.Cloud(os.path.join(self.tmp, "cloud"),
+                                     ["--offline-after", "3"])
         self.ana = self.cloud.create_account("ana@example.org", "ana-password-1",
                                              display_name="Ana")
         self.bo = self.cloud.create_account("bo@example.org", "bo-password-2")
@@ -287,6 +288,78 @@ def test_pkce_sign_in(w):
     ans = token_request(api, grant_type="authorization_code", code=late["code"],
                         redirect_uri=REDIRECT, code_verifier=verifier)
     eq(json.loads(ans.body).get("error"), "invalid_grant", "expired code")
+
+
+class LoopbackListener:
+    """The app's side of the browser sign-in (docs/cloud-api.md): one request on
+    127.0.0.1, accepted only with the state the app sent."""
+
+    def __init__(self, state):
+        import http.server
+        listener = self
+        self.state = state
+        self.got = None
+
+        class One(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                ok = self.path.startswith("/callback?") and q.get("state") == listener.state
+                listener.got = q if ok else {"refused": q}
+                self.send_response(200 if ok else 400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), One)
+        self.redirect_uri = "http://127.0.0.1:%d/callback" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.handle_request, daemon=True)
+        self.thread.start()
+
+    def follow(self, location):
+        """What the browser does with the cloud's 302: one GET to the listener."""
+        import http.client
+        u = urllib.parse.urlsplit(location)
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        c.request("GET", u.path + "?" + u.query)
+        status = c.getresponse().status
+        c.close()
+        self.thread.join(10)
+        self.server.server_close()
+        return status
+
+
+def authorize_location(api, redirect_uri, challenge, state, email, password):
+    q = dict(response_type="code", client_id="atomform-connect", redirect_uri=redirect_uri,
+             code_challenge=challenge, code_challenge_method="S256", state=state)
+    page = api.request("GET", "/v1/oauth/authorize?" + urllib.parse.urlencode(q),
+                       version=None).body.decode()
+    rid = page.split('name="auth_request" value="')[1].split('"')[0]
+    ans = api.request("POST", "/signin", form(auth_request=rid, email=email, password=password,
+                                              decision="allow"), FORM, version=None)
+    eq(ans.status, 302, "sign-in redirects")
+    return ans.header("location")
+
+
+def test_loopback_redirect(w):
+    api = w.cloud.api()
+    verifier, challenge = pkce()
+    # The right state: the listener takes the code and the app exchanges it.
+    state = secrets.token_urlsafe(32)
+    app = LoopbackListener(state)
+    loc = authorize_location(api, app.redirect_uri, challenge, state, "ana@example.org",
+                             "ana-password-1")
+    eq(app.follow(loc), 200, "listener accepts its own state")
+    ans = token_request(api, grant_type="authorization_code", code=app.got["code"],
+                        redirect_uri=app.redirect_uri, code_verifier=verifier)
+    eq(ans.status, 200, "exchange after the loopback redirect")
+    # A redirect with a wrong state (a sign-in the app did not start, e.g. forged by a web
+    # page): the listener refuses it, so its code is never exchanged.
+    app = LoopbackListener(secrets.token_urlsafe(32))
+    other = authorize_location(api, app.redirect_uri, challenge, secrets.token_urlsafe(32),
+                               "bo@example.org", "bo-password-2")
+    eq(app.follow(other), 400, "listener refuses a wrong state")
+    check("refused" in app.got, "no code taken")
 
 
 def test_device_flow(w):
@@ -633,6 +706,22 @@ def test_cloud_print(w):
         {"filament": 1, "ams_id": 3, "slot_id": 0}]), 422, "validation-failed")
     eq(body["errors"][0]["pointer"], "/options/ams_mapping/0", "no AMS 3")
     is_problem(create_job(api, h, w.pb["id"], loc), 403, "printer-not-bound")
+    half = upload_start(api, h, len(data), hashlib.md5(data).hexdigest())
+    eq(patch(api, h, half, 0, data[:1000]).status, 204, "part of an upload")
+    is_problem(create_job(api, h, w.pa["id"], half), 409, "upload-incomplete")
+    # The printer leaves the cloud broker: offline, and jobs are refused.
+    w.vp_a.stdin.write("cloud-offline on\n")
+    w.vp_a.stdin.flush()
+    deadline = time.monotonic() + 15
+    while api.request("GET", "/v1/printers/" + w.pa["id"], headers=h).json()["online"]:
+        check(time.monotonic() < deadline, "printer goes offline")
+        time.sleep(0.2)
+    eq(api.request("GET", "/v1/printers/" + w.pa["id"], headers=h).json()["state"], "offline",
+       "state offline")
+    is_problem(create_job(api, h, w.pa["id"], loc), 409, "printer-offline")
+    w.vp_a.stdin.write("cloud-offline off\n")
+    w.vp_a.stdin.flush()
+    wait_online(api, h, w.pa["id"])
     # The POST is processed but its answer is lost; the retry with the same key gets the
     # same job, and only one exists.
     key = idem()
@@ -823,18 +912,20 @@ def test_broker_acl(w):
     c.loop_stop()
     eq(st["rc"], 5, "old access token refused after refresh")
     c, st = mqtt_client(w, user, t2["access_token"])
-    c.disconnect()
-    c.loop_stop()
     eq(st["rc"], 0, "new access token accepted")
+    dropped = threading.Event()
+    c.on_disconnect = lambda *a: dropped.set()
     api.request("POST", "/v1/oauth/revoke", form(token=t2["refresh_token"],
                                                  client_id="atomform-connect"),
                 dict(FORM, **{"Idempotency-Key": idem()}))
+    check(dropped.wait(10), "the revoked family's connection is dropped")
+    c.loop_stop()
     c, st = mqtt_client(w, user, t2["access_token"])
     c.loop_stop()
     eq(st["rc"], 5, "revoked: refused")
 
 
-TESTS = [test_conventions, test_pkce_sign_in, test_device_flow, test_refresh_rotation,
+TESTS = [test_conventions, test_pkce_sign_in, test_loopback_redirect, test_device_flow, test_refresh_rotation,
          test_revocation, test_printers, test_strict_json, test_upload_resume,
          test_rate_limit_and_5xx, test_broker_acl, test_cloud_print, test_job_actions,
          test_privacy_history_off]

@@ -23,7 +23,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import rc_api  # noqa: E402
 import rc_broker  # noqa: E402
-from rc_core import ACCESS_TTL, Cloud, _die_with_parent, free_port, log, wait_port  # noqa: E402
+from rc_core import (ACCESS_TTL, OFFLINE_AFTER, Cloud, _die_with_parent,  # noqa: E402
+                     free_port, log, wait_port)
 
 
 def main(argv):
@@ -34,11 +35,15 @@ def main(argv):
     ap.add_argument("--admin-port", type=int, default=0)
     ap.add_argument("--mqtt-port", type=int, default=0)
     ap.add_argument("--access-token-seconds", type=int, default=ACCESS_TTL)
+    ap.add_argument("--offline-after", type=int, default=int(OFFLINE_AFTER),
+                    help="seconds without a report before a printer counts as offline")
     a = ap.parse_args(argv)
     if ipaddress.ip_address(a.host) not in ipaddress.ip_network("127.0.0.0/8"):
         ap.error("--host must be a loopback address (127.0.0.0/8)")
     if not 60 <= a.access_token_seconds <= 86400:
         ap.error("--access-token-seconds takes 60 to 86400")
+    if not 2 <= a.offline_after <= 3600:
+        ap.error("--offline-after takes 2 to 3600")
     parent = os.getppid()
     cloud = Cloud(a)
     signal.signal(signal.SIGTERM, lambda *_: cloud.done.set())

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import socketserver
 import ssl
 import threading
@@ -23,10 +22,10 @@ import urllib.parse
 import rc_archive
 from rc_core import (API_VERSION, AUTH_REQUEST_TTL, BED_TYPES, CHALLENGE_RE, CLIENT_ID,
                      CODE_TTL, DEFAULT_SCOPE, DEVICE_INTERVAL, DEVICE_TTL, DOWNLOAD_TTL,
-                     FILE_RETENTION_DAYS, ID_RE, IDEM_RE, IDEM_TTL, IDEM_TTL_TOKEN, JOB_ENDED,
+                     FILE_RETENTION_DAYS, ID_RE, IDEM_RE, IDEM_TTL, IDEM_TTL_TOKEN,
                      MAX_CHUNK, MAX_FILENAME, MAX_JOB_NAME, MAX_METADATA, MAX_PRINTER_NAME,
                      MAX_QUERY_FIELDS, MAX_UPLOAD, REDIRECT_RE, SERVICES, STATE_RE, TRISTATE,
-                     UPLOAD_TTL, USER_CODE_ALPHABET, VERIFIER_RE, Drop, Handler, Response,
+                     UPLOAD_TTL, USER_CODE_ALPHABET, VERIFIER_RE, Drop, FileBody, Handler, Response,
                      b64url, b64url_decode, etag_of, http_date, invalid, is_int, json_response,
                      new_id, oauth_error, problem, rfc3339, sha256_hex, utf8_len, validation)
 
@@ -876,11 +875,10 @@ def download(h, token):
     row = cloud.q1("SELECT * FROM uploads WHERE id = ?", upload_id) if ok else None
     if row is None or row["deleted"] or row["finished_at"] is None:
         raise problem(404, "not-found", "Not found", "The link is not valid or has expired.")
-    with open(os.path.join(cloud.uploads_dir, upload_id), "rb") as f:
-        data = f.read()
     with cloud.lock:
         cloud.download_counts[upload_id] = cloud.download_counts.get(upload_id, 0) + 1
-    return Response(200, data, "application/octet-stream", [("Cache-Control", "no-store")])
+    return Response(200, FileBody(os.path.join(cloud.uploads_dir, upload_id)),
+                    "application/octet-stream", [("Cache-Control", "no-store")])
 
 
 def download_url(cloud, upload_id):
@@ -1048,7 +1046,8 @@ def dispatch_job(h, body, opts):
         report = dict(cloud.printer_state.get(printer["serial"]) or {})
         if not card["online"]:
             return problem(409, "printer-offline", "The printer is offline",
-                           "“%s” is not connected to the cloud." % printer["name"])
+                           "“%s” has not reported to the cloud for %d seconds."
+                           % (printer["name"], cloud.a.offline_after))
         busy = card["state"] not in ("idle", "finished", "failed")
         active = cloud.q1("SELECT id FROM jobs WHERE printer_id = ? AND state = 'dispatched' "
                           "AND created_at > ?", printer["id"], now - 120)

@@ -4,13 +4,10 @@
 """The reference cloud's state (SQLite), clock, tokens, counters, fault switches and
 HTTP plumbing; the routes are in rc_api.py. See docs/reference-cloud.md."""
 
-import argparse
 import base64
 import hashlib
 import hmac
-import html
 import http.server
-import ipaddress
 import json
 import os
 import re
@@ -24,7 +21,6 @@ import sys
 import threading
 import time
 import urllib.parse
-import uuid
 from email.utils import formatdate
 
 
@@ -84,7 +80,7 @@ BED_TYPES = ("auto", "cool_plate", "eng_plate", "hot_plate", "textured_plate",
              "supertack_plate")
 TRISTATE = {"auto": 2, "on": 1, "off": 0}
 SERVICES = ("api", "sign-in", "uploads", "printing", "broker", "history")
-REPORT_STALE = 10.0   # seconds without a report before a printer counts as offline
+OFFLINE_AFTER = 10.0  # seconds without a report before a printer counts as offline
 
 
 def log(msg):
@@ -166,6 +162,14 @@ class Response(Exception):
         self.body = body
         self.ctype = ctype
         self.headers = list(headers or [])
+
+
+class FileBody:
+    """A response body streamed from a file (archive downloads)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.size = os.path.getsize(path)
 
 
 class Drop(Exception):
@@ -281,6 +285,8 @@ class Cloud:
                                   check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.create_schema()
+        # Requests that were running when an earlier run stopped never finished.
+        self.db.execute("DELETE FROM idem WHERE state = 'running'")
         self.admin_secret = secrets.token_urlsafe(24)
         self.sign_key = secrets.token_bytes(32)
         self.faults = []
@@ -510,7 +516,7 @@ class Cloud:
         with self.lock:
             report = dict(self.printer_state.get(serial) or {})
             seen = self.printer_seen.get(serial)
-        online = seen is not None and time.monotonic() - seen < REPORT_STALE
+        online = seen is not None and time.monotonic() - seen < self.a.offline_after
         if not online:
             state = "offline"
         else:
@@ -754,9 +760,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if resp.status == 304 or self.command == "HEAD" and resp.status != 200:
             body = b""
         if resp.status != 304:
-            self.send_header("Content-Length", str(len(body)))
+            size = body.size if isinstance(body, FileBody) else len(body)
+            self.send_header("Content-Length", str(size))
         self.end_headers()
-        if self.command != "HEAD" and body:
+        if self.command == "HEAD" or not body:
+            return
+        if isinstance(body, FileBody):
+            with open(body.path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    self.wfile.write(block)
+        else:
             self.wfile.write(body)
 
     def dispatch(self, method):
