@@ -834,6 +834,19 @@ def test_job_actions(w):
     entry = api.request("GET", "/v1/history/" + job["history_entry_id"], headers=h).json()
     eq(entry["status"], "cancelled", "history says cancelled")
     is_problem(act("stop"), 409, "invalid-job-state")
+    # Firmware that refuses project_file (secured, not in Developer Mode) only says so in
+    # its ack: the job fails with the ack's err_code instead of staying dispatched.
+    w.vp_a.stdin.write("verify-failed on\n")
+    w.vp_a.stdin.flush()
+    try:
+        ans = create_job(api, h, w.pa["id"], loc, name="refused")
+        eq(ans.status, 201, "job sent %r" % ans)
+        failed = wait_job(api, h, ans.json()["id"], ("failed", "finished", "cancelled"))
+        eq((failed["state"], failed["print_error"]), ("failed", "0502-4007"), "refused job")
+        check(failed["ended_at"], "ended")
+    finally:
+        w.vp_a.stdin.write("verify-failed off\n")
+        w.vp_a.stdin.flush()
 
 
 def test_privacy_history_off(w):

@@ -1090,9 +1090,11 @@ def dispatch_job(h, body, opts):
                                              "AND plate = ?", upload["id"], opts["plate"])
                  else 0))
         job = cloud.q1("SELECT * FROM jobs WHERE id = ?", job_id)
+    message = project_file(cloud, upload, opts, body["name"], task_id)
+    with cloud.lock:
+        cloud.dispatch_seq[(printer["serial"], message["print"]["sequence_id"])] = job_id
     try:
-        cloud.broker.publish("device/%s/request" % printer["serial"],
-                             project_file(cloud, upload, opts, body["name"], task_id))
+        cloud.broker.publish("device/%s/request" % printer["serial"], message)
     except Exception as e:
         with cloud.lock:
             cloud.db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))

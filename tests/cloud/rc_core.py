@@ -297,6 +297,7 @@ class Cloud:
         self.printer_state = {}     # serial -> merged "print" report
         self.printer_seen = {}      # serial -> time.monotonic() of the last report
         self.broker_family = {}     # account id -> family whose access token is the password
+        self.dispatch_seq = {}      # (serial, project_file sequence_id) -> job id
         self.services = {s: {"state": "operational", "since": self.clock.now(), "detail": ""}
                          for s in SERVICES}
         self.upload_locks = {}
@@ -584,12 +585,38 @@ class Cloud:
             pass
 
     # --- reports from printers -------------------------------------------------
+    def on_project_file_ack(self, printer, ack):
+        """A printer that refuses project_file (busy, secured firmware…) says so only in
+        its ack: the job fails at once instead of staying dispatched (reference §1.7)."""
+        self.printer_seen[printer["serial"]] = time.monotonic()
+        if str(ack.get("result", "")).lower() not in ("fail", "failed"):
+            return
+        with self.lock:
+            job_id = self.dispatch_seq.pop((printer["serial"], str(ack.get("sequence_id"))),
+                                           None)
+            job = self.db.execute("SELECT * FROM jobs WHERE id = ? AND state = 'dispatched'",
+                                  (job_id,)).fetchone()
+            if job is None:
+                return
+            code = ack.get("err_code")
+            perr = "%04X-%04X" % (code >> 16, code & 0xFFFF) \
+                if is_int(code) and 0 < code < 2**32 else None
+            now = self.clock.now()
+            self.db.execute("UPDATE jobs SET state = 'failed', print_error = ?, ended_at = ?, "
+                            "updated_at = ? WHERE id = ?", (perr, now, now, job["id"]))
+            if job["history_entry_id"]:
+                self.db.execute("UPDATE history SET status = 'failed', ended_at = ? WHERE id = ?",
+                                (now, job["history_entry_id"]))
+
     def on_report(self, serial, payload):
         section = payload.get("print")
         if not isinstance(section, dict):
             return
         printer = self.q1("SELECT * FROM printers WHERE serial = ?", serial)
         if printer is None:
+            return
+        if section.get("command") == "project_file" and "result" in section:
+            self.on_project_file_ack(printer, section)
             return
         with self.lock:
             first = serial not in self.printer_state or \
@@ -622,7 +649,7 @@ class Cloud:
             if state == "running" and started is None:
                 started = now
             ended = now if state in JOB_ENDED else None
-            perr = ("%08X" % error)[:4] + "-" + ("%08X" % error)[4:] \
+            perr = "%04X-%04X" % (error >> 16, error & 0xFFFF) \
                 if is_int(error) and 0 < error < 2**32 else None
             remaining = report.get("mc_remaining_time")
             fields = (state, report.get("mc_percent") if is_int(report.get("mc_percent"))
