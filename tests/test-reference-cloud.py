@@ -101,7 +101,7 @@ class World:
         with open(path, "w") as f:
             json.dump(binding["device"], f)
         proc = subprocess.Popen(["/usr/bin/python3", VP, "--cloud-device", path,
-                                 "--speed", "600"], stdout=subprocess.PIPE,
+                                 "--speed", "1500"], stdout=subprocess.PIPE,
                                 stdin=subprocess.PIPE, text=True)
         self.vps.append(proc)
         line = proc.stdout.readline()
@@ -849,6 +849,45 @@ def test_job_actions(w):
         w.vp_a.stdin.flush()
 
 
+def slice_filament(path):
+    """The plate 1 filament of an archive's slice_info.config, read independently of the
+    cloud's own reader."""
+    import xml.etree.ElementTree as ET
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("Metadata/slice_info.config"))
+    plate = root.find("plate")
+    meta = {m.get("key"): m.get("value") for m in plate.findall("metadata")}
+    return int(float(meta["prediction"])), [
+        {"filament": int(f.get("id")), "type": f.get("type"), "color": f.get("color").upper(),
+         "weight_g": round(float(f.get("used_g")), 2),
+         "length_mm": round(float(f.get("used_m")) * 1000, 1)}
+        for f in plate.findall("filament")]
+
+
+def test_corpus_prints(w):
+    api = w.cloud.api()
+    h = auth(sign_in(api, "ana@example.org", "ana-password-1"))
+    archives = sorted(os.path.join(CORPUS, "3mf", n) for n in os.listdir(os.path.join(CORPUS,
+                                                                                     "3mf")))
+    check(len(archives) >= 2, "corpus archives")
+    for path in archives:
+        wait_online(api, h, w.pa["id"])
+        with open(path, "rb") as f:
+            loc = upload_file(api, h, f.read(), name=os.path.basename(path))
+        ans = create_job(api, h, w.pa["id"], loc, name=os.path.basename(path)[:40])
+        eq(ans.status, 201, "job for %s: %r" % (path, ans))
+        job = wait_job(api, h, ans.json()["id"], ("finished", "failed", "cancelled"), 120)
+        eq(job["state"], "finished", "%s printed" % path)
+        entry = api.request("GET", "/v1/history/" + job["history_entry_id"], headers=h).json()
+        estimate, filament = slice_filament(path)
+        eq(entry["status"], "finished", "history status of %s" % path)
+        eq((entry["started_at"], entry["ended_at"]), (job["started_at"], job["ended_at"]),
+           "history times of %s" % path)
+        eq(entry["estimated_seconds"], estimate, "estimate of %s" % path)
+        eq(entry["filament"], filament, "filament of %s" % path)
+        eq(entry["has_thumbnail"], True, "thumbnail of %s" % path)
+
+
 def test_privacy_history_off(w):
     api = w.cloud.api()
     h = auth(sign_in(api, "quiet@example.org", "quiet-password-3"))
@@ -938,10 +977,10 @@ def test_broker_acl(w):
     eq(st["rc"], 5, "revoked: refused")
 
 
-TESTS = [test_conventions, test_pkce_sign_in, test_loopback_redirect, test_device_flow, test_refresh_rotation,
-         test_revocation, test_printers, test_strict_json, test_upload_resume,
-         test_rate_limit_and_5xx, test_broker_acl, test_cloud_print, test_job_actions,
-         test_privacy_history_off]
+TESTS = [test_conventions, test_pkce_sign_in, test_loopback_redirect, test_device_flow,
+         test_refresh_rotation, test_revocation, test_printers, test_strict_json,
+         test_upload_resume, test_rate_limit_and_5xx, test_broker_acl, test_cloud_print,
+         test_corpus_prints, test_job_actions, test_privacy_history_off]
 
 
 def main():
