@@ -899,6 +899,8 @@ def test_privacy_history_off(w):
     eq(ans.json()["history_entry_id"], None, "no history entry")
     eq(wait_job(api, h, ans.json()["id"], ("finished",))["state"], "finished", "printed")
     eq(api.request("GET", "/v1/history", headers=h).json()["items"], [], "history stays empty")
+    stored = os.path.join(w.cloud.info["state_dir"], "uploads", loc.rsplit("/", 1)[1])
+    check(not os.path.exists(stored), "the printed file is not kept without history")
 
 
 def mqtt_client(w, user, password):

@@ -562,12 +562,21 @@ class Cloud:
     # --- sweeping by the test clock -----------------------------------------------
     def sweep(self):
         """Deletes what the clock says is gone: unfinished uploads 24 h after their last
-        PATCH, unused finished ones 24 h after the last byte, stored files after 90 days."""
+        PATCH, unused finished ones 24 h after the last byte, stored files after 90 days,
+        and printed files no history entry keeps."""
         now = self.clock.now()
         with self.lock:
             for row in self.db.execute(
                     "SELECT id FROM uploads WHERE deleted = 0 AND used = 0 AND "
                     "last_patch + ? <= ?", (UPLOAD_TTL, now)).fetchall():
+                self.delete_upload_file(row["id"])
+            # A used file that no history entry keeps (the account's history is off) goes
+            # when its last job ends.
+            for row in self.db.execute(
+                    "SELECT id FROM uploads u WHERE deleted = 0 AND used = 1 AND NOT EXISTS "
+                    "(SELECT 1 FROM history h WHERE h.upload_id = u.id AND h.file_stored = 1) "
+                    "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.upload_id = u.id AND "
+                    "j.state NOT IN ('finished', 'failed', 'cancelled'))").fetchall():
                 self.delete_upload_file(row["id"])
             for row in self.db.execute(
                     "SELECT id, upload_id FROM history WHERE file_stored = 1 AND "
