@@ -554,6 +554,78 @@ def test_strict_json(w):
     eq(post(good, key=key).body, first.body, "a final answer is replayed")
 
 
+def png_header(width, height):
+    import struct
+    import zlib
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr +
+            struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)))
+
+
+def test_limits(w):
+    """Each documented limit, at the limit and just past it."""
+    import rc_archive
+    api = w.cloud.api()
+    h = auth(sign_in(api, "ana@example.org", "ana-password-1"))
+    # JSON body: 64 KiB is parsed (then refused for its content), one byte more is not read.
+    base = {"printer_id": w.pa["id"], "upload_id": "upl_x", "options": {"plate": 1}}
+    pad = 64 * 1024 - len(json.dumps(dict(base, name="")))
+    at = json.dumps(dict(base, name="x" * pad))
+    eq(len(at), 64 * 1024, "body at the limit")
+    for body, status in ((at, 422), (at + " ", 413)):
+        ans = api.request("POST", "/v1/jobs", body, dict(h, **JSON, **{"Idempotency-Key": idem()}))
+        eq(ans.status, status, "JSON body of %d bytes" % len(body))
+    # URL: 8 KiB.
+    for length, status in ((8192, 404), (8193, 414)):
+        path = "/v1/" + "a" * (length - 4)
+        eq(api.request("GET", path, headers=h).status, status, "URL of %d bytes" % length)
+    # Query: 16 parameters are parsed (and refused as unknown), 17 are not parsed.
+    for n, word in ((16, "Unknown"), (17, "malformed")):
+        q = "&".join("p%d=1" % i for i in range(n))
+        body = is_problem(api.request("GET", "/v1/history?" + q, headers=h), 400,
+                          "invalid-request")
+        check(word in body["detail"], "%d query parameters: %s" % (n, body["detail"]))
+    # Form body: 16 KiB.
+    for length, status in ((16 * 1024, 400), (16 * 1024 + 1, 413)):
+        raw = "grant_type=refresh_token&client_id=atomform-connect&refresh_token="
+        raw += "r" * (length - len(raw))
+        ans = api.request("POST", "/v1/oauth/token", raw, dict(FORM, **{"Idempotency-Key": idem()}))
+        eq(ans.status, status, "form of %d bytes" % length)
+    # Upload-Length: 2 GiB; filename: 255 bytes; Upload-Metadata: 4 KiB.
+    md5 = base64.b64encode(b"0" * 32).decode()
+
+    def create(length, name=b"f", extra=""):
+        meta = "filename %s,md5 %s%s" % (base64.b64encode(name).decode(), md5, extra)
+        return api.request("POST", "/v1/uploads", headers=dict(h, **{
+            "Idempotency-Key": idem(), "Tus-Resumable": "1.0.0", "Upload-Length": str(length),
+            "Upload-Metadata": meta}))
+    eq(create(2 * 1024**3).status, 201, "2 GiB")
+    eq(create(2 * 1024**3 + 1).status, 413, "2 GiB + 1")
+    eq(create(10, "é".encode() * 127 + b"x").status, 201, "255-byte name")
+    eq(create(10, "é".encode() * 128).status, 422, "256-byte name")
+    head = len("filename %s,md5 %s" % (base64.b64encode(b"f").decode(), md5))
+    for size, status in ((4096, 422), (4097, 400)):
+        extra = "," + "k" * (size - head - 6) + " QUFB"  # an unknown key: 422 if parsed
+        eq(len("filename Zg==,md5 %s%s" % (md5, extra)), size, "metadata size")
+        eq(create(10, extra=extra).status, status, "Upload-Metadata of %d bytes" % size)
+    # Thumbnails: 512×512 pixels are kept, 513 are left out (read from the PNG header).
+    for side, kept in ((512, True), (513, False)):
+        path = os.path.join(w.tmp, "thumb-%d.gcode.3mf" % side)
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("Metadata/plate_1.gcode", "G28\n")
+            z.writestr("Metadata/plate_1.png", png_header(side, side) + b"\0" * 100)
+        got = rc_archive.inspect(path)["plates"][1]["thumbnail"]
+        eq(got is not None, kept, "thumbnail of %d pixels" % side)
+    # Archive entries: 4096 are read, 4097 are not.
+    for count, plates in ((4096, 1), (4097, 0)):
+        path = os.path.join(w.tmp, "entries-%d.gcode.3mf" % count)
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("Metadata/plate_1.gcode", "G28\n")
+            for i in range(count - 1):
+                z.writestr("f%d" % i, "")
+        eq(len(rc_archive.inspect(path)["plates"]), plates, "%d entries" % count)
+
+
 def test_upload_resume(w):
     api = w.cloud.api()
     h = auth(sign_in(api, "ana@example.org", "ana-password-1"))
@@ -980,7 +1052,7 @@ def test_broker_acl(w):
 
 
 TESTS = [test_conventions, test_pkce_sign_in, test_loopback_redirect, test_device_flow,
-         test_refresh_rotation, test_revocation, test_printers, test_strict_json,
+         test_refresh_rotation, test_revocation, test_printers, test_strict_json, test_limits,
          test_upload_resume, test_rate_limit_and_5xx, test_broker_acl, test_cloud_print,
          test_corpus_prints, test_job_actions, test_privacy_history_off]
 
