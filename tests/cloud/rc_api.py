@@ -779,6 +779,7 @@ def patch_locked(h, upload_id):
         raise problem(413, "payload-too-large", "Past the end of the upload",
                       "The chunk goes past Upload-Length.")
     h.body_consumed = True
+    h.continue_body()
     counter = cloud.upload_counter(upload_id)
     with cloud.lock:
         counter["patches"] += 1

@@ -738,12 +738,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           "The %s is %d bytes; at most %d are accepted here." % (name, n, limit))
         return n
 
+    def handle_expect_100(self):
+        # "100 Continue" goes out only when a handler reads the body (continue_body), so a
+        # request refused from its headers (413, 409, 401…) never makes the client send it.
+        self.expect_pending = True
+        return True
+
+    def continue_body(self):
+        if getattr(self, "expect_pending", False):
+            self.expect_pending = False
+            self.send_response_only(100)
+            self.end_headers()
+
     def drain(self, n):
         """Reads and drops a refused body up to DRAIN_LIMIT, so that a client that sends
-        the whole body before reading the answer gets the answer; past that the
-        connection closes after the answer."""
+        the whole body before reading the answer gets the answer; past that, or when the
+        client waits for "100 Continue", the connection closes after the answer."""
         self.body_consumed = True
-        if n > DRAIN_LIMIT:
+        if n > DRAIN_LIMIT or getattr(self, "expect_pending", False):
             self.close_connection = True
             return
         while n > 0:
@@ -755,6 +767,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def read_body(self, limit, name="body"):
         n = self.content_length(limit, name)
+        if n:
+            self.continue_body()
         data = self.rfile.read(n) if n else b""
         if len(data) != n:
             raise Drop()
@@ -842,6 +856,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(resp, version)
         except (ConnectionError, socket.timeout, ssl.SSLError):
             self.close_connection = True
+        self.expect_pending = False
 
     def drain_unread(self):
         """A body refused before it was read is read and dropped first: closing a socket
