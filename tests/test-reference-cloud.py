@@ -591,6 +591,23 @@ def test_limits(w):
         raw += "r" * (length - len(raw))
         ans = api.request("POST", "/v1/oauth/token", raw, dict(FORM, **{"Idempotency-Key": idem()}))
         eq(ans.status, status, "form of %d bytes" % length)
+    # A client that waits for "100 Continue" gets a refusal from the headers alone, before
+    # it sends any of the body (it never sends it here).
+    import http.client
+    loc = upload_start(api, h, 5 * MiB)
+    conn = http.client.HTTPSConnection("127.0.0.1", int(w.cloud.base_url.rsplit(":", 1)[1]),
+                                       context=ssl.create_default_context(
+                                           cafile=w.cloud.ca_file), timeout=10)
+    conn.putrequest("PATCH", loc)
+    for k, v in dict(h, **{"AtomForm-API-Version": "1.0", "Tus-Resumable": "1.0.0",
+                           "Upload-Offset": "0", "Expect": "100-continue",
+                           "Content-Type": "application/offset+octet-stream",
+                           "Upload-Checksum": "sha256 AAAA",
+                           "Content-Length": str(4 * MiB + 1)}).items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    eq(conn.getresponse().status, 413, "413 before the body")
+    conn.close()
     # Upload-Length: 2 GiB; filename: 255 bytes; Upload-Metadata: 4 KiB.
     md5 = base64.b64encode(b"0" * 32).decode()
 
