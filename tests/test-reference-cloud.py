@@ -210,6 +210,21 @@ def test_conventions(w):
     is_problem(ans, 404, "not-found")
 
 
+def test_contract_routes(w):
+    """The cloud serves exactly the routes of docs/cloud-api.yaml, plus its browser pages
+    and the printers' download links."""
+    import yaml
+    import rc_api
+    with open(os.path.join(HERE, "..", "docs", "cloud-api.yaml"), encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    contract = {"%s %s" % (m.upper(), path) for path, item in doc["paths"].items()
+                for m in item if m in ("get", "put", "post", "delete", "head", "patch")}
+    served = {r.name for r in rc_api.API_ROUTES}
+    eq(sorted(contract - served), [], "contract routes the cloud lacks")
+    eq(sorted(served - contract), ["GET /device", "GET /dl/{token}", "POST /device",
+                                   "POST /signin"], "routes beyond the contract")
+
+
 def test_pkce_sign_in(w):
     api = w.cloud.api()
     verifier, challenge = pkce()
@@ -1068,10 +1083,11 @@ def test_broker_acl(w):
     eq(st["rc"], 5, "revoked: refused")
 
 
-TESTS = [test_conventions, test_pkce_sign_in, test_loopback_redirect, test_device_flow,
-         test_refresh_rotation, test_revocation, test_printers, test_strict_json, test_limits,
-         test_upload_resume, test_rate_limit_and_5xx, test_broker_acl, test_cloud_print,
-         test_corpus_prints, test_job_actions, test_privacy_history_off]
+TESTS = [test_conventions, test_contract_routes, test_pkce_sign_in, test_loopback_redirect,
+         test_device_flow, test_refresh_rotation, test_revocation, test_printers,
+         test_strict_json, test_limits, test_upload_resume, test_rate_limit_and_5xx,
+         test_broker_acl, test_cloud_print, test_corpus_prints, test_job_actions,
+         test_privacy_history_off]
 
 
 def main():
