@@ -1130,7 +1130,8 @@ refresh_locked (AfCloudClient  *self,
                              "refresh_token", af_secret_get (tokens->refresh_token),
                              "client_id", AF_CLOUD_CLIENT_ID,
                              NULL);
-  g_debug ("Refreshing the access token");
+  /* Never log the refresh or access token itself, only that a refresh happens. */
+  g_debug ("Refreshing the cloud session");
   response = af_cloud_client_send (self, request, cancellable, &local_error);
   if (response == NULL)
     {
