@@ -194,36 +194,28 @@ job_notify_cb (AfPrintJob *job,
     }
 }
 
-/* Reading the file first makes a bad file fail before anything touches the network. */
+/* Reading the file first makes a bad file fail before anything touches the
+ * network. The file is opened as the window opens it (AfSlicedFile); a
+ * G-code file has no plates, and gets the number --plate gives it, or 1.
+ */
 static AfGcodeInfo *
 read_file_info (GFile   *file,
                 int     *plate,
                 GError **error)
 {
-  g_autoptr(AfArchive) archive = NULL;
-  gboolean is_archive = FALSE;
-  const guint *plates;
-  guint n_plates;
+  g_autoptr(AfSlicedFile) sliced = NULL;
+  guint wanted = *plate == PLATE_UNSET ? 0 : (guint)*plate;
 
-  if (!af_archive_sniff (file, &is_archive, NULL, error))
+  sliced = af_sliced_file_load (file, wanted, NULL, error);
+  if (sliced == NULL)
     return NULL;
 
-  if (!is_archive)
-    {
-      if (*plate == PLATE_UNSET)
-        *plate = 1;
-      return af_gcode_read_file (file, NULL, error);
-    }
+  if (af_sliced_file_get_plate (sliced) > 0)
+    *plate = (int)af_sliced_file_get_plate (sliced);
+  else if (*plate == PLATE_UNSET)
+    *plate = 1;
 
-  archive = af_archive_open (file, NULL, error);
-  if (archive == NULL)
-    return NULL;
-
-  plates = af_archive_get_plates (archive, &n_plates);
-  if (*plate == PLATE_UNSET && n_plates > 0)
-    *plate = (int)plates[0];
-
-  return af_archive_get_plate_info (archive, (guint)*plate, error);
+  return g_object_ref (af_sliced_file_get_info (sliced));
 }
 
 static gboolean
@@ -474,8 +466,7 @@ check_file_fits (AfGcodeInfo  *info,
 }
 
 static gboolean
-run_job (AfMqttSession   *session,
-         const char      *access_code,
+run_job (AfTransport     *transport,
          GFile           *file,
          AfPrintOptions  *options,
          gboolean         keep_file,
@@ -484,13 +475,11 @@ run_job (AfMqttSession   *session,
          AfPrintJob     **out_job,
          GError         **error)
 {
-  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(AfPrintJob) job = NULL;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   g_autoptr(GError) local_error = NULL;
   gboolean ok;
 
-  transport = af_lan_transport_new (session, access_code);
   job = af_print_job_new (transport, file, options);
   af_print_job_set_delete_after_print (job, !keep_file);
   g_signal_connect (job, "notify", G_CALLBACK (job_notify_cb), progress);
@@ -611,8 +600,7 @@ check_ready (AfPrinter  *printer,
 
 /* Everything after connecting, so that the caller disconnects whatever happens. */
 static gboolean
-send_connected (AfMqttSession  *session,
-                const char     *access_code,
+send_connected (AfTransport    *transport,
                 GFile          *file,
                 AfGcodeInfo    *info,
                 int             plate,
@@ -621,7 +609,7 @@ send_connected (AfMqttSession  *session,
                 GCancellable   *cancellable,
                 GError        **error)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (session);
+  AfPrinter *printer = af_transport_get_printer (transport);
   g_autoptr(AfPrintOptions) print_options = NULL;
   g_autoptr(AfPrintJob) job = NULL;
   g_auto(Progress) progress = { isatty (STDERR_FILENO), FALSE, NULL, -1, FALSE };
@@ -640,7 +628,7 @@ send_connected (AfMqttSession  *session,
   if (!apply_mapping (print_options, info, printer, user_map, options->force, error))
     return FALSE;
 
-  if (!run_job (session, access_code, file, print_options, options->keep_file, cancellable,
+  if (!run_job (transport, file, print_options, options->keep_file, cancellable,
                 &progress, &job, error))
     return FALSE;
 
@@ -654,10 +642,9 @@ send_file (GFile        *file,
 {
   g_autoptr(AfGcodeInfo) info = NULL;
   g_autoptr(GArray) user_map = NULL;
-  g_autoptr(AfPrinter) printer = NULL;
-  g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(AfPrinterRegistry) registry = NULL;
+  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
-  AfSecret *access_code = NULL;
   int plate = options->plate;
   gboolean ok;
 
@@ -671,19 +658,16 @@ send_file (GFile        *file,
         return FALSE;
     }
 
-  printer = af_cli_lookup_printer (options->printer, &access_code, error);
-  if (printer == NULL)
+  registry = af_cli_registry_new (error);
+  if (registry == NULL)
     return FALSE;
 
   cancellable = af_cli_interruptible_new ();
-  session = af_cli_connect (printer, af_secret_get (access_code), cancellable, error);
-  ok = session != NULL &&
-       send_connected (session, af_secret_get (access_code), file, info, plate, user_map, options,
-                       cancellable, error);
+  transport = af_cli_connect (registry, options->printer, cancellable, error);
+  ok = transport != NULL &&
+       send_connected (transport, file, info, plate, user_map, options, cancellable, error);
 
-  if (session != NULL)
-    af_mqtt_session_disconnect (session);
-  af_secret_free (access_code);
+  af_printer_registry_shutdown (registry);
   return ok;
 }
 

@@ -45,7 +45,7 @@ struct _AfSendPanel
   GtkLabel            *phase_label;
   GtkListBox          *printing_list;
 
-  AfPrinterRegistry    *manager;
+  AfPrinterRegistry    *registry;
   AfSlicedFile        *file;
   /* The chosen printer and what of it is watched. */
   AfPrinter           *printer;
@@ -169,7 +169,7 @@ describe_blocker (AfSendPanel *self,
     return g_strdup (_("Open a sliced file to send it"));
   if (printer == NULL)
     return g_strdup (_("Choose a printer"));
-  if (af_printer_registry_get_session (self->manager, printer) == NULL)
+  if (af_printer_registry_get_transport (self->registry, printer) == NULL)
     return g_strdup (_("Set up this printer with its access code first, on the Printers page"));
   if (af_printer_get_connection (printer) != AF_CONNECTION_CONNECTED)
     return g_strdup (af_printer_get_last_error (printer) != NULL
@@ -471,7 +471,7 @@ watch_printer (AfSendPanel *self)
 static void
 update_page (AfSendPanel *self)
 {
-  GListModel *printers = G_LIST_MODEL (af_printer_registry_get_list (self->manager));
+  GListModel *printers = G_LIST_MODEL (af_printer_registry_get_list (self->registry));
   const char *page = gtk_stack_get_visible_child_name (self->stack);
 
   if (g_strcmp0 (page, "sending") == 0 || g_strcmp0 (page, "printing") == 0)
@@ -588,7 +588,7 @@ show_printing (AfSendPanel *self,
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->printing_list))) != NULL)
     gtk_list_box_remove (self->printing_list, child);
-  gtk_list_box_append (self->printing_list, af_printer_row_new (self->manager, printer));
+  gtk_list_box_append (self->printing_list, af_printer_row_new (self->registry, printer));
   af_stack_show_page (self->stack, "printing");
 }
 
@@ -680,7 +680,7 @@ start_action (GtkWidget  *widget,
   if (self->job != NULL || (blocker = describe_blocker (self, &kind)) != NULL)
     return;
 
-  transport = af_printer_registry_get_transport (self->manager, self->printer);
+  transport = af_printer_registry_get_transport (self->registry, self->printer);
   options = build_options (self);
   self->cancellable = g_cancellable_new ();
   self->job = af_print_job_new (transport, af_sliced_file_get_file (self->file), options);
@@ -771,7 +771,7 @@ af_send_panel_dispose (GObject *object)
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
-  g_clear_object (&self->manager);
+  g_clear_object (&self->registry);
 
   G_OBJECT_CLASS (af_send_panel_parent_class)->dispose (object);
 }
@@ -873,17 +873,17 @@ af_send_panel_init (AfSendPanel *self)
 }
 
 void
-af_send_panel_set_manager (AfSendPanel       *self,
-                           AfPrinterRegistry *manager)
+af_send_panel_set_registry (AfSendPanel       *self,
+                           AfPrinterRegistry *registry)
 {
   GListModel *printers;
 
   g_return_if_fail (AF_IS_SEND_PANEL (self));
-  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
-  g_return_if_fail (self->manager == NULL);
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (registry));
+  g_return_if_fail (self->registry == NULL);
 
-  self->manager = g_object_ref (manager);
-  printers = G_LIST_MODEL (af_printer_registry_get_list (manager));
+  self->registry = g_object_ref (registry);
+  printers = G_LIST_MODEL (af_printer_registry_get_list (registry));
   adw_combo_row_set_model (self->printer_row, printers);
   g_signal_connect_object (printers, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);

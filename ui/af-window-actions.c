@@ -224,7 +224,7 @@ name_recent_button (AfWindow *self)
 void
 _af_window_update_send_toggle (AfWindow *self)
 {
-  gboolean available = self->printer_manager != NULL
+  gboolean available = self->printer_registry != NULL
                        && af_file_view_get_file (self->file_view) != NULL
                        && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack),
                                      "file") == 0;
@@ -278,10 +278,10 @@ show_add_printer (AfWindow   *self,
 {
   GtkWidget *dialog;
 
-  if (self->printer_manager == NULL)
+  if (self->printer_registry == NULL)
     return;
 
-  dialog = af_add_printer_dialog_new (GTK_WINDOW (self), self->printer_manager, serial);
+  dialog = af_add_printer_dialog_new (GTK_WINDOW (self), self->printer_registry, serial);
   g_signal_connect_object (dialog, "printer-added", G_CALLBACK (printer_added_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));

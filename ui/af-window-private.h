@@ -8,7 +8,8 @@
 #pragma once
 
 #include "af-file-view.h"
-#include "af-printer-registry.h"
+#include "af-lan.h"
+#include "af-print.h"
 #include "af-printers-view.h"
 #include "af-recent-menu.h"
 #include "af-send-panel.h"
@@ -34,7 +35,7 @@ struct _AfWindow
   AfPrintersView       *printers_view;
 
   /* The application's printers, shared with its other windows. */
-  AfPrinterRegistry     *printer_manager;
+  AfPrinterRegistry     *printer_registry;
 
   GSettings            *settings;
   AfRecentMenu         *recent_menu;

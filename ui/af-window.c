@@ -259,7 +259,7 @@ af_window_dispose (GObject *object)
   g_clear_object (&self->loading_file);
   g_clear_object (&self->recent_menu);
   g_clear_object (&self->settings);
-  g_clear_object (&self->printer_manager);
+  g_clear_object (&self->printer_registry);
 
   G_OBJECT_CLASS (af_window_parent_class)->dispose (object);
 }
@@ -307,16 +307,16 @@ af_window_init (AfWindow *self)
 }
 
 void
-af_window_set_printer_manager (AfWindow          *self,
-                               AfPrinterRegistry *manager)
+af_window_set_printer_registry (AfWindow          *self,
+                               AfPrinterRegistry *registry)
 {
   g_return_if_fail (AF_IS_WINDOW (self));
-  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
-  g_return_if_fail (self->printer_manager == NULL);
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (registry));
+  g_return_if_fail (self->printer_registry == NULL);
 
-  self->printer_manager = g_object_ref (manager);
-  af_printers_view_set_manager (self->printers_view, manager);
-  af_send_panel_set_manager (self->send_panel, manager);
+  self->printer_registry = g_object_ref (registry);
+  af_printers_view_set_registry (self->printers_view, registry);
+  af_send_panel_set_registry (self->send_panel, registry);
   _af_window_update_send_toggle (self);
 }
 
