@@ -442,9 +442,9 @@ expect_print_failed (Fixture              *fixture,
   Run run;
 
   job = run_job (fixture, path, options, &run);
-  g_assert_error (run.error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED);
+  g_assert_error (run.error, AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED);
   g_assert_cmpint (af_print_job_get_phase (job), ==, AF_PRINT_JOB_PHASE_FAILED);
-  g_assert_error (af_print_job_get_error (job), AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED);
+  g_assert_error (af_print_job_get_error (job), AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED);
   g_assert_nonnull (strstr (run.error->message, hms));
   /* The file that will not print was deleted before the failure was reported. */
   g_assert_false (stored_exists (fixture, af_print_job_get_remote_name (job)));
