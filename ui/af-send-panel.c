@@ -14,6 +14,7 @@
 #include "af-color-swatch.h"
 #include "af-printer-row.h"
 #include "af-send-panel.h"
+#include "af-settings.h"
 #include "af-stack.h"
 
 struct _AfSendPanel
@@ -57,13 +58,15 @@ struct _AfSendPanel
   gboolean             override;
   /* The send in progress, cancelled by Cancel and by the window closing. */
   AfPrintJob          *job;
+  /* The bar and the label under it are bound to its fraction and text. */
+  AfProgressRelay     *relay;
   GCancellable        *cancellable;
   /* The started print followed to its end, to delete its file; cancelled
    * when the panel goes (the print goes on, the file stays).
    */
   AfPrintJob          *printed_job;
   GCancellable        *printed_cancellable;
-  GSettings           *settings;
+  AfSettings          *settings;
 };
 
 G_DEFINE_FINAL_TYPE (AfSendPanel, af_send_panel, ADW_TYPE_BIN)
@@ -519,46 +522,6 @@ build_options (AfSendPanel *self)
   return options;
 }
 
-/* One bar across the whole send: packaging is quick, the upload takes most
- * of the time, and starting waits for the printer to take the job.
- */
-static void
-job_progress_cb (AfSendPanel *self)
-{
-  double fraction = CLAMP (af_print_job_get_fraction (self->job), 0.0, 1.0);
-  g_autofree char *text = NULL;
-
-  switch (af_print_job_get_phase (self->job))
-    {
-    case AF_PRINT_JOB_PHASE_PENDING:
-    case AF_PRINT_JOB_PHASE_PACKING:
-      gtk_progress_bar_set_fraction (self->send_progress, 0.1 * fraction);
-      text = g_strdup (_("Packaging the file…"));
-      break;
-
-    case AF_PRINT_JOB_PHASE_UPLOADING:
-      gtk_progress_bar_set_fraction (self->send_progress, 0.1 + 0.85 * fraction);
-      /* Translators: upload progress, e.g. "Uploading to the printer… 42 %" */
-      text = g_strdup_printf (_("Uploading to the printer… %d %%"), (int)(fraction * 100));
-      break;
-
-    case AF_PRINT_JOB_PHASE_STARTING:
-      gtk_progress_bar_set_fraction (self->send_progress, 0.95);
-      text = g_strdup (_("Starting the print…"));
-      break;
-
-    case AF_PRINT_JOB_PHASE_PRINTING:
-    case AF_PRINT_JOB_PHASE_FAILED:
-    case AF_PRINT_JOB_PHASE_CANCELLED:
-    case AF_PRINT_JOB_PHASE_NEEDS_ATTENTION:
-    default:
-      gtk_progress_bar_set_fraction (self->send_progress, 1.0);
-      return;
-    }
-
-  gtk_label_set_label (self->phase_label, text);
-}
-
 static void
 show_toast (AfSendPanel *self,
             const char  *message)
@@ -639,6 +602,7 @@ run_cb (GObject      *source_object,
     return;
 
   g_signal_handlers_disconnect_by_data (self->job, self);
+  g_clear_object (&self->relay);
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
@@ -696,11 +660,11 @@ start_action (GtkWidget  *widget,
   markup = g_markup_escape_text (name, -1);
   adw_status_page_set_description (self->sending_page, markup);
 
-  g_signal_connect_object (self->job, "notify::phase", G_CALLBACK (job_progress_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->job, "notify::fraction", G_CALLBACK (job_progress_cb), self,
-                           G_CONNECT_SWAPPED);
-  job_progress_cb (self);
+  self->relay = af_progress_relay_new (self->job);
+  g_object_bind_property (self->relay, "fraction", self->send_progress, "fraction",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->relay, "text", self->phase_label, "label",
+                          G_BINDING_SYNC_CREATE);
   af_stack_show_page (self->stack, "sending");
   gtk_widget_action_set_enabled (widget, "send.cancel", TRUE);
   update_send (self);
@@ -768,6 +732,7 @@ af_send_panel_dispose (GObject *object)
   g_clear_object (&self->printed_job);
   g_clear_object (&self->settings);
   unwatch_printer (self);
+  g_clear_object (&self->relay);
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
@@ -826,23 +791,14 @@ af_send_panel_class_init (AfSendPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "send.done", NULL, done_action);
 }
 
-/* Without an installed schema (an uninstalled run, some tests) the switch
- * keeps its default, on, and is not remembered.
- */
+/* The switch shows the setting and changes it: bound, not copied. */
 static void
 bind_settings (AfSendPanel *self)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  if (schema == NULL || !g_settings_schema_has_key (schema, "delete-after-print"))
-    return;
-
-  self->settings = g_settings_new_full (schema, NULL, NULL);
-  g_settings_bind (self->settings, "delete-after-print", self->delete_after_print_switch,
-                   "active", G_SETTINGS_BIND_DEFAULT);
+  self->settings = g_object_ref (af_settings_get_default ());
+  g_object_bind_property (self->settings, "delete-after-print",
+                          self->delete_after_print_switch, "active",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
 }
 
 static void

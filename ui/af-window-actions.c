@@ -24,24 +24,20 @@ remember_folder (AfWindow *self,
   g_autoptr(GFile) folder = g_file_get_parent (file);
   g_autofree char *uri = NULL;
 
-  if (self->settings == NULL || folder == NULL)
+  if (folder == NULL)
     return;
 
   uri = g_file_get_uri (folder);
-  g_settings_set_string (self->settings, "last-folder", uri);
+  af_settings_set_last_folder (self->settings, uri);
 }
 
 static void
 start_in_last_folder (AfWindow       *self,
                       GtkFileChooser *chooser)
 {
-  g_autofree char *uri = NULL;
+  const char *uri = af_settings_get_last_folder (self->settings);
   g_autoptr(GFile) folder = NULL;
 
-  if (self->settings == NULL)
-    return;
-
-  uri = g_settings_get_string (self->settings, "last-folder");
   if (*uri == '\0')
     return;
 

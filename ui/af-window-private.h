@@ -10,6 +10,7 @@
 #include "af-file-view.h"
 #include "af-lan.h"
 #include "af-print.h"
+#include "af-settings.h"
 #include "af-printers-view.h"
 #include "af-recent-menu.h"
 #include "af-send-panel.h"
@@ -37,7 +38,7 @@ struct _AfWindow
   /* The application's printers, shared with its other windows. */
   AfPrinterRegistry     *printer_registry;
 
-  GSettings            *settings;
+  AfSettings           *settings;
   AfRecentMenu         *recent_menu;
   GtkFileChooserNative *chooser;
   /* Owned per load: cancelled by the next open and by closing the window. */

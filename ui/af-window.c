@@ -180,38 +180,16 @@ af_window_open (AfWindow *self,
 }
 
 
-/* An uninstalled run (a fresh checkout, a test without a compiled schema)
- * has no schema; g_settings_new() would abort there, so the window then just
- * does not remember its size.
- */
-static GSettings *
-lookup_settings (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-
-  if (schema == NULL)
-    {
-      g_debug ("No GSettings schema %s: the window size is not remembered", APP_ID);
-      return NULL;
-    }
-
-  return g_settings_new_full (schema, NULL, NULL);
-}
-
 static void
 restore_window_size (AfWindow *self)
 {
-  if (self->settings == NULL)
-    return;
+  int width, height;
+  gboolean maximized;
 
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (self->settings, "window-width"),
-                               g_settings_get_int (self->settings, "window-height"));
-  if (g_settings_get_boolean (self->settings, "window-maximized"))
+  g_object_get (self->settings, "window-width", &width, "window-height", &height,
+                "window-maximized", &maximized, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+  if (maximized)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
@@ -223,14 +201,9 @@ save_window_size (AfWindow *self)
 {
   int width, height;
 
-  if (self->settings == NULL)
-    return;
-
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  g_settings_set_int (self->settings, "window-width", width);
-  g_settings_set_int (self->settings, "window-height", height);
-  g_settings_set_boolean (self->settings, "window-maximized",
-                          gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_object_set (self->settings, "window-width", width, "window-height", height,
+                "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)), NULL);
 }
 
 static gboolean
@@ -301,7 +274,7 @@ af_window_init (AfWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   show_page (self, "empty");
 
-  self->settings = lookup_settings ();
+  self->settings = g_object_ref (af_settings_get_default ());
   restore_window_size (self);
   _af_window_actions_init (self);
 }

@@ -11,3 +11,4 @@
 #include "af-transport.h"
 #include "af-print-job.h"
 #include "af-printer-registry.h"
+#include "af-progress-relay.h"
