@@ -522,12 +522,12 @@ check_ready (AfPrinter  *printer,
 
   display_name = af_printer_dup_display_name (printer);
   if (job != NULL && *job != '\0')
-    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_BUSY,
+    g_set_error (error, AF_PRINT_ERROR, AF_PRINT_ERROR_BUSY,
                  _("“%s” is busy printing “%s”. Wait until it has finished, or stop it with "
                    "“%s stop”."),
                  display_name, job, AF_CLI_NAME);
   else
-    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_BUSY,
+    g_set_error (error, AF_PRINT_ERROR, AF_PRINT_ERROR_BUSY,
                  _("“%s” is busy (%s). Wait until it has finished, or stop it with “%s stop”."),
                  display_name, af_print_state_to_string (af_printer_status_get_state (status)),
                  AF_CLI_NAME);

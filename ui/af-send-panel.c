@@ -564,9 +564,11 @@ wait_cb (GObject      *source_object,
   AfPrintJob *job = AF_PRINT_JOB (source_object);
   g_autoptr(GError) error = NULL;
 
-  /* How the print ended is the printer row's to show; a file left behind is ours. */
+  /* How the print ended is the printer row's to show; a file left behind
+   * (whatever the route) is ours.
+   */
   if (!af_print_job_wait_finish (job, result, &error) &&
-      g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED))
+      af_print_error_classify (error) == AF_PRINT_ERROR_FAILED)
     show_toast (self, error->message);
   if (job == self->printed_job)
     {
