@@ -46,12 +46,14 @@ static GParamSpec *properties[N_PROPS];
 #define PACK_SHARE 0.1
 #define UPLOAD_END 0.95
 
-/* quarter: how many quarters of the file went out, by bytes rather than by
- * fraction, which may still hold the packing's when the phase changes.
+/* quarter and done: how much of the file went out, by bytes rather than by
+ * the job's fraction, which may still hold the packing's when the phase
+ * changes (the bar would jump to the end and back).
  */
 static char *
 format_upload (AfPrintJob *job,
-               int        *quarter)
+               int        *quarter,
+               double     *done)
 {
   guint64 sent = 0;
   guint64 total = 0;
@@ -64,6 +66,7 @@ format_upload (AfPrintJob *job,
   g_object_get (job, "bytes-sent", &sent, "bytes-total", &total, "rate", &rate,
                 "eta-seconds", &eta, NULL);
   *quarter = total > 0 ? (int)(MIN (sent, total) * 4 / total) : 0;
+  *done = total > 0 ? (double)MIN (sent, total) / total : 0.0;
   if (total == 0)
     return g_strdup (_("Uploading…"));
 
@@ -130,6 +133,7 @@ update (AfProgressRelay *self)
   /* Pending is the start of packing: one step, so a log gets one line. */
   int step = (phase == AF_PRINT_JOB_PHASE_PENDING ? AF_PRINT_JOB_PHASE_PACKING : phase) * 10;
   int quarter = 0;
+  double done = 0;
   char *text;
 
   self->phase = phase;
@@ -143,8 +147,8 @@ update (AfProgressRelay *self)
       break;
 
     case AF_PRINT_JOB_PHASE_UPLOADING:
-      text = format_upload (self->job, &quarter);
-      publish (self, PACK_SHARE + (UPLOAD_END - PACK_SHARE) * fraction, text, step + quarter);
+      text = format_upload (self->job, &quarter, &done);
+      publish (self, PACK_SHARE + (UPLOAD_END - PACK_SHARE) * done, text, step + quarter);
       break;
 
     case AF_PRINT_JOB_PHASE_STARTING:
