@@ -116,6 +116,10 @@ exit_status_for_error (const GError *error)
   if (error->domain == AF_ARCHIVE_ERROR)
     return error->code == AF_ARCHIVE_ERROR_FAILED ? AF_EXIT_FAILURE : AF_EXIT_USAGE;
 
+  /* What a print job found on the printer, whatever the route. */
+  if (error->domain == AF_PRINT_ERROR)
+    return error->code == AF_PRINT_ERROR_INCOMPATIBLE_FILE ? AF_EXIT_USAGE : AF_EXIT_FAILURE;
+
   if (error->domain == AF_GCODE_ERROR ||
       error->domain == AF_CLI_ERROR ||
       error->domain == G_OPTION_ERROR)

@@ -16,6 +16,7 @@
 #include "af-json.h"
 #include "af-printer-models.h"
 #include "af-secrets.h"
+#include "af-settings.h"
 #include "af-sliced-file.h"
 #include "af-text.h"
 #include "af-lan.h"
