@@ -180,7 +180,16 @@ job_notify_cb (AfProgressRelay *self,
                GParamSpec      *pspec,
                AfPrintJob      *job)
 {
-  if (af_print_job_get_phase (job) != self->phase)
+  guint64 sent = 0;
+  guint64 total = 0;
+
+  /* A phase change, and the upload's last bytes, are shown at once: the
+   * next phase may follow before a deferred update would run, and the 100 %
+   * would never be seen.
+   */
+  g_object_get (job, "bytes-sent", &sent, "bytes-total", &total, NULL);
+  if (af_print_job_get_phase (job) != self->phase ||
+      (self->phase == AF_PRINT_JOB_PHASE_UPLOADING && total > 0 && sent >= total))
     {
       g_clear_handle_id (&self->source_id, g_source_remove);
       update (self);
