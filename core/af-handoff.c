@@ -146,6 +146,12 @@ check_path (const char  *path,
     return set_url_error (error, _("The file in the link must be given by its absolute path, "
                                    "beginning with “/”."));
 
+  /* g_strsplit() gives no component at all for "/", which is no file either. */
+  if (g_str_has_suffix (path, "/"))
+    return set_url_error (error, _("The file’s path in the link contains “.”, “..” or an "
+                                   "empty folder name; the slicer must give its plain "
+                                   "absolute path."));
+
   parts = g_strsplit (path + 1, "/", -1);
   for (guint i = 0; parts[i] != NULL; i++)
     {

@@ -140,6 +140,8 @@ test_url_refused (void)
     { "atomform-connect://import-file?path=%2Ftmp%2F.%2Fa.gcode", "“..”" },
     { "atomform-connect://import-file?path=%2Ftmp%2F%2Fa.gcode", "“..”" },
     { "atomform-connect://import-file?path=%2Ftmp%2F", "“..”" },
+    { "atomform-connect://import-file?path=%2F", "“..”" },
+    { "atomform-connect://import-file?path=%2F&name=found-by-fuzz-handoff", "“..”" },
     { "atomform-connect://import-file?name=Cube&version=1.0.0", "“path” is missing" },
     { "atomform-connect://import-file?path=%2Fa&path=%2Fb", "path twice" },
     { "atomform-connect://import-file?path=%2Fa&name=x&name=y", "name twice" },
