@@ -48,6 +48,8 @@ gboolean        af_cli_resume             (char         ***args,
                                            GError       **error);
 gboolean        af_cli_stop               (char         ***args,
                                            GError       **error);
+gboolean        af_cli_from_slicer        (char         ***args,
+                                           GError       **error);
 
 GOptionContext *af_cli_option_context_new (const char     *parameter_string,
                                            const char     *summary,
