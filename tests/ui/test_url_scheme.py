@@ -9,7 +9,8 @@
 # (the desktop file hands it over as %U). Paths with "&", "+", "%", spaces
 # and "ü", encoded as encodeURIComponent does it, reach the window decoded
 # exactly once: on a first launch, and handed to the running window by a
-# second. A link to a file that is not there is told in the window.
+# second. A link to a file that is not there, or to a FIFO, is told in the
+# window.
 
 import os
 import subprocess
@@ -95,6 +96,18 @@ def test():
             afui.log("shown: %s" % toast.name)
             afui.check(app.running(), "a bad link must not end the application")
             afui.check(len(app.frames()) == 2, "a bad link opens no window")
+
+            # A FIFO is refused before it is opened: reading it would hang.
+            fifo = os.path.join(folder, "pipe & more.gcode")
+            os.mkfifo(fifo)
+            subprocess.run([exe, import_url(fifo, "Pipe")], env=afui.APP_ENV, timeout=30,
+                           check=True)
+            toast = afui.poll("the message about the FIFO",
+                              lambda: next((n for n in afui.walk(app.accessible())
+                                            if is_message(n, "pipe & more.gcode” is not a "
+                                                          "regular file")), None), app=app)
+            afui.log("shown: %s" % toast.name)
+            afui.check(len(app.frames()) == 2, "a FIFO opens no window")
 
 
 afui.run(test)
