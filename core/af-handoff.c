@@ -28,6 +28,8 @@ struct _AfHandoffRequest
 /* Copies older than this are removed when the next one is made. */
 #define MAX_COPY_AGE_SECONDS (7 * 24 * 60 * 60)
 #define COPY_BUFFER_SIZE     (256 * 1024)
+/* "1.0.0" and room to spare; a longer version is no version of ours. */
+#define MAX_VERSION_LENGTH   32
 
 G_DEFINE_QUARK (af-handoff-error-quark, af_handoff_error)
 
@@ -141,25 +143,22 @@ check_path (const char  *path,
             GError     **error)
 {
   g_auto(GStrv) parts = NULL;
+  gboolean plain;
 
   if (path[0] != '/')
     return set_url_error (error, _("The file in the link must be given by its absolute path, "
                                    "beginning with “/”."));
 
   /* g_strsplit() gives no component at all for "/", which is no file either. */
-  if (g_str_has_suffix (path, "/"))
+  plain = !g_str_has_suffix (path, "/");
+  parts = g_strsplit (path + 1, "/", -1);
+  for (guint i = 0; plain && parts[i] != NULL; i++)
+    plain = parts[i][0] != '\0' && !g_str_equal (parts[i], ".") && !g_str_equal (parts[i], "..");
+
+  if (!plain)
     return set_url_error (error, _("The file’s path in the link contains “.”, “..” or an "
                                    "empty folder name; the slicer must give its plain "
                                    "absolute path."));
-
-  parts = g_strsplit (path + 1, "/", -1);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      if (parts[i][0] == '\0' || g_str_equal (parts[i], ".") || g_str_equal (parts[i], ".."))
-        return set_url_error (error, _("The file’s path in the link contains “.”, “..” or an "
-                                       "empty folder name; the slicer must give its plain "
-                                       "absolute path."));
-    }
 
   return TRUE;
 }
@@ -189,6 +188,14 @@ check_version (const char  *version,
   return FALSE;
 }
 
+static gboolean
+key_is (const char *param,
+        gsize       key_length,
+        const char *key)
+{
+  return key_length == strlen (key) && memcmp (param, key, key_length) == 0;
+}
+
 /* Stores one parameter; a known one given twice is refused, unknown ones
  * are left for later versions of the format.
  */
@@ -215,16 +222,28 @@ take_param (AfHandoffRequest  *request,
   value = equals + 1;
   value_length = length - key_length - 1;
 
-#define KEY_IS(k) (key_length == strlen (k) && memcmp (param, k, key_length) == 0)
-  if (KEY_IS ("path"))
-    slot = &request->path, what = "path", max_length = AF_HANDOFF_PATH_MAX_LENGTH;
-  else if (KEY_IS ("name"))
-    slot = &request->name, what = "name", max_length = AF_HANDOFF_NAME_MAX_LENGTH;
-  else if (KEY_IS ("version"))
-    slot = version, what = "version", max_length = 32;
+  if (key_is (param, key_length, "path"))
+    {
+      slot = &request->path;
+      what = "path";
+      max_length = AF_HANDOFF_PATH_MAX_LENGTH;
+    }
+  else if (key_is (param, key_length, "name"))
+    {
+      slot = &request->name;
+      what = "name";
+      max_length = AF_HANDOFF_NAME_MAX_LENGTH;
+    }
+  else if (key_is (param, key_length, "version"))
+    {
+      slot = version;
+      what = "version";
+      max_length = MAX_VERSION_LENGTH;
+    }
   else
-    return TRUE;
-#undef KEY_IS
+    {
+      return TRUE;
+    }
 
   if (*slot != NULL)
     {
