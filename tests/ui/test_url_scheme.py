@@ -61,6 +61,17 @@ def test():
         # A decoy where a double decode would land: "%2541" once is "%41", twice "A".
         copy(afui.corpus("gcode", ORCA), os.path.join(folder, "Mini+Cube A & ü.bgcode"))
 
+        # A first launch with a link of a newer format: an empty window that says why.
+        newer = import_url(gcode, "Cube").replace("version=1.0.0", "version=2.0.0")
+        with afui.App(exe, newer) as app:
+            toast = afui.poll("the message about the link's version",
+                              lambda: next((n for n in afui.walk(app.accessible())
+                                            if is_message(n, "version “2.0.0”")), None),
+                              app=app)
+            afui.log("shown: %s" % toast.name)
+            app.wait_for("the empty state", role=pyatspi.ROLE_LABEL, name="Open a Sliced File")
+            afui.check(len(app.frames()) == 1, "one window, empty")
+
         url = import_url(gcode, "Cube")
         afui.check("%26" in url and "%2B" in url and "%2525" in url and "%C3%BC" in url,
                    "the link should carry every awkward character encoded: %s" % url)
