@@ -25,7 +25,7 @@ struct _AfApplication
   /* The printers every window shows and sends to; made with the first window,
    * so the command line never starts discovery.
    */
-  AfPrinterRegistry *printer_manager;
+  AfPrinterRegistry *printer_registry;
 };
 
 G_DEFINE_FINAL_TYPE (AfApplication, af_application, ADW_TYPE_APPLICATION)
@@ -37,11 +37,11 @@ new_window (AfApplication *self)
 
   g_assert (AF_IS_APPLICATION (self));
 
-  if (self->printer_manager == NULL)
-    self->printer_manager = af_printer_registry_new ();
+  if (self->printer_registry == NULL)
+    self->printer_registry = af_printer_registry_new ();
 
   window = af_window_new (ADW_APPLICATION (self));
-  af_window_set_printer_manager (window, self->printer_manager);
+  af_window_set_printer_registry (window, self->printer_registry);
 
   return window;
 }
@@ -242,9 +242,9 @@ af_application_shutdown (GApplication *app)
 {
   AfApplication *self = AF_APPLICATION (app);
 
-  if (self->printer_manager != NULL)
-    af_printer_registry_shutdown (self->printer_manager);
-  g_clear_object (&self->printer_manager);
+  if (self->printer_registry != NULL)
+    af_printer_registry_shutdown (self->printer_registry);
+  g_clear_object (&self->printer_registry);
 
   G_APPLICATION_CLASS (af_application_parent_class)->shutdown (app);
 }

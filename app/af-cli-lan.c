@@ -18,7 +18,7 @@
 #include "af-cli-private.h"
 
 /* What the LAN commands share: waiting for the asynchronous core on a main
- * loop, Ctrl+C, and finding a saved printer with its access code.
+ * loop, Ctrl+C, and connecting a saved printer through the registry.
  */
 
 void
@@ -116,25 +116,27 @@ af_cli_print_utf8 (const char *text)
   fputc ('\n', stdout);
 }
 
-AfPrinter *
-af_cli_lookup_printer (const char  *name_or_serial,
-                       AfSecret   **access_code,
-                       GError     **error)
+AfPrinterRegistry *
+af_cli_registry_new (GError **error)
 {
-  g_autoptr(AfPrinterList) list = NULL;
-  g_autoptr(AfPrinter) printer = NULL;
-  g_autofree char *display_name = NULL;
+  return af_printer_registry_new_full (AF_PRINTER_REGISTRY_FLAGS_NONE, error);
+}
+
+AfTransport *
+af_cli_connect (AfPrinterRegistry  *registry,
+                const char         *name_or_serial,
+                GCancellable       *cancellable,
+                GError            **error)
+{
+  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   g_autoptr(GError) local_error = NULL;
-  AfSecret *code;
+  AfPrinter *printer;
+  AfTransport *transport;
 
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (registry), NULL);
   g_return_val_if_fail (name_or_serial != NULL, NULL);
-  g_return_val_if_fail (access_code != NULL && *access_code == NULL, NULL);
 
-  list = af_printer_list_new (NULL);
-  if (!af_printer_list_load (list, error))
-    return NULL;
-
-  printer = af_printer_list_lookup (list, name_or_serial);
+  printer = af_printer_registry_lookup (registry, name_or_serial);
   if (printer == NULL)
     {
       g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_NOT_FOUND,
@@ -143,46 +145,13 @@ af_cli_lookup_printer (const char  *name_or_serial,
                    name_or_serial, AF_CLI_NAME, AF_CLI_NAME);
       return NULL;
     }
-  g_object_ref (printer);
 
-  code = af_secrets_lookup_access_code (af_printer_get_serial (printer), NULL, &local_error);
-  if (local_error != NULL)
+  af_printer_registry_connect_async (registry, printer, cancellable, af_cli_async_done_cb, &async);
+  transport = af_printer_registry_connect_finish (registry, af_cli_async_wait (&async),
+                                                  &local_error);
+  if (transport == NULL)
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  if (code == NULL)
-    {
-      display_name = af_printer_dup_display_name (printer);
-      g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_ACCESS_DENIED,
-                   _("The keyring holds no access code for “%s”; add the printer again with "
-                     "“%s add-printer”."),
-                   display_name, AF_CLI_NAME);
-      return NULL;
-    }
-
-  *access_code = code;
-  return g_steal_pointer (&printer);
-}
-
-AfMqttSession *
-af_cli_connect (AfPrinter     *printer,
-                const char    *access_code,
-                GCancellable  *cancellable,
-                GError       **error)
-{
-  g_autoptr(AfMqttSession) session = NULL;
-  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
-  g_autoptr(GError) local_error = NULL;
-
-  g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
-  g_return_val_if_fail (access_code != NULL, NULL);
-
-  session = af_mqtt_session_new (printer, access_code);
-  af_mqtt_session_connect_async (session, cancellable, af_cli_async_done_cb, &async);
-  if (!af_mqtt_session_connect_finish (session, af_cli_async_wait (&async), &local_error))
-    {
-      af_mqtt_session_disconnect (session);
+      af_printer_registry_forget (registry, af_printer_get_serial (printer));
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_clear_error (&local_error);
@@ -193,5 +162,5 @@ af_cli_connect (AfPrinter     *printer,
       return NULL;
     }
 
-  return g_steal_pointer (&session);
+  return transport;
 }

@@ -663,11 +663,10 @@ build_trust_command (const AddOptions *options,
 }
 
 static void
-explain_unknown_certificate (AfMqttSession     *session,
+explain_unknown_certificate (const char        *seen,
                              const AddOptions  *options,
                              GError           **error)
 {
-  const char *seen = af_mqtt_session_get_seen_fingerprint (session);
   g_autofree char *formatted = NULL;
   g_autofree char *command = NULL;
 
@@ -684,58 +683,49 @@ explain_unknown_certificate (AfMqttSession     *session,
                formatted, command);
 }
 
+/* The registry connects once with the code and saves the printer and the
+ * code only when that worked; it takes the code and wipes it.
+ */
 static gboolean
-check_connection (AfPrinter         *printer,
-                  const char        *access_code,
-                  const AddOptions  *options,
-                  GError           **error)
+add_printer (AfPrinter         *printer,
+             AfSecret          *access_code,
+             const AddOptions  *options,
+             GError           **error)
 {
-  g_autoptr(AfMqttSession) session = af_mqtt_session_new (printer, access_code);
-  g_autoptr(GCancellable) cancellable = af_cli_interruptible_new ();
+  g_autoptr(AfPrinterRegistry) registry = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   g_autoptr(GError) local_error = NULL;
-
-  af_mqtt_session_connect_async (session, cancellable, af_cli_async_done_cb, &async);
-  if (af_mqtt_session_connect_finish (session, af_cli_async_wait (&async), &local_error))
-    {
-      af_mqtt_session_disconnect (session);
-      return TRUE;
-    }
-
-  if (g_error_matches (local_error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_UNKNOWN))
-    explain_unknown_certificate (session, options, &local_error);
-  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_clear_error (&local_error);
-      g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                           _("Interrupted; nothing was saved."));
-    }
-
-  af_mqtt_session_disconnect (session);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
-}
-
-static gboolean
-save_printer (AfPrinter   *printer,
-              const char  *access_code,
-              GError     **error)
-{
-  g_autoptr(AfPrinterList) list = af_printer_list_new (NULL);
-  g_autoptr(GCancellable) cancellable = af_cli_interruptible_new ();
-  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
+  g_autofree char *seen = NULL;
   g_autofree char *display_name = NULL;
   g_autofree char *owned_name = NULL;
   AfPrinter *saved;
 
-  if (!af_printer_list_load (list, error))
-    return FALSE;
+  registry = af_cli_registry_new (error);
+  if (registry == NULL)
+    {
+      af_secret_free (access_code);
+      return FALSE;
+    }
 
-  af_printer_list_add_async (list, printer, access_code, cancellable,
-                             af_cli_async_done_cb, &async);
-  saved = af_printer_list_add_finish (list, af_cli_async_wait (&async), error);
+  cancellable = af_cli_interruptible_new ();
+  af_printer_registry_add_async (registry, printer, access_code, cancellable,
+                                 af_cli_async_done_cb, &async);
+  saved = af_printer_registry_add_finish (registry, af_cli_async_wait (&async), &seen,
+                                          &local_error);
   if (saved == NULL)
-    return FALSE;
+    {
+      if (g_error_matches (local_error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_UNKNOWN))
+        explain_unknown_certificate (seen, options, &local_error);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_clear_error (&local_error);
+          g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("Interrupted; nothing was saved."));
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   owned_name = af_printer_dup_display_name (saved);
   display_name = af_text_for_terminal (owned_name, FALSE);
@@ -772,8 +762,7 @@ af_cli_add_printer (char   ***args,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AfPrinter) printer = NULL;
-  g_autoptr(AfSecret) access_code = NULL;
-  gboolean ok;
+  AfSecret *access_code;
 
   context = af_cli_option_context_new (NULL,
                                        _("Adds a printer on the local network. The access code "
@@ -791,8 +780,5 @@ af_cli_add_printer (char   ***args,
     return FALSE;
 
   printer = printer_from_options (&options);
-  ok = check_connection (printer, af_secret_get (access_code), &options, error) &&
-       save_printer (printer, af_secret_get (access_code), error);
-
-  return ok;
+  return add_printer (printer, access_code, &options, error);
 }

@@ -50,6 +50,23 @@ gboolean        af_cli_stop               (char         ***args,
                                            GError       **error);
 gboolean        af_cli_from_slicer        (char         ***args,
                                            GError       **error);
+/* The cloud commands (af-cli-cloud.c). */
+gboolean        af_cli_login              (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_logout             (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_whoami             (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_history            (char         ***args,
+                                           GError       **error);
+/* A client for the cloud-base-url and cloud-ca-file settings. */
+AfCloudClient  *af_cli_cloud_client_new   (GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The signed-in account's printer named (name, serial or id), connected
+ * over the cloud broker with its first full report.
+ */
+AfTransport    *af_cli_cloud_connect      (const char     *printer_name,
+                                           GCancellable   *cancellable,
+                                           GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 
 GOptionContext *af_cli_option_context_new (const char     *parameter_string,
                                            const char     *summary,
@@ -84,15 +101,16 @@ GCancellable   *af_cli_interruptible_new  (void) G_GNUC_WARN_UNUSED_RESULT;
 /* The single PRINTER argument left after options. */
 const char     *af_cli_get_printer_arg    (char          **args,
                                            GError        **error);
-/* Finds a saved printer by name or serial and reads its access code from
- * the keyring.
+/* The command's printer registry: the saved printers, nothing connected
+ * or discovered until asked. Every connection goes through it.
  */
-AfPrinter      *af_cli_lookup_printer     (const char     *name_or_serial,
-                                           AfSecret      **access_code,
-                                           GError        **error) G_GNUC_WARN_UNUSED_RESULT;
-/* Connects and waits for the printer's first full report. */
-AfMqttSession  *af_cli_connect            (AfPrinter      *printer,
-                                           const char     *access_code,
+AfPrinterRegistry *af_cli_registry_new    (GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Finds a saved printer by name or serial, has the registry connect it
+ * (it reads the access code from the keyring) and waits for the printer's
+ * first full report. The connection ends with the registry.
+ */
+AfTransport    *af_cli_connect            (AfPrinterRegistry *registry,
+                                           const char     *name_or_serial,
                                            GCancellable   *cancellable,
                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Writes text that may hold what a file or printer said to stdout, control

@@ -36,6 +36,7 @@ typedef struct
   gboolean  wait;
   gboolean  force;
   gboolean  keep_file;
+  gboolean  cloud;
 } SendOptions;
 
 static void
@@ -106,124 +107,47 @@ progress_show (Progress *progress,
   progress->last_text = g_steal_pointer (&owned);
 }
 
-/* quarter: how many quarters of the file went out, by bytes rather than by
- * fraction, which may still hold the packing's when the phase changes.
+/* The relay (core/print/af-progress-relay.h) folds the job's progress into
+ * one text and a coarse step, as the Send panel shows it; nothing is shown
+ * once the printer took the job.
  */
-static char *
-format_upload (AfPrintJob *job,
-               int        *quarter)
-{
-  guint64 sent = 0;
-  guint64 total = 0;
-  double rate = 0;
-  gint64 eta = -1;
-  g_autofree char *sent_text = NULL;
-  g_autofree char *total_text = NULL;
-  GString *text;
-
-  g_object_get (job, "bytes-sent", &sent, "bytes-total", &total, "rate", &rate,
-                "eta-seconds", &eta, NULL);
-  *quarter = total > 0 ? (int)(MIN (sent, total) * 4 / total) : 0;
-  if (total == 0)
-    return g_strdup (_("Uploading…"));
-
-  sent_text = g_format_size (MIN (sent, total));
-  total_text = g_format_size (total);
-  /* Translators: upload progress of "send": percent, then bytes sent of the total,
-   * e.g. "Uploading… 42 % (1.2 MB of 3.0 MB"; the rate and time left may follow
-   */
-  text = g_string_new (NULL);
-  g_string_printf (text, _("Uploading… %d %% (%s of %s"),
-                   (int)(MIN (sent, total) * 100 / total), sent_text, total_text);
-  if (rate >= 1)
-    {
-      g_autofree char *rate_text = g_format_size ((guint64)rate);
-
-      /* Translators: the upload rate in "send", e.g. ", 800 kB/s" */
-      g_string_append_printf (text, _(", %s/s"), rate_text);
-    }
-  if (eta > 0 && sent < total)
-    {
-      g_autofree char *eta_text = af_format_duration (eta);
-
-      /* Translators: the time the upload still takes in "send", e.g. ", 2 s left" */
-      g_string_append_printf (text, _(", %s left"), eta_text);
-    }
-  g_string_append_c (text, ')');
-
-  return g_string_free (text, FALSE);
-}
-
 static void
-job_notify_cb (AfPrintJob *job,
-               GParamSpec *pspec,
-               Progress   *progress)
+relay_notify_cb (AfProgressRelay *relay,
+                 GParamSpec      *pspec,
+                 Progress        *progress)
 {
-  AfPrintJobPhase phase = af_print_job_get_phase (job);
-  double fraction = CLAMP (af_print_job_get_fraction (job), 0.0, 1.0);
-  int step = phase * 10;
+  AfPrintJobPhase phase = af_print_job_get_phase (af_progress_relay_get_job (relay));
 
-  switch (phase)
-    {
-    case AF_PRINT_JOB_PHASE_PACKING:
-      /* Translators: packing progress of "send", e.g. "Packing… 42 %" */
-      progress_show (progress, step,
-                     g_strdup_printf (_("Packing… %d %%"), (int)(fraction * 100)));
-      break;
-
-    case AF_PRINT_JOB_PHASE_UPLOADING:
-      {
-        int quarter = 0;
-        char *text = format_upload (job, &quarter);
-
-        progress_show (progress, step + quarter, text);
-      }
-      break;
-
-    case AF_PRINT_JOB_PHASE_STARTING:
-      progress->starting = TRUE;
-      progress_show (progress, step, g_strdup (_("Starting the print…")));
-      break;
-
-    case AF_PRINT_JOB_PHASE_PENDING:
-    case AF_PRINT_JOB_PHASE_PRINTING:
-    case AF_PRINT_JOB_PHASE_FAILED:
-    case AF_PRINT_JOB_PHASE_CANCELLED:
-    default:
-      break;
-    }
+  if (phase > AF_PRINT_JOB_PHASE_STARTING)
+    return;
+  if (phase == AF_PRINT_JOB_PHASE_STARTING)
+    progress->starting = TRUE;
+  progress_show (progress, af_progress_relay_get_step (relay),
+                 g_strdup (af_progress_relay_get_text (relay)));
 }
 
-/* Reading the file first makes a bad file fail before anything touches the network. */
+/* Reading the file first makes a bad file fail before anything touches the
+ * network. The file is opened as the window opens it (AfSlicedFile); a
+ * G-code file has no plates, and gets the number --plate gives it, or 1.
+ */
 static AfGcodeInfo *
 read_file_info (GFile   *file,
                 int     *plate,
                 GError **error)
 {
-  g_autoptr(AfArchive) archive = NULL;
-  gboolean is_archive = FALSE;
-  const guint *plates;
-  guint n_plates;
+  g_autoptr(AfSlicedFile) sliced = NULL;
+  guint wanted = *plate == PLATE_UNSET ? 0 : (guint)*plate;
 
-  if (!af_archive_sniff (file, &is_archive, NULL, error))
+  sliced = af_sliced_file_load (file, wanted, NULL, error);
+  if (sliced == NULL)
     return NULL;
 
-  if (!is_archive)
-    {
-      if (*plate == PLATE_UNSET)
-        *plate = 1;
-      return af_gcode_read_file (file, NULL, error);
-    }
+  if (af_sliced_file_get_plate (sliced) > 0)
+    *plate = (int)af_sliced_file_get_plate (sliced);
+  else if (*plate == PLATE_UNSET)
+    *plate = 1;
 
-  archive = af_archive_open (file, NULL, error);
-  if (archive == NULL)
-    return NULL;
-
-  plates = af_archive_get_plates (archive, &n_plates);
-  if (*plate == PLATE_UNSET && n_plates > 0)
-    *plate = (int)plates[0];
-
-  return af_archive_get_plate_info (archive, (guint)*plate, error);
+  return g_object_ref (af_sliced_file_get_info (sliced));
 }
 
 static gboolean
@@ -474,8 +398,7 @@ check_file_fits (AfGcodeInfo  *info,
 }
 
 static gboolean
-run_job (AfMqttSession   *session,
-         const char      *access_code,
+run_job (AfTransport     *transport,
          GFile           *file,
          AfPrintOptions  *options,
          gboolean         keep_file,
@@ -484,19 +407,22 @@ run_job (AfMqttSession   *session,
          AfPrintJob     **out_job,
          GError         **error)
 {
-  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(AfPrintJob) job = NULL;
+  g_autoptr(AfProgressRelay) relay = NULL;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   g_autoptr(GError) local_error = NULL;
   gboolean ok;
 
-  transport = af_lan_transport_new (session, access_code);
   job = af_print_job_new (transport, file, options);
-  af_print_job_set_delete_after_print (job, !keep_file);
-  g_signal_connect (job, "notify", G_CALLBACK (job_notify_cb), progress);
+  /* The window's setting, which --keep-file overrides for this print. */
+  af_print_job_set_delete_after_print (job, !keep_file &&
+                                       af_settings_get_delete_after_print (af_settings_get_default ()));
+  relay = af_progress_relay_new (job);
+  g_signal_connect (relay, "notify", G_CALLBACK (relay_notify_cb), progress);
+  relay_notify_cb (relay, NULL, progress);
   af_print_job_run_async (job, cancellable, af_cli_async_done_cb, &async);
   ok = af_print_job_run_finish (job, af_cli_async_wait (&async), &local_error);
-  g_signal_handlers_disconnect_by_data (job, progress);
+  g_signal_handlers_disconnect_by_data (relay, progress);
   progress_end_line (progress);
 
   if (ok)
@@ -597,12 +523,12 @@ check_ready (AfPrinter  *printer,
 
   display_name = af_printer_dup_display_name (printer);
   if (job != NULL && *job != '\0')
-    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_BUSY,
+    g_set_error (error, AF_PRINT_ERROR, AF_PRINT_ERROR_BUSY,
                  _("“%s” is busy printing “%s”. Wait until it has finished, or stop it with "
                    "“%s stop”."),
                  display_name, job, AF_CLI_NAME);
   else
-    g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_BUSY,
+    g_set_error (error, AF_PRINT_ERROR, AF_PRINT_ERROR_BUSY,
                  _("“%s” is busy (%s). Wait until it has finished, or stop it with “%s stop”."),
                  display_name, af_print_state_to_string (af_printer_status_get_state (status)),
                  AF_CLI_NAME);
@@ -611,8 +537,7 @@ check_ready (AfPrinter  *printer,
 
 /* Everything after connecting, so that the caller disconnects whatever happens. */
 static gboolean
-send_connected (AfMqttSession  *session,
-                const char     *access_code,
+send_connected (AfTransport    *transport,
                 GFile          *file,
                 AfGcodeInfo    *info,
                 int             plate,
@@ -621,7 +546,7 @@ send_connected (AfMqttSession  *session,
                 GCancellable   *cancellable,
                 GError        **error)
 {
-  AfPrinter *printer = af_mqtt_session_get_printer (session);
+  AfPrinter *printer = af_transport_get_printer (transport);
   g_autoptr(AfPrintOptions) print_options = NULL;
   g_autoptr(AfPrintJob) job = NULL;
   g_auto(Progress) progress = { isatty (STDERR_FILENO), FALSE, NULL, -1, FALSE };
@@ -640,7 +565,7 @@ send_connected (AfMqttSession  *session,
   if (!apply_mapping (print_options, info, printer, user_map, options->force, error))
     return FALSE;
 
-  if (!run_job (session, access_code, file, print_options, options->keep_file, cancellable,
+  if (!run_job (transport, file, print_options, options->keep_file, cancellable,
                 &progress, &job, error))
     return FALSE;
 
@@ -654,10 +579,9 @@ send_file (GFile        *file,
 {
   g_autoptr(AfGcodeInfo) info = NULL;
   g_autoptr(GArray) user_map = NULL;
-  g_autoptr(AfPrinter) printer = NULL;
-  g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(AfPrinterRegistry) registry = NULL;
+  g_autoptr(AfTransport) transport = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
-  AfSecret *access_code = NULL;
   int plate = options->plate;
   gboolean ok;
 
@@ -671,19 +595,27 @@ send_file (GFile        *file,
         return FALSE;
     }
 
-  printer = af_cli_lookup_printer (options->printer, &access_code, error);
-  if (printer == NULL)
+  cancellable = af_cli_interruptible_new ();
+  if (options->cloud)
+    {
+      /* The same checks and options; only the route differs. */
+      transport = af_cli_cloud_connect (options->printer, cancellable, error);
+      ok = transport != NULL &&
+           send_connected (transport, file, info, plate, user_map, options, cancellable, error);
+      if (transport != NULL)
+        af_mqtt_session_disconnect (af_cloud_transport_get_session (AF_CLOUD_TRANSPORT (transport)));
+      return ok;
+    }
+
+  registry = af_cli_registry_new (error);
+  if (registry == NULL)
     return FALSE;
 
-  cancellable = af_cli_interruptible_new ();
-  session = af_cli_connect (printer, af_secret_get (access_code), cancellable, error);
-  ok = session != NULL &&
-       send_connected (session, af_secret_get (access_code), file, info, plate, user_map, options,
-                       cancellable, error);
+  transport = af_cli_connect (registry, options->printer, cancellable, error);
+  ok = transport != NULL &&
+       send_connected (transport, file, info, plate, user_map, options, cancellable, error);
 
-  if (session != NULL)
-    af_mqtt_session_disconnect (session);
-  af_secret_free (access_code);
+  af_printer_registry_shutdown (registry);
   return ok;
 }
 
@@ -718,6 +650,9 @@ af_cli_send (char   ***args,
     { "keep-file", 0, 0, G_OPTION_ARG_NONE, &options.keep_file,
       N_("With --wait, leave the file on the printer after a finished print (a failed or "
          "cancelled one is always removed)"), NULL },
+    { "cloud", 0, 0, G_OPTION_ARG_NONE, &options.cloud,
+      N_("Print through AtomForm’s cloud on a printer bound to your account (by name, "
+         "serial or id), instead of over the local network"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &options.force,
       N_("Send even when the file was sliced for another printer or nozzle, or a filament "
          "has no tray"), NULL },

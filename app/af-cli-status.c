@@ -176,29 +176,6 @@ status_to_text (AfPrinter *printer)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* Looks up the PRINTER argument left after the options and connects; the
- * first full report is then in its status.
- */
-static AfMqttSession *
-connect_printer_arg (char          **args,
-                     GCancellable   *cancellable,
-                     GError        **error)
-{
-  g_autoptr(AfPrinter) printer = NULL;
-  AfMqttSession *session;
-  g_autoptr(AfSecret) access_code = NULL;
-  const char *name = af_cli_get_printer_arg (args, error);
-
-  if (name == NULL)
-    return NULL;
-  printer = af_cli_lookup_printer (name, &access_code, error);
-  if (printer == NULL)
-    return NULL;
-
-  session = af_cli_connect (printer, af_secret_get (access_code), cancellable, error);
-  return session;
-}
-
 gboolean
 af_cli_status (char   ***args,
                GError  **error)
@@ -211,7 +188,9 @@ af_cli_status (char   ***args,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
-  g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(AfPrinterRegistry) registry = NULL;
+  g_autoptr(AfTransport) transport = NULL;
+  const char *name;
   g_autofree char *text = NULL;
   AfPrinter *printer;
 
@@ -222,12 +201,21 @@ af_cli_status (char   ***args,
                                        entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
+  /* The PRINTER argument left after the options; once connected, the
+   * printer's first full report is in its status.
+   */
+  name = af_cli_get_printer_arg (*args, error);
+  if (name == NULL)
+    return FALSE;
+  registry = af_cli_registry_new (error);
+  if (registry == NULL)
+    return FALSE;
   cancellable = af_cli_interruptible_new ();
-  session = connect_printer_arg (*args, cancellable, error);
-  if (session == NULL)
+  transport = af_cli_connect (registry, name, cancellable, error);
+  if (transport == NULL)
     return FALSE;
 
-  printer = af_mqtt_session_get_printer (session);
+  printer = af_transport_get_printer (transport);
   if (json)
     {
       text = af_printer_status_to_json (af_printer_get_status (printer));
@@ -239,7 +227,7 @@ af_cli_status (char   ***args,
       af_cli_print_text (text);
     }
 
-  af_mqtt_session_disconnect (session);
+  af_printer_registry_shutdown (registry);
   return TRUE;
 }
 
@@ -297,7 +285,9 @@ run_command (char           ***args,
   const GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
-  g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(AfPrinterRegistry) registry = NULL;
+  g_autoptr(AfTransport) transport = NULL;
+  const char *name;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   AfPrinterStatus *status;
   AfPrintState state;
@@ -306,23 +296,31 @@ run_command (char           ***args,
   context = af_cli_option_context_new (_("PRINTER"), summary, entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
+  /* The PRINTER argument left after the options; once connected, the
+   * printer's first full report is in its status.
+   */
+  name = af_cli_get_printer_arg (*args, error);
+  if (name == NULL)
+    return FALSE;
+  registry = af_cli_registry_new (error);
+  if (registry == NULL)
+    return FALSE;
   cancellable = af_cli_interruptible_new ();
-  session = connect_printer_arg (*args, cancellable, error);
-  if (session == NULL)
+  transport = af_cli_connect (registry, name, cancellable, error);
+  if (transport == NULL)
     return FALSE;
 
-  status = af_printer_get_status (af_mqtt_session_get_printer (session));
+  status = af_printer_get_status (af_transport_get_printer (transport));
   state = af_printer_status_get_state (status);
   if (!command_applies (command, state))
     {
       set_not_applicable_error (command, state, error);
-      af_mqtt_session_disconnect (session);
       return FALSE;
     }
 
-  af_mqtt_session_command_async (session, command, cancellable, af_cli_async_done_cb, &async);
-  ok = af_mqtt_session_command_finish (session, af_cli_async_wait (&async), error);
-  af_mqtt_session_disconnect (session);
+  af_transport_command_async (transport, command, cancellable, af_cli_async_done_cb, &async);
+  ok = af_transport_command_finish (transport, af_cli_async_wait (&async), error);
+  af_printer_registry_shutdown (registry);
   if (ok)
     g_print ("%s\n", state_label (af_printer_status_get_state (status)));
 

@@ -35,6 +35,10 @@ static const AfCliCommand commands[] = {
   { "stop", af_cli_stop },
   /* An option, not a command: slicers' post-processing setting (docs/handoff.md). */
   { "--from-slicer", af_cli_from_slicer },
+  { "login", af_cli_login },
+  { "logout", af_cli_logout },
+  { "whoami", af_cli_whoami },
+  { "history", af_cli_history },
 };
 
 G_DEFINE_QUARK (af-cli-error-quark, af_cli_error)
@@ -73,6 +77,12 @@ af_cli_get_commands_help (void)
            "  pause|resume|stop PRINTER        Pause, resume or stop its print\n"
            "  --from-slicer FILE               For a slicer’s post-processing scripts: open\n"
            "                                   a copy of FILE (see docs/handoff.md)\n"
+           "  login [--browser]                Sign in to your AtomForm account\n"
+           "  logout                           Sign out and remove the sign-in\n"
+           "  whoami                           Show the account you are signed in to\n"
+           "  history [--json] [--printer P] [--limit N]\n"
+           "                                   Show the account's print history\n"
+           "  send FILE --printer P --cloud    Print FILE through AtomForm's cloud\n"
            "\n"
            "Run “atomform-connect COMMAND --help” for the options of a command.");
 }
@@ -112,6 +122,9 @@ exit_status_for_error (const GError *error)
 
   if (error->domain == AF_HANDOFF_ERROR)
     return error->code == AF_HANDOFF_ERROR_FAILED ? AF_EXIT_FAILURE : AF_EXIT_USAGE;
+  /* What a print job found on the printer, whatever the route. */
+  if (error->domain == AF_PRINT_ERROR)
+    return error->code == AF_PRINT_ERROR_INCOMPATIBLE_FILE ? AF_EXIT_USAGE : AF_EXIT_FAILURE;
 
   if (error->domain == AF_GCODE_ERROR ||
       error->domain == AF_CLI_ERROR ||

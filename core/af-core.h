@@ -17,10 +17,12 @@
 #include "af-json.h"
 #include "af-printer-models.h"
 #include "af-secrets.h"
+#include "af-settings.h"
 #include "af-sliced-file.h"
 #include "af-text.h"
 #include "af-lan.h"
 #include "af-print.h"
+#include "af-cloud.h"
 
 G_BEGIN_DECLS
 

@@ -53,11 +53,12 @@ af_sliced_file_init (AfSlicedFile *self)
 {
 }
 
+/* plate 0 takes the archive's first plate. */
 static AfGcodeInfo *
-read_first_plate (GFile         *file,
-                  GCancellable  *cancellable,
-                  guint         *plate,
-                  GError       **error)
+read_plate (GFile         *file,
+            GCancellable  *cancellable,
+            guint         *plate,
+            GError       **error)
 {
   g_autoptr(AfArchive) archive = NULL;
   const guint *plates;
@@ -70,17 +71,17 @@ read_first_plate (GFile         *file,
     return NULL;
 
   plates = af_archive_get_plates (archive, &n_plates);
-  if (n_plates == 0)
+  if (*plate == 0 && n_plates == 0)
     {
       g_set_error_literal (error, AF_ARCHIVE_ERROR, AF_ARCHIVE_ERROR_NOT_SLICED,
                            _("This 3MF file has no sliced plate. Slice it in your slicer and "
                              "export the plate as G-code or as a printer-ready 3MF."));
       return NULL;
     }
+  if (*plate == 0)
+    *plate = plates[0];
 
-  *plate = plates[0];
-
-  return af_archive_get_plate_info (archive, plates[0], error);
+  return af_archive_get_plate_info (archive, *plate, error);
 }
 
 /* The view draws the thumbnail at most this many pixels a side (twice its
@@ -126,6 +127,38 @@ decode_best_thumbnail (AfGcodeInfo *info)
   return scale_for_view (pixbuf);
 }
 
+AfSlicedFile *
+af_sliced_file_load (GFile         *file,
+                     guint          plate,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  AfSlicedFile *self;
+  g_autoptr(AfGcodeInfo) info = NULL;
+  gboolean is_zip = FALSE;
+
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  if (!af_archive_sniff (file, &is_zip, cancellable, error))
+    return NULL;
+
+  if (is_zip)
+    info = read_plate (file, cancellable, &plate, error);
+  else
+    info = af_gcode_read_file (file, cancellable, error);
+  if (info == NULL)
+    return NULL;
+
+  self = g_object_new (AF_TYPE_SLICED_FILE, NULL);
+  self->file = g_object_ref (file);
+  self->thumbnail = decode_best_thumbnail (info);
+  self->info = g_steal_pointer (&info);
+  self->plate = is_zip ? plate : 0;
+
+  return self;
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -133,36 +166,13 @@ load_thread (GTask        *task,
              GCancellable *cancellable)
 {
   GFile *file = task_data;
-  g_autoptr(AfSlicedFile) self = NULL;
-  g_autoptr(AfGcodeInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean is_zip = FALSE;
-  guint plate = 0;
+  GError *error = NULL;
+  AfSlicedFile *self = af_sliced_file_load (file, 0, cancellable, &error);
 
-  if (!af_archive_sniff (file, &is_zip, cancellable, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (is_zip)
-    info = read_first_plate (file, cancellable, &plate, &error);
+  if (self == NULL)
+    g_task_return_error (task, error);
   else
-    info = af_gcode_read_file (file, cancellable, &error);
-
-  if (info == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  self = g_object_new (AF_TYPE_SLICED_FILE, NULL);
-  self->file = g_object_ref (file);
-  self->thumbnail = decode_best_thumbnail (info);
-  self->info = g_steal_pointer (&info);
-  self->plate = plate;
-
-  g_task_return_pointer (task, g_steal_pointer (&self), g_object_unref);
+    g_task_return_pointer (task, self, g_object_unref);
 }
 
 void

@@ -18,9 +18,17 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AfSlicedFile, af_sliced_file, AF, SLICED_FILE, GObject)
 
-/* Reads a .gcode, .bgcode or the first plate of a .gcode.3mf, told apart by
- * their content, and decodes the best thumbnail, all in a worker thread.
+/* Reads a .gcode, .bgcode or one plate of a .gcode.3mf, told apart by their
+ * content, and decodes the best thumbnail: the one way the window and the
+ * command line open a sliced file. plate picks an archive's plate (0: its
+ * first; a plate it lacks is an AF_ARCHIVE_ERROR); a G-code file has none
+ * and ignores it. Blocks: for the command line and worker threads.
  */
+AfSlicedFile *af_sliced_file_load          (GFile               *file,
+                                            guint                plate,
+                                            GCancellable        *cancellable,
+                                            GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The same for an archive's first plate, in a worker thread. */
 void          af_sliced_file_load_async    (GFile               *file,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,

@@ -7,7 +7,7 @@
 # core/af-secrets.c (or, for a stack buffer, af_secret_wipe()). A hand-written
 # wipe anywhere else (explicit_bzero, bzero, memset over strlen) means a copy
 # escaped the type, so it fails here; so does a function that hands out an
-# access code as a plain string.
+# access code as a plain string, and a keyring read in app/ or ui/.
 set -eu
 root=${1:?usage: check-secret-wipes.sh SOURCE_ROOT}
 for dir in core app ui; do
@@ -26,6 +26,15 @@ plain=$(grep -rnE '^char[[:space:]]*\*[[:space:]]*af_[a-z_]*(access_code|secret|
 if [ -n "$plain" ]; then
   echo "a secret handed out as a plain string instead of an AfSecret:" >&2
   echo "$plain" >&2
+  exit 1
+fi
+# The registry and the transports read codes from the keyring themselves;
+# the window and the command line only ever store what the user typed.
+read_back=$(grep -rnE 'af_secrets_lookup_[a-z_]*[[:space:]]*\(' "$root/app" "$root/ui" \
+              --include='*.c' || true)
+if [ -n "$read_back" ]; then
+  echo "a secret read back from the keyring outside core/:" >&2
+  echo "$read_back" >&2
   exit 1
 fi
 n=$(grep -rlE 'af_secret_(free|new)|AfSecret' "$root/core" "$root/app" "$root/ui" | wc -l)

@@ -432,6 +432,96 @@ test_corpus (Fixture       *fixture,
   g_assert_cmpuint (count_temp_dirs (), ==, 0);
 }
 
+typedef struct
+{
+  GPtrArray *texts;
+  double     last_fraction;
+  int        last_step;
+  guint      job_notifies;
+  guint      relay_notifies;
+} RelaySeen;
+
+static void
+relay_text_cb (AfProgressRelay *relay,
+               GParamSpec      *pspec,
+               RelaySeen       *seen)
+{
+  seen->relay_notifies++;
+  g_ptr_array_add (seen->texts, g_strdup (af_progress_relay_get_text (relay)));
+}
+
+static void
+relay_progress_cb (AfProgressRelay *relay,
+                   GParamSpec      *pspec,
+                   RelaySeen       *seen)
+{
+  /* The bar and a log's steps only ever move forward. */
+  g_assert_cmpfloat (af_progress_relay_get_fraction (relay), >=, seen->last_fraction);
+  g_assert_cmpint (af_progress_relay_get_step (relay), >=, seen->last_step);
+  seen->last_fraction = af_progress_relay_get_fraction (relay);
+  seen->last_step = af_progress_relay_get_step (relay);
+}
+
+static void
+relay_job_notify_cb (AfPrintJob *job,
+                     GParamSpec *pspec,
+                     RelaySeen  *seen)
+{
+  seen->job_notifies++;
+}
+
+/* Both faces show a send through the relay: one text per phase in order,
+ * a bar that only moves forward, fewer updates than the job notifies.
+ */
+static void
+test_progress_relay (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (corpus_dir (), "gcode",
+                                            "prusaslicer-2.8.1-mini-cube.gcode", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(AfPrintOptions) options = make_options (0, "relay job");
+  g_autoptr(AfPrintJob) job = NULL;
+  g_autoptr(AfProgressRelay) relay = NULL;
+  RelaySeen seen = { g_ptr_array_new_with_free_func (g_free), 0, -1, 0, 0 };
+  const char *last;
+  Run run = { 0 };
+
+  SKIP_WITHOUT_PRINTER (fixture);
+
+  job = af_print_job_new (fixture->transport, file, options);
+  relay = af_progress_relay_new (job);
+  g_assert_true (g_str_has_prefix (af_progress_relay_get_text (relay), "Packing… 0 %"));
+  g_assert_cmpfloat (af_progress_relay_get_fraction (relay), ==, 0.0);
+  g_signal_connect (relay, "notify::text", G_CALLBACK (relay_text_cb), &seen);
+  g_signal_connect (relay, "notify::fraction", G_CALLBACK (relay_progress_cb), &seen);
+  g_signal_connect (relay, "notify::step", G_CALLBACK (relay_progress_cb), &seen);
+  g_signal_connect (job, "notify", G_CALLBACK (relay_job_notify_cb), &seen);
+  af_print_job_run_async (job, NULL, run_done_cb, &run);
+  wait_for (&run.done);
+  g_assert_no_error (run.error);
+
+  g_assert_cmpuint (seen.texts->len, >=, 2);
+  for (guint i = 0; i < seen.texts->len; i++)
+    g_test_message ("relay text %u: %s", i, (char *)g_ptr_array_index (seen.texts, i));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (seen.texts, 0), "Packing… ")
+                 || g_str_has_prefix (g_ptr_array_index (seen.texts, 0), "Uploading…"));
+  last = g_ptr_array_index (seen.texts, seen.texts->len - 1);
+  g_assert_cmpstr (last, ==, "Starting the print…");
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (seen.texts, seen.texts->len - 2),
+                                   "Uploading…"));
+  /* The text stays once the printer took the job; the bar is full. */
+  g_assert_cmpint (af_print_job_get_phase (job), ==, AF_PRINT_JOB_PHASE_PRINTING);
+  g_assert_cmpstr (af_progress_relay_get_text (relay), ==, "Starting the print…");
+  g_assert_cmpfloat (af_progress_relay_get_fraction (relay), ==, 1.0);
+  g_assert_cmpuint (seen.relay_notifies, <, seen.job_notifies);
+
+  g_signal_handlers_disconnect_by_data (job, &seen);
+  g_assert_finalize_object (g_steal_pointer (&relay));
+  g_clear_error (&run.error);
+  g_ptr_array_unref (seen.texts);
+}
+
 static void
 expect_print_failed (Fixture              *fixture,
                      const char           *path,
@@ -442,9 +532,9 @@ expect_print_failed (Fixture              *fixture,
   Run run;
 
   job = run_job (fixture, path, options, &run);
-  g_assert_error (run.error, AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED);
+  g_assert_error (run.error, AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED);
   g_assert_cmpint (af_print_job_get_phase (job), ==, AF_PRINT_JOB_PHASE_FAILED);
-  g_assert_error (af_print_job_get_error (job), AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED);
+  g_assert_error (af_print_job_get_error (job), AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED);
   g_assert_nonnull (strstr (run.error->message, hms));
   /* The file that will not print was deleted before the failure was reported. */
   g_assert_false (stored_exists (fixture, af_print_job_get_remote_name (job)));
@@ -624,6 +714,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/af/print-job/corpus", Fixture, NULL, fixture_setup, test_corpus,
+              fixture_teardown);
+  g_test_add ("/af/print-job/progress-relay", Fixture, NULL, fixture_setup, test_progress_relay,
               fixture_teardown);
   g_test_add ("/af/print-job/missing-plate", Fixture, NULL, fixture_setup, test_missing_plate,
               fixture_teardown);

@@ -82,6 +82,37 @@ test_archive_first_plate (void)
   g_assert_finalize_object (result.file);
 }
 
+/* The command line opens the plate it is told to, the same way. */
+static void
+test_chosen_plate (void)
+{
+  g_autofree char *path = g_build_filename (AF_CORPUS_DIR, "3mf",
+                                            "bambustudio-02.07-p1s.gcode.3mf", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *gcode_path = g_build_filename (AF_CORPUS_DIR, "gcode",
+                                                  "orcaslicer-2.3.0-k1max.gcode", NULL);
+  g_autoptr(GFile) gcode = g_file_new_for_path (gcode_path);
+  g_autoptr(GError) error = NULL;
+  AfSlicedFile *sliced;
+
+  sliced = af_sliced_file_load (file, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (af_sliced_file_get_plate (sliced), ==, 1);
+  g_assert_cmpint (af_gcode_info_get_print_time (af_sliced_file_get_info (sliced)), ==, 9038);
+  g_assert_finalize_object (sliced);
+
+  g_assert_null (af_sliced_file_load (file, 2, NULL, &error));
+  g_assert_error (error, AF_ARCHIVE_ERROR, AF_ARCHIVE_ERROR_NO_SUCH_PLATE);
+  g_clear_error (&error);
+
+  /* A G-code file has no plates to choose from. */
+  sliced = af_sliced_file_load (gcode, 3, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (af_sliced_file_get_plate (sliced), ==, 0);
+  g_assert_cmpint (af_gcode_info_get_print_time (af_sliced_file_get_info (sliced)), ==, 5563);
+  g_assert_finalize_object (sliced);
+}
+
 /* A G-code with one 2048×1024 PNG thumbnail. */
 static char *
 write_large_thumbnail (const char *dir)
@@ -169,6 +200,7 @@ main (int   argc,
 
   g_test_add_func ("/af/sliced-file/gcode", test_gcode);
   g_test_add_func ("/af/sliced-file/archive-first-plate", test_archive_first_plate);
+  g_test_add_func ("/af/sliced-file/chosen-plate", test_chosen_plate);
   g_test_add_func ("/af/sliced-file/empty-file", test_empty_file);
   g_test_add_func ("/af/sliced-file/thumbnail-scaled", test_thumbnail_scaled);
   g_test_add_func ("/af/sliced-file/cancelled", test_cancelled);

@@ -15,7 +15,7 @@
 
 #include "af-add-printer-dialog.h"
 #include "af-certificate-dialog.h"
-#include "af-secrets.h"
+#include "af-lan.h"
 
 struct _AfAddPrinterDialog
 {
@@ -35,10 +35,12 @@ struct _AfAddPrinterDialog
   AdwEntryRow         *mqtt_port_row;
   AdwEntryRow         *ftps_port_row;
 
-  AfPrinterRegistry   *manager;
-  /* While checking: the printer as entered and its trial session. */
+  AfPrinterRegistry   *registry;
+  /* While checking: the printer as entered, and the fingerprint its
+   * certificate showed when it is not trusted yet.
+   */
   AfPrinter           *printer;
-  AfMqttSession       *session;
+  char                *seen_fingerprint;
   GCancellable        *cancellable;
 };
 
@@ -51,7 +53,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void connect_printer (AfAddPrinterDialog *self);
+static void add_printer (AfAddPrinterDialog *self);
 
 static const char *
 get_text (AdwEntryRow *row)
@@ -138,7 +140,7 @@ static void
 update_add_action (AfAddPrinterDialog *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.add",
-                                 self->session == NULL && self->printer == NULL && validate (self));
+                                 self->printer == NULL && validate (self));
 }
 
 static void
@@ -149,12 +151,7 @@ set_busy (AfAddPrinterDialog *self,
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->page), !busy);
   if (!busy)
-    {
-      if (self->session != NULL)
-        af_mqtt_session_disconnect (self->session);
-      g_clear_object (&self->session);
-      g_clear_object (&self->printer);
-    }
+    g_clear_object (&self->printer);
   update_add_action (self);
 }
 
@@ -176,51 +173,11 @@ show_error (AfAddPrinterDialog *self,
 }
 
 static void
-add_cb (GObject      *source_object,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  g_autoptr(AfAddPrinterDialog) self = user_data;
-  g_autoptr(GError) error = NULL;
-  AfPrinter *listed;
-  g_autoptr(AfSecret) code = NULL;
-
-  listed = af_printer_list_add_finish (AF_PRINTER_LIST (source_object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (listed == NULL)
-    {
-      show_error (self, error->message);
-      set_busy (self, FALSE);
-      return;
-    }
-
-  /* The trial session belongs to the printer as entered; the list's own
-   * object gets the application's lasting one.
-   */
-  code = af_secret_new (get_text (self->code_row));
-  set_busy (self, FALSE);
-  af_printer_registry_connect (self->manager, listed, af_secret_get (code));
-  g_signal_emit (self, signals[PRINTER_ADDED], 0, listed);
-  gtk_window_destroy (GTK_WINDOW (self));
-}
-
-static void
-save_printer (AfAddPrinterDialog *self)
-{
-  af_mqtt_session_disconnect (self->session);
-  af_printer_list_add_async (af_printer_registry_get_list (self->manager), self->printer,
-                             get_text (self->code_row), self->cancellable, add_cb,
-                             g_object_ref (self));
-}
-
-static void
 trust_cb (GObject      *source_object,
           GAsyncResult *result,
           gpointer      user_data)
 {
   g_autoptr(AfAddPrinterDialog) self = user_data;
-  g_autofree char *fingerprint = NULL;
 
   if (g_cancellable_is_cancelled (self->cancellable) || self->printer == NULL)
     return;
@@ -232,50 +189,51 @@ trust_cb (GObject      *source_object,
     }
 
   /* Pinned on the printer as entered: the next handshake must show the same certificate. */
-  fingerprint = g_strdup (g_object_get_data (G_OBJECT (self->printer), "af-seen-fingerprint"));
-  af_printer_set_fingerprint (self->printer, fingerprint);
-  if (self->session != NULL)
-    af_mqtt_session_disconnect (self->session);
-  g_clear_object (&self->session);
-  connect_printer (self);
+  af_printer_set_fingerprint (self->printer, self->seen_fingerprint);
+  add_printer (self);
 }
 
 static void
 ask_trust (AfAddPrinterDialog *self)
 {
-  const char *seen = af_mqtt_session_get_seen_fingerprint (self->session);
   g_autofree char *name = af_printer_dup_display_name (self->printer);
 
-  if (seen == NULL)
+  if (self->seen_fingerprint == NULL)
     {
       show_error (self, _("The printer’s certificate could not be read. Try again."));
       set_busy (self, FALSE);
       return;
     }
 
-  g_object_set_data_full (G_OBJECT (self->printer), "af-seen-fingerprint", g_strdup (seen),
-                          g_free);
-
-  af_certificate_dialog_ask_async (GTK_WINDOW (self), name, seen, self->cancellable, trust_cb,
-                                   g_object_ref (self));
+  af_certificate_dialog_ask_async (GTK_WINDOW (self), name, self->seen_fingerprint,
+                                   self->cancellable, trust_cb, g_object_ref (self));
 }
 
+/* The registry checked the printer with one connection and saved it, or
+ * says why not; a certificate nobody vouches for is the user's to trust.
+ */
 static void
-connect_cb (GObject      *source_object,
-            GAsyncResult *result,
-            gpointer      user_data)
+add_cb (GObject      *source_object,
+        GAsyncResult *result,
+        gpointer      user_data)
 {
   g_autoptr(AfAddPrinterDialog) self = user_data;
   g_autoptr(GError) error = NULL;
+  AfPrinter *listed;
 
-  if (af_mqtt_session_connect_finish (AF_MQTT_SESSION (source_object), result, &error))
+  g_clear_pointer (&self->seen_fingerprint, g_free);
+  listed = af_printer_registry_add_finish (AF_PRINTER_REGISTRY (source_object), result,
+                                           &self->seen_fingerprint, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->printer == NULL)
+    return;
+
+  if (listed != NULL)
     {
-      save_printer (self);
+      set_busy (self, FALSE);
+      g_signal_emit (self, signals[PRINTER_ADDED], 0, listed);
+      gtk_window_destroy (GTK_WINDOW (self));
       return;
     }
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->session == NULL)
-    return;
 
   if (g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_UNKNOWN))
     {
@@ -289,7 +247,7 @@ connect_cb (GObject      *source_object,
 
       af_certificate_dialog_show_changed (GTK_WINDOW (self), name,
                                           af_printer_get_fingerprint (self->printer),
-                                          af_mqtt_session_get_seen_fingerprint (self->session));
+                                          self->seen_fingerprint);
     }
   else
     {
@@ -301,12 +259,15 @@ connect_cb (GObject      *source_object,
   set_busy (self, FALSE);
 }
 
+/* The code goes from the entry to the registry once, as a secret the
+ * registry wipes; the dialog keeps no copy of it.
+ */
 static void
-connect_printer (AfAddPrinterDialog *self)
+add_printer (AfAddPrinterDialog *self)
 {
-  self->session = af_mqtt_session_new (self->printer, get_text (self->code_row));
-  af_mqtt_session_connect_async (self->session, self->cancellable, connect_cb,
-                                 g_object_ref (self));
+  af_printer_registry_add_async (self->registry, self->printer,
+                                 af_secret_new (get_text (self->code_row)), self->cancellable,
+                                 add_cb, g_object_ref (self));
 }
 
 /* A printer already listed (found on the network, or added before) lends
@@ -317,7 +278,7 @@ build_printer (AfAddPrinterDialog *self)
 {
   const char *serial = get_text (self->serial_row);
   g_autofree char *name = g_strstrip (g_strdup (get_text (self->name_row)));
-  AfPrinter *known = af_printer_list_lookup (af_printer_registry_get_list (self->manager), serial);
+  AfPrinter *known = af_printer_list_lookup (af_printer_registry_get_list (self->registry), serial);
   AfPrinter *printer = af_printer_new (serial);
 
   if (known != NULL)
@@ -347,13 +308,13 @@ add_action (GtkWidget  *widget,
 {
   AfAddPrinterDialog *self = AF_ADD_PRINTER_DIALOG (widget);
 
-  if (self->session != NULL || self->printer != NULL || !validate (self))
+  if (self->printer != NULL || !validate (self))
     return;
 
   self->printer = build_printer (self);
   g_debug ("Checking the new printer");
   set_busy (self, TRUE);
-  connect_printer (self);
+  add_printer (self);
 }
 
 static void
@@ -455,13 +416,11 @@ af_add_printer_dialog_dispose (GObject *object)
   AfAddPrinterDialog *self = (AfAddPrinterDialog *)object;
 
   g_cancellable_cancel (self->cancellable);
-  if (self->session != NULL)
-    af_mqtt_session_disconnect (self->session);
   if (self->discovered_list != NULL)
     gtk_list_box_bind_model (self->discovered_list, NULL, NULL, NULL, NULL);
-  g_clear_object (&self->session);
+  g_clear_pointer (&self->seen_fingerprint, g_free);
   g_clear_object (&self->printer);
-  g_clear_object (&self->manager);
+  g_clear_object (&self->registry);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (af_add_printer_dialog_parent_class)->dispose (object);
@@ -537,7 +496,7 @@ af_add_printer_dialog_init (AfAddPrinterDialog *self)
 
 GtkWidget *
 af_add_printer_dialog_new (GtkWindow         *parent,
-                           AfPrinterRegistry *manager,
+                           AfPrinterRegistry *registry,
                            const char        *serial)
 {
   AfAddPrinterDialog *self;
@@ -545,14 +504,14 @@ af_add_printer_dialog_new (GtkWindow         *parent,
   AfPrinter *known = NULL;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
-  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (manager), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (registry), NULL);
 
   self = g_object_new (AF_TYPE_ADD_PRINTER_DIALOG,
                        "transient-for", parent,
                        NULL);
-  self->manager = g_object_ref (manager);
+  self->registry = g_object_ref (registry);
 
-  discovered = af_printer_registry_get_discovered (manager);
+  discovered = af_printer_registry_get_discovered (registry);
   if (discovered != NULL)
     {
       gtk_list_box_bind_model (self->discovered_list, discovered, create_discovered_row_cb,
@@ -563,7 +522,7 @@ af_add_printer_dialog_new (GtkWindow         *parent,
     }
 
   if (serial != NULL)
-    known = af_printer_list_lookup (af_printer_registry_get_list (manager), serial);
+    known = af_printer_list_lookup (af_printer_registry_get_list (registry), serial);
   if (known != NULL)
     fill_in (self, known);
 

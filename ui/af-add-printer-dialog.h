@@ -9,7 +9,8 @@
 
 #include <adwaita.h>
 
-#include "af-printer-registry.h"
+#include "af-lan.h"
+#include "af-print.h"
 
 G_BEGIN_DECLS
 
@@ -24,7 +25,7 @@ G_DECLARE_FINAL_TYPE (AfAddPrinterDialog, af_add_printer_dialog, AF, ADD_PRINTER
  * Emits ::printer-added with the printer as listed, then closes.
  */
 GtkWidget *af_add_printer_dialog_new (GtkWindow         *parent,
-                                      AfPrinterRegistry *manager,
+                                      AfPrinterRegistry *registry,
                                       const char        *serial);
 
 G_END_DECLS

@@ -42,7 +42,7 @@ struct _AfPrinterRow
   GtkLabel         *bed_label;
   GtkBox           *tray_box;
 
-  AfPrinterRegistry *manager;
+  AfPrinterRegistry *registry;
   AfPrinter        *printer;
   AfPrinterStatus  *status;
   GListModel       *trays;
@@ -206,7 +206,7 @@ update_buttons (AfPrinterRow *self,
                 gboolean      connected)
 {
   gboolean can_command = connected
-                         && af_printer_registry_get_session (self->manager, self->printer) != NULL;
+                         && af_printer_registry_get_transport (self->registry, self->printer) != NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
                           can_command && (state == AF_PRINT_STATE_RUNNING
@@ -437,7 +437,7 @@ command_cb (GObject      *source_object,
   g_autoptr(AfPrinterRow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!af_mqtt_session_command_finish (AF_MQTT_SESSION (source_object), result, &error)
+  if (!af_transport_command_finish (AF_TRANSPORT (source_object), result, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_error (self, error);
 }
@@ -446,13 +446,13 @@ static void
 send_command (AfPrinterRow   *self,
               AfPrintCommand  command)
 {
-  AfMqttSession *session = af_printer_registry_get_session (self->manager, self->printer);
+  AfTransport *transport = af_printer_registry_get_transport (self->registry, self->printer);
 
-  if (session == NULL)
+  if (transport == NULL)
     return;
 
-  af_mqtt_session_command_async (session, command, self->cancellable, command_cb,
-                                 g_object_ref (self));
+  af_transport_command_async (transport, command, self->cancellable, command_cb,
+                              g_object_ref (self));
 }
 
 static void
@@ -475,8 +475,8 @@ remove_printer (AfPrinterRow *self)
   const char *serial = af_printer_get_serial (self->printer);
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
-  af_printer_registry_forget (self->manager, serial);
-  af_printer_list_remove_async (af_printer_registry_get_list (self->manager), serial, NULL,
+  af_printer_registry_forget (self->registry, serial);
+  af_printer_list_remove_async (af_printer_registry_get_list (self->registry), serial, NULL,
                                 remove_cb, overlay != NULL ? g_object_ref (overlay) : NULL);
 }
 
@@ -591,7 +591,7 @@ af_printer_row_dispose (GObject *object)
   g_clear_object (&self->trays);
   g_clear_object (&self->status);
   g_clear_object (&self->printer);
-  g_clear_object (&self->manager);
+  g_clear_object (&self->registry);
 
   G_OBJECT_CLASS (af_printer_row_parent_class)->dispose (object);
 }
@@ -643,16 +643,16 @@ af_printer_row_init (AfPrinterRow *self)
 }
 
 GtkWidget *
-af_printer_row_new (AfPrinterRegistry *manager,
+af_printer_row_new (AfPrinterRegistry *registry,
                     AfPrinter         *printer)
 {
   AfPrinterRow *self;
 
-  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (manager), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (registry), NULL);
   g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
 
   self = g_object_new (AF_TYPE_PRINTER_ROW, NULL);
-  self->manager = g_object_ref (manager);
+  self->registry = g_object_ref (registry);
   self->printer = g_object_ref (printer);
 
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->setup_button), "win.add-printer-for");

@@ -9,7 +9,8 @@
 
 #include <adwaita.h>
 
-#include "af-printer-registry.h"
+#include "af-lan.h"
+#include "af-print.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +21,7 @@ G_DECLARE_FINAL_TYPE (AfPrinterRow, af_printer_row, AF, PRINTER_ROW, GtkListBoxR
 /* One printer's live state: what it does, its job with progress and time
  * left, temperatures and AMS trays, with pause, resume and stop.
  */
-GtkWidget *af_printer_row_new         (AfPrinterRegistry *manager,
+GtkWidget *af_printer_row_new         (AfPrinterRegistry *registry,
                                        AfPrinter        *printer);
 AfPrinter *af_printer_row_get_printer (AfPrinterRow     *self);
 

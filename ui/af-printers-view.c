@@ -20,7 +20,7 @@ struct _AfPrintersView
   GtkStack         *stack;
   GtkListBox       *list_box;
 
-  AfPrinterRegistry *manager;
+  AfPrinterRegistry *registry;
 };
 
 G_DEFINE_FINAL_TYPE (AfPrintersView, af_printers_view, ADW_TYPE_BIN)
@@ -31,29 +31,29 @@ create_row_cb (gpointer item,
 {
   AfPrintersView *self = user_data;
 
-  return af_printer_row_new (self->manager, AF_PRINTER (item));
+  return af_printer_row_new (self->registry, AF_PRINTER (item));
 }
 
 static void
 update_page (AfPrintersView *self)
 {
-  GListModel *model = G_LIST_MODEL (af_printer_registry_get_list (self->manager));
+  GListModel *model = G_LIST_MODEL (af_printer_registry_get_list (self->registry));
 
   af_stack_show_page (self->stack, g_list_model_get_n_items (model) > 0 ? "list" : "empty");
 }
 
 void
-af_printers_view_set_manager (AfPrintersView    *self,
-                              AfPrinterRegistry *manager)
+af_printers_view_set_registry (AfPrintersView    *self,
+                              AfPrinterRegistry *registry)
 {
   GListModel *model;
 
   g_return_if_fail (AF_IS_PRINTERS_VIEW (self));
-  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
-  g_return_if_fail (self->manager == NULL);
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (registry));
+  g_return_if_fail (self->registry == NULL);
 
-  self->manager = g_object_ref (manager);
-  model = G_LIST_MODEL (af_printer_registry_get_list (manager));
+  self->registry = g_object_ref (registry);
+  model = G_LIST_MODEL (af_printer_registry_get_list (registry));
   gtk_list_box_bind_model (self->list_box, model, create_row_cb, self, NULL);
   g_signal_connect_object (model, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
@@ -67,7 +67,7 @@ af_printers_view_dispose (GObject *object)
 
   if (self->list_box != NULL)
     gtk_list_box_bind_model (self->list_box, NULL, NULL, NULL, NULL);
-  g_clear_object (&self->manager);
+  g_clear_object (&self->registry);
 
   G_OBJECT_CLASS (af_printers_view_parent_class)->dispose (object);
 }

@@ -9,7 +9,8 @@
 
 #include <adwaita.h>
 
-#include "af-printer-registry.h"
+#include "af-lan.h"
+#include "af-print.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +19,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AfPrintersView, af_printers_view, AF, PRINTERS_VIEW, AdwBin)
 
 /* Every printer with its live state, or an invitation to add one. */
-void af_printers_view_set_manager (AfPrintersView    *self,
-                                   AfPrinterRegistry *manager);
+void af_printers_view_set_registry (AfPrintersView    *self,
+                                   AfPrinterRegistry *registry);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "af-color-swatch.h"
 #include "af-printer-row.h"
 #include "af-send-panel.h"
+#include "af-settings.h"
 #include "af-stack.h"
 
 struct _AfSendPanel
@@ -45,7 +46,7 @@ struct _AfSendPanel
   GtkLabel            *phase_label;
   GtkListBox          *printing_list;
 
-  AfPrinterRegistry    *manager;
+  AfPrinterRegistry    *registry;
   AfSlicedFile        *file;
   /* The chosen printer and what of it is watched. */
   AfPrinter           *printer;
@@ -57,13 +58,15 @@ struct _AfSendPanel
   gboolean             override;
   /* The send in progress, cancelled by Cancel and by the window closing. */
   AfPrintJob          *job;
+  /* The bar and the label under it are bound to its fraction and text. */
+  AfProgressRelay     *relay;
   GCancellable        *cancellable;
   /* The started print followed to its end, to delete its file; cancelled
    * when the panel goes (the print goes on, the file stays).
    */
   AfPrintJob          *printed_job;
   GCancellable        *printed_cancellable;
-  GSettings           *settings;
+  AfSettings          *settings;
 };
 
 G_DEFINE_FINAL_TYPE (AfSendPanel, af_send_panel, ADW_TYPE_BIN)
@@ -169,7 +172,7 @@ describe_blocker (AfSendPanel *self,
     return g_strdup (_("Open a sliced file to send it"));
   if (printer == NULL)
     return g_strdup (_("Choose a printer"));
-  if (af_printer_registry_get_session (self->manager, printer) == NULL)
+  if (af_printer_registry_get_transport (self->registry, printer) == NULL)
     return g_strdup (_("Set up this printer with its access code first, on the Printers page"));
   if (af_printer_get_connection (printer) != AF_CONNECTION_CONNECTED)
     return g_strdup (af_printer_get_last_error (printer) != NULL
@@ -471,7 +474,7 @@ watch_printer (AfSendPanel *self)
 static void
 update_page (AfSendPanel *self)
 {
-  GListModel *printers = G_LIST_MODEL (af_printer_registry_get_list (self->manager));
+  GListModel *printers = G_LIST_MODEL (af_printer_registry_get_list (self->registry));
   const char *page = gtk_stack_get_visible_child_name (self->stack);
 
   if (g_strcmp0 (page, "sending") == 0 || g_strcmp0 (page, "printing") == 0)
@@ -519,46 +522,6 @@ build_options (AfSendPanel *self)
   return options;
 }
 
-/* One bar across the whole send: packaging is quick, the upload takes most
- * of the time, and starting waits for the printer to take the job.
- */
-static void
-job_progress_cb (AfSendPanel *self)
-{
-  double fraction = CLAMP (af_print_job_get_fraction (self->job), 0.0, 1.0);
-  g_autofree char *text = NULL;
-
-  switch (af_print_job_get_phase (self->job))
-    {
-    case AF_PRINT_JOB_PHASE_PENDING:
-    case AF_PRINT_JOB_PHASE_PACKING:
-      gtk_progress_bar_set_fraction (self->send_progress, 0.1 * fraction);
-      text = g_strdup (_("Packaging the file…"));
-      break;
-
-    case AF_PRINT_JOB_PHASE_UPLOADING:
-      gtk_progress_bar_set_fraction (self->send_progress, 0.1 + 0.85 * fraction);
-      /* Translators: upload progress, e.g. "Uploading to the printer… 42 %" */
-      text = g_strdup_printf (_("Uploading to the printer… %d %%"), (int)(fraction * 100));
-      break;
-
-    case AF_PRINT_JOB_PHASE_STARTING:
-      gtk_progress_bar_set_fraction (self->send_progress, 0.95);
-      text = g_strdup (_("Starting the print…"));
-      break;
-
-    case AF_PRINT_JOB_PHASE_PRINTING:
-    case AF_PRINT_JOB_PHASE_FAILED:
-    case AF_PRINT_JOB_PHASE_CANCELLED:
-    case AF_PRINT_JOB_PHASE_NEEDS_ATTENTION:
-    default:
-      gtk_progress_bar_set_fraction (self->send_progress, 1.0);
-      return;
-    }
-
-  gtk_label_set_label (self->phase_label, text);
-}
-
 static void
 show_toast (AfSendPanel *self,
             const char  *message)
@@ -588,7 +551,7 @@ show_printing (AfSendPanel *self,
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->printing_list))) != NULL)
     gtk_list_box_remove (self->printing_list, child);
-  gtk_list_box_append (self->printing_list, af_printer_row_new (self->manager, printer));
+  gtk_list_box_append (self->printing_list, af_printer_row_new (self->registry, printer));
   af_stack_show_page (self->stack, "printing");
 }
 
@@ -601,9 +564,11 @@ wait_cb (GObject      *source_object,
   AfPrintJob *job = AF_PRINT_JOB (source_object);
   g_autoptr(GError) error = NULL;
 
-  /* How the print ended is the printer row's to show; a file left behind is ours. */
+  /* How the print ended is the printer row's to show; a file left behind
+   * (whatever the route) is ours.
+   */
   if (!af_print_job_wait_finish (job, result, &error) &&
-      g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_FAILED))
+      af_print_error_classify (error) == AF_PRINT_ERROR_FAILED)
     show_toast (self, error->message);
   if (job == self->printed_job)
     {
@@ -639,6 +604,7 @@ run_cb (GObject      *source_object,
     return;
 
   g_signal_handlers_disconnect_by_data (self->job, self);
+  g_clear_object (&self->relay);
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
@@ -680,7 +646,7 @@ start_action (GtkWidget  *widget,
   if (self->job != NULL || (blocker = describe_blocker (self, &kind)) != NULL)
     return;
 
-  transport = af_printer_registry_get_transport (self->manager, self->printer);
+  transport = af_printer_registry_get_transport (self->registry, self->printer);
   options = build_options (self);
   self->cancellable = g_cancellable_new ();
   self->job = af_print_job_new (transport, af_sliced_file_get_file (self->file), options);
@@ -696,11 +662,11 @@ start_action (GtkWidget  *widget,
   markup = g_markup_escape_text (name, -1);
   adw_status_page_set_description (self->sending_page, markup);
 
-  g_signal_connect_object (self->job, "notify::phase", G_CALLBACK (job_progress_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->job, "notify::fraction", G_CALLBACK (job_progress_cb), self,
-                           G_CONNECT_SWAPPED);
-  job_progress_cb (self);
+  self->relay = af_progress_relay_new (self->job);
+  g_object_bind_property (self->relay, "fraction", self->send_progress, "fraction",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->relay, "text", self->phase_label, "label",
+                          G_BINDING_SYNC_CREATE);
   af_stack_show_page (self->stack, "sending");
   gtk_widget_action_set_enabled (widget, "send.cancel", TRUE);
   update_send (self);
@@ -768,10 +734,11 @@ af_send_panel_dispose (GObject *object)
   g_clear_object (&self->printed_job);
   g_clear_object (&self->settings);
   unwatch_printer (self);
+  g_clear_object (&self->relay);
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
-  g_clear_object (&self->manager);
+  g_clear_object (&self->registry);
 
   G_OBJECT_CLASS (af_send_panel_parent_class)->dispose (object);
 }
@@ -826,23 +793,14 @@ af_send_panel_class_init (AfSendPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "send.done", NULL, done_action);
 }
 
-/* Without an installed schema (an uninstalled run, some tests) the switch
- * keeps its default, on, and is not remembered.
- */
+/* The switch shows the setting and changes it: bound, not copied. */
 static void
 bind_settings (AfSendPanel *self)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  if (schema == NULL || !g_settings_schema_has_key (schema, "delete-after-print"))
-    return;
-
-  self->settings = g_settings_new_full (schema, NULL, NULL);
-  g_settings_bind (self->settings, "delete-after-print", self->delete_after_print_switch,
-                   "active", G_SETTINGS_BIND_DEFAULT);
+  self->settings = g_object_ref (af_settings_get_default ());
+  g_object_bind_property (self->settings, "delete-after-print",
+                          self->delete_after_print_switch, "active",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
 }
 
 static void
@@ -873,17 +831,17 @@ af_send_panel_init (AfSendPanel *self)
 }
 
 void
-af_send_panel_set_manager (AfSendPanel       *self,
-                           AfPrinterRegistry *manager)
+af_send_panel_set_registry (AfSendPanel       *self,
+                           AfPrinterRegistry *registry)
 {
   GListModel *printers;
 
   g_return_if_fail (AF_IS_SEND_PANEL (self));
-  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
-  g_return_if_fail (self->manager == NULL);
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (registry));
+  g_return_if_fail (self->registry == NULL);
 
-  self->manager = g_object_ref (manager);
-  printers = G_LIST_MODEL (af_printer_registry_get_list (manager));
+  self->registry = g_object_ref (registry);
+  printers = G_LIST_MODEL (af_printer_registry_get_list (registry));
   adw_combo_row_set_model (self->printer_row, printers);
   g_signal_connect_object (printers, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);

@@ -9,7 +9,8 @@
 
 #include <adwaita.h>
 
-#include "af-printer-registry.h"
+#include "af-lan.h"
+#include "af-print.h"
 #include "af-sliced-file.h"
 
 G_BEGIN_DECLS
@@ -22,8 +23,8 @@ G_DECLARE_FINAL_TYPE (AfSendPanel, af_send_panel, AF, SEND_PANEL, AdwBin)
  * options, which AMS tray feeds each filament, then packaging and upload
  * progress with Cancel, then the printer's live state.
  */
-void     af_send_panel_set_manager (AfSendPanel       *self,
-                                    AfPrinterRegistry *manager);
+void     af_send_panel_set_registry (AfSendPanel       *self,
+                                    AfPrinterRegistry *registry);
 void     af_send_panel_set_file    (AfSendPanel      *self,
                                     AfSlicedFile     *file);
 /* Whether a file is being packaged, uploaded or started. */

@@ -24,24 +24,20 @@ remember_folder (AfWindow *self,
   g_autoptr(GFile) folder = g_file_get_parent (file);
   g_autofree char *uri = NULL;
 
-  if (self->settings == NULL || folder == NULL)
+  if (folder == NULL)
     return;
 
   uri = g_file_get_uri (folder);
-  g_settings_set_string (self->settings, "last-folder", uri);
+  af_settings_set_last_folder (self->settings, uri);
 }
 
 static void
 start_in_last_folder (AfWindow       *self,
                       GtkFileChooser *chooser)
 {
-  g_autofree char *uri = NULL;
+  const char *uri = af_settings_get_last_folder (self->settings);
   g_autoptr(GFile) folder = NULL;
 
-  if (self->settings == NULL)
-    return;
-
-  uri = g_settings_get_string (self->settings, "last-folder");
   if (*uri == '\0')
     return;
 
@@ -224,7 +220,7 @@ name_recent_button (AfWindow *self)
 void
 _af_window_update_send_toggle (AfWindow *self)
 {
-  gboolean available = self->printer_manager != NULL
+  gboolean available = self->printer_registry != NULL
                        && af_file_view_get_file (self->file_view) != NULL
                        && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack),
                                      "file") == 0;
@@ -278,10 +274,10 @@ show_add_printer (AfWindow   *self,
 {
   GtkWidget *dialog;
 
-  if (self->printer_manager == NULL)
+  if (self->printer_registry == NULL)
     return;
 
-  dialog = af_add_printer_dialog_new (GTK_WINDOW (self), self->printer_manager, serial);
+  dialog = af_add_printer_dialog_new (GTK_WINDOW (self), self->printer_registry, serial);
   g_signal_connect_object (dialog, "printer-added", G_CALLBACK (printer_added_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -8,7 +8,9 @@
 #pragma once
 
 #include "af-file-view.h"
-#include "af-printer-registry.h"
+#include "af-lan.h"
+#include "af-print.h"
+#include "af-settings.h"
 #include "af-printers-view.h"
 #include "af-recent-menu.h"
 #include "af-send-panel.h"
@@ -34,9 +36,9 @@ struct _AfWindow
   AfPrintersView       *printers_view;
 
   /* The application's printers, shared with its other windows. */
-  AfPrinterRegistry     *printer_manager;
+  AfPrinterRegistry     *printer_registry;
 
-  GSettings            *settings;
+  AfSettings           *settings;
   AfRecentMenu         *recent_menu;
   GtkFileChooserNative *chooser;
   /* Owned per load: cancelled by the next open and by closing the window. */

@@ -198,38 +198,16 @@ af_window_open (AfWindow *self,
 }
 
 
-/* An uninstalled run (a fresh checkout, a test without a compiled schema)
- * has no schema; g_settings_new() would abort there, so the window then just
- * does not remember its size.
- */
-static GSettings *
-lookup_settings (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-
-  if (schema == NULL)
-    {
-      g_debug ("No GSettings schema %s: the window size is not remembered", APP_ID);
-      return NULL;
-    }
-
-  return g_settings_new_full (schema, NULL, NULL);
-}
-
 static void
 restore_window_size (AfWindow *self)
 {
-  if (self->settings == NULL)
-    return;
+  int width, height;
+  gboolean maximized;
 
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (self->settings, "window-width"),
-                               g_settings_get_int (self->settings, "window-height"));
-  if (g_settings_get_boolean (self->settings, "window-maximized"))
+  g_object_get (self->settings, "window-width", &width, "window-height", &height,
+                "window-maximized", &maximized, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+  if (maximized)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
@@ -241,14 +219,9 @@ save_window_size (AfWindow *self)
 {
   int width, height;
 
-  if (self->settings == NULL)
-    return;
-
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  g_settings_set_int (self->settings, "window-width", width);
-  g_settings_set_int (self->settings, "window-height", height);
-  g_settings_set_boolean (self->settings, "window-maximized",
-                          gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_object_set (self->settings, "window-width", width, "window-height", height,
+                "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)), NULL);
 }
 
 static gboolean
@@ -277,7 +250,7 @@ af_window_dispose (GObject *object)
   g_clear_object (&self->loading_file);
   g_clear_object (&self->recent_menu);
   g_clear_object (&self->settings);
-  g_clear_object (&self->printer_manager);
+  g_clear_object (&self->printer_registry);
 
   G_OBJECT_CLASS (af_window_parent_class)->dispose (object);
 }
@@ -319,22 +292,22 @@ af_window_init (AfWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   show_page (self, "empty");
 
-  self->settings = lookup_settings ();
+  self->settings = g_object_ref (af_settings_get_default ());
   restore_window_size (self);
   _af_window_actions_init (self);
 }
 
 void
-af_window_set_printer_manager (AfWindow          *self,
-                               AfPrinterRegistry *manager)
+af_window_set_printer_registry (AfWindow          *self,
+                               AfPrinterRegistry *registry)
 {
   g_return_if_fail (AF_IS_WINDOW (self));
-  g_return_if_fail (AF_IS_PRINTER_REGISTRY (manager));
-  g_return_if_fail (self->printer_manager == NULL);
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (registry));
+  g_return_if_fail (self->printer_registry == NULL);
 
-  self->printer_manager = g_object_ref (manager);
-  af_printers_view_set_manager (self->printers_view, manager);
-  af_send_panel_set_manager (self->send_panel, manager);
+  self->printer_registry = g_object_ref (registry);
+  af_printers_view_set_registry (self->printers_view, registry);
+  af_send_panel_set_registry (self->send_panel, registry);
   _af_window_update_send_toggle (self);
 }
 

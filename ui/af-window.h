@@ -9,7 +9,8 @@
 
 #include <adwaita.h>
 
-#include "af-printer-registry.h"
+#include "af-lan.h"
+#include "af-print.h"
 
 G_BEGIN_DECLS
 
@@ -31,7 +32,7 @@ GFile    *af_window_get_file (AfWindow       *self);
 /* Gives the window the application's printers, for its Printers page and
  * send panel. Called once, right after af_window_new().
  */
-void      af_window_set_printer_manager (AfWindow          *self,
-                                         AfPrinterRegistry *manager);
+void      af_window_set_printer_registry (AfWindow          *self,
+                                         AfPrinterRegistry *registry);
 
 G_END_DECLS

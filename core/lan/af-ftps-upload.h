@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * the caller passes 0: H2D printers have been seen to take 30 s and more
  * (maziggy/bambuddy bambu_ftp.py).
  */
-#define AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS 180
+#define AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS AF_TRANSPORT_DEFAULT_FINAL_REPLY_SECONDS
 
 /* Streams local to the printer's FTPS root as remote_name over implicit TLS
  * (port ftps-port, TLS 1.2 at most, session reuse on the data channel,

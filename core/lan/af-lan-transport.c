@@ -174,6 +174,14 @@ af_lan_transport_delete_async (AfTransport         *transport,
                         step_done_cb, task);
 }
 
+/* The printer's FTPS server and its firmware want plain ASCII names. */
+static char *
+af_lan_transport_make_remote_name (AfTransport *transport,
+                                   const char  *name)
+{
+  return af_ftps_sanitize_name (name);
+}
+
 static void
 af_lan_transport_dispose (GObject *object)
 {
@@ -215,6 +223,7 @@ af_lan_transport_class_init (AfLanTransportClass *klass)
   transport_class->command_finish = af_lan_transport_finish_step;
   transport_class->delete_async = af_lan_transport_delete_async;
   transport_class->delete_finish = af_lan_transport_finish_step;
+  transport_class->make_remote_name = af_lan_transport_make_remote_name;
 }
 
 static void

@@ -1371,15 +1371,14 @@ add_mappings (JsonBuilder          *builder,
   for (guint i = 0; i < n; i++)
     {
       gint tray = g_array_index (mapping, gint, i);
+      guint ams_id;
+      guint slot_id;
 
-      if (af_ams_mapping_is_external (tray))
-        add_mapping2_entry (builder, tray, 0);
-      else if (tray < 0)
-        add_mapping2_entry (builder, 255, 255);
-      else if (tray >= 128)
-        add_mapping2_entry (builder, tray, 0);
+      /* One rule for both routes (af-print-options.h). */
+      if (af_print_options_mapping_to_tray (tray, &ams_id, &slot_id))
+        add_mapping2_entry (builder, ams_id, slot_id);
       else
-        add_mapping2_entry (builder, tray / 4, tray % 4);
+        add_mapping2_entry (builder, 255, 255);
     }
   json_builder_end_array (builder);
 }

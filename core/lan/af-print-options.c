@@ -305,3 +305,23 @@ af_print_options_new_task_id (guint32 avoid)
 
   return id;
 }
+
+gboolean
+af_print_options_mapping_to_tray (gint   value,
+                                  guint *ams_id,
+                                  guint *slot_id)
+{
+  g_return_val_if_fail (ams_id != NULL && slot_id != NULL, FALSE);
+
+  if (af_ams_mapping_is_external (value) || value >= 128)
+    {
+      *ams_id = (guint)value;
+      *slot_id = 0;
+      return TRUE;
+    }
+  if (value < 0)
+    return FALSE;
+  *ams_id = (guint)value / 4;
+  *slot_id = (guint)value % 4;
+  return TRUE;
+}

@@ -82,6 +82,15 @@ af_ams_mapping_is_external (gint value)
   return value == AF_AMS_MAPPING_EXTERNAL || value == AF_AMS_MAPPING_EXTERNAL_DEPUTY;
 }
 
+/* The {ams_id, slot_id} an ams_mapping value names, as project_file's
+ * ams_mapping2 and the cloud's POST /v1/jobs spell it: an AMS tray
+ * (value / 4, value % 4), a one-slot AMS HT (128 and up: value, 0) or an
+ * external spool (255 or 254, 0). FALSE for an unused filament (-1).
+ */
+gboolean af_print_options_mapping_to_tray (gint   value,
+                                           guint *ams_id,
+                                           guint *slot_id);
+
 /* The longest subtask_name sent, in bytes (the printer's screen shows less). */
 #define AF_PRINT_OPTIONS_MAX_JOB_NAME 100
 

@@ -28,6 +28,7 @@
 
 struct _AfTlsPolicy
 {
+  char   *host;     /* web PKI mode (af_tls_policy_new_for_host()) */
   char   *serial;
   char   *ca_file;
   char   *pinned;
@@ -55,12 +56,28 @@ af_tls_policy_new (const char *serial,
   return policy;
 }
 
+AfTlsPolicy *
+af_tls_policy_new_for_host (const char *host,
+                            const char *ca_file)
+{
+  AfTlsPolicy *policy;
+
+  g_return_val_if_fail (host != NULL, NULL);
+
+  policy = g_new0 (AfTlsPolicy, 1);
+  policy->host = g_strdup (host);
+  policy->serial = g_strdup (host);
+  policy->ca_file = (ca_file != NULL && *ca_file != '\0') ? g_strdup (ca_file) : NULL;
+  return policy;
+}
+
 void
 af_tls_policy_free (AfTlsPolicy *policy)
 {
   if (policy == NULL)
     return;
 
+  g_free (policy->host);
   g_free (policy->serial);
   g_free (policy->ca_file);
   g_free (policy->pinned);
@@ -183,6 +200,31 @@ check_chain (AfTlsPolicy    *policy,
   return 1;
 }
 
+/* A cloud host: the chain against the system store (plus the extra CA
+ * file), and the host name or IP address against the certificate.
+ */
+static int
+check_host (AfTlsPolicy    *policy,
+            X509_STORE_CTX *store_ctx)
+{
+  X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param (store_ctx);
+
+  if (g_hostname_is_ip_address (policy->host))
+    X509_VERIFY_PARAM_set1_ip_asc (param, policy->host);
+  else
+    X509_VERIFY_PARAM_set1_host (param, policy->host, 0);
+
+  if (X509_verify_cert (store_ctx) == 1)
+    return 1;
+
+  g_set_error (&policy->error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_INVALID,
+               /* Translators: %s is a host name, then OpenSSL's reason */
+               _("The certificate of %s could not be verified (%s), so nothing was sent. "
+                 "Check the cloud address and certificate settings, and the computer’s date."),
+               policy->host, X509_verify_cert_error_string (X509_STORE_CTX_get_error (store_ctx)));
+  return 0;
+}
+
 /* Replaces OpenSSL's whole verification, so nothing else (and no hostname
  * check against the IP address) decides; runs inside the handshake, before
  * libmosquitto or libcurl writes a byte of the login.
@@ -205,6 +247,8 @@ verify_cb (X509_STORE_CTX *store_ctx,
       return 0;
     }
 
+  if (policy->host != NULL)
+    return check_host (policy, store_ctx);
   if (policy->pinned != NULL)
     return check_pin (policy);
   if (policy->ca_file != NULL)
@@ -230,6 +274,23 @@ af_tls_policy_apply (AfTlsPolicy  *policy,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   SSL_CTX_set_min_proto_version (ctx, TLS1_2_VERSION);
+  if (policy->host != NULL)
+    {
+      /* The system store, plus the extra file; never less than verified. */
+      SSL_CTX_set_default_verify_paths (ctx);
+      if (policy->ca_file != NULL &&
+          X509_STORE_load_file (SSL_CTX_get_cert_store (ctx), policy->ca_file) != 1)
+        {
+          ERR_clear_error ();
+          g_set_error (error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_INVALID,
+                       _("Could not read the certificate authority file “%s”."),
+                       policy->ca_file);
+          return FALSE;
+        }
+      SSL_CTX_set_verify (ctx, SSL_VERIFY_PEER, NULL);
+      SSL_CTX_set_cert_verify_callback (ctx, verify_cb, policy);
+      return TRUE;
+    }
   SSL_CTX_set_max_proto_version (ctx, TLS1_2_VERSION);
 
   if (policy->pinned == NULL && policy->ca_file != NULL)

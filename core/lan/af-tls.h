@@ -28,6 +28,13 @@ typedef struct _AfTlsPolicy AfTlsPolicy;
 AfTlsPolicy *af_tls_policy_new            (const char   *serial,
                                            const char   *ca_file,
                                            const char   *pinned_fingerprint) G_GNUC_WARN_UNUSED_RESULT;
+/* A cloud host's policy (web PKI): the chain must verify against the
+ * system's trust store plus ca_file (may be NULL), and the certificate must
+ * name host (a DNS name or an IP address), else AF_LAN_ERROR_CERT_INVALID.
+ * TLS 1.2 or newer.
+ */
+AfTlsPolicy *af_tls_policy_new_for_host   (const char   *host,
+                                           const char   *ca_file) G_GNUC_WARN_UNUSED_RESULT;
 void         af_tls_policy_free           (AfTlsPolicy  *policy);
 /* Installs the policy on an OpenSSL SSL_CTX (passed as gpointer to keep
  * OpenSSL out of this header), with TLS 1.2 as the highest version.

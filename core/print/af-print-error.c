@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "af-archive.h"
+#include "af-cloud-error.h"
 #include "af-gcode-reader.h"
 #include "af-lan-error.h"
 #include "af-print-check.h"
@@ -50,6 +51,33 @@ classify_lan (int code)
     }
 }
 
+static AfPrintError
+classify_cloud (int code)
+{
+  switch ((AfCloudError) code)
+    {
+    case AF_CLOUD_ERROR_NETWORK:
+    case AF_CLOUD_ERROR_PRINTER_OFFLINE:
+    case AF_CLOUD_ERROR_PRINTER_NOT_BOUND:
+    case AF_CLOUD_ERROR_NOT_FOUND:
+    case AF_CLOUD_ERROR_UNAVAILABLE:
+    case AF_CLOUD_ERROR_SERVER:
+    case AF_CLOUD_ERROR_RATE_LIMITED:
+      return AF_PRINT_ERROR_NOT_REACHABLE;
+    case AF_CLOUD_ERROR_PRINTER_BUSY:
+      return AF_PRINT_ERROR_BUSY;
+    case AF_CLOUD_ERROR_TLS:
+    case AF_CLOUD_ERROR_NOT_SIGNED_IN:
+    case AF_CLOUD_ERROR_SIGNED_OUT:
+    case AF_CLOUD_ERROR_REJECTED:
+    case AF_CLOUD_ERROR_TOO_LARGE:
+    case AF_CLOUD_ERROR_VERSION:
+      return AF_PRINT_ERROR_REJECTED;
+    default:
+      return AF_PRINT_ERROR_FAILED;
+    }
+}
+
 AfPrintError
 af_print_error_classify (const GError *error)
 {
@@ -61,6 +89,8 @@ af_print_error_classify (const GError *error)
     return AF_PRINT_ERROR_CANCELLED;
   if (error->domain == AF_LAN_ERROR)
     return classify_lan (error->code);
+  if (error->domain == AF_CLOUD_ERROR)
+    return classify_cloud (error->code);
   if (g_error_matches (error, AF_PRINT_CHECK_ERROR, AF_PRINT_CHECK_ERROR_NO_STORAGE))
     return AF_PRINT_ERROR_STORAGE_MISSING;
   if (error->domain == AF_PRINT_CHECK_ERROR

@@ -14,8 +14,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-archive.h"
-#include "af-ftps-upload.h"
-#include "af-lan-error.h"
 #include "af-print-error.h"
 #include "af-print-job.h"
 
@@ -45,15 +43,20 @@
  * names that sanitise alike do not overwrite each other.
  *
  * Every callback runs on the creator's main context, so properties notify
- * there. Errors keep their domain and code (AF_LAN_ERROR, AF_ARCHIVE_ERROR,
- * G_IO_ERROR_CANCELLED); af_print_error_classify() tells their kind.
+ * there. What the job finds itself, watching the printer's status, is an
+ * AF_PRINT_ERROR (PRINT_FAILED, NEEDS_ATTENTION, NO_RESPONSE) whatever the
+ * route; the transport's failures keep their domain and code (AF_LAN_ERROR),
+ * packing's are AF_ARCHIVE_ERROR, a cancel G_IO_ERROR_CANCELLED;
+ * af_print_error_classify() tells the kind of each.
  */
 
 #define UPLOAD_STALL_SECONDS 60
 /* Heating, levelling and calibration before the first layer take minutes. */
 #define PREPARE_TIMEOUT_SECONDS (30 * 60)
 #define GCODE_3MF_SUFFIX ".gcode.3mf"
-/* Leaves room for "-<id>.gcode.3mf" within af_ftps_sanitize_name()'s limit. */
+/* Leaves room for "-<id>.gcode.3mf" within what transports keep of a name
+ * (af_ftps_sanitize_name() for the LAN).
+ */
 #define REMOTE_STEM_MAX 100
 
 struct _AfPrintJob
@@ -270,9 +273,12 @@ job_name_for (GFile *file)
   return af_print_options_truncate_name (display);
 }
 
-/* The sanitised stem of the local name: "Cube (v2).gcode" → "Cube_v2". */
+/* The stem of the local name as the transport stores it:
+ * "Cube (v2).gcode" → "Cube_v2" on the LAN.
+ */
 static char *
-remote_stem_for (GFile *file)
+remote_stem_for (AfTransport *transport,
+                 GFile       *file)
 {
   g_autofree char *base = g_file_get_basename (file);
   g_autofree char *stem = NULL;
@@ -293,7 +299,7 @@ remote_stem_for (GFile *file)
 
   {
     g_autofree char *name = g_strconcat (stem, GCODE_3MF_SUFFIX, NULL);
-    char *safe = af_ftps_sanitize_name (name);
+    char *safe = af_transport_make_remote_name (transport, name);
     gsize len = strlen (safe) - strlen (GCODE_3MF_SUFFIX);
 
     len = MIN (len, REMOTE_STEM_MAX);
@@ -308,10 +314,11 @@ remote_stem_for (GFile *file)
  * per job, so that we only ever delete what this job uploaded.
  */
 static char *
-remote_name_for (GFile      *file,
-                 const char *job_id)
+remote_name_for (AfTransport *transport,
+                 GFile       *file,
+                 const char  *job_id)
 {
-  g_autofree char *stem = remote_stem_for (file);
+  g_autofree char *stem = remote_stem_for (transport, file);
 
   return g_strdup_printf ("%s-%s" GCODE_3MF_SUFFIX, stem, job_id);
 }
@@ -341,10 +348,10 @@ print_failed_error (AfPrinterStatus *status)
   g_autofree char *problem = af_printer_status_dup_problem (status);
 
   if (problem == NULL)
-    return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+    return g_error_new_literal (AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED,
                                 _("The printer could not print the file. See the printer’s "
                                   "screen for details."));
-  return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+  return g_error_new (AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED,
                       _("The printer could not print the file: %s"), problem);
 }
 
@@ -356,7 +363,7 @@ needs_attention_error (AfPrinterStatus *status)
 {
   g_autofree char *problem = af_printer_status_dup_problem (status);
 
-  return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION,
+  return g_error_new (AF_PRINT_ERROR, AF_PRINT_ERROR_NEEDS_ATTENTION,
                       _("The printer needs attention before it can print: %s Fix it at the "
                         "printer, then resume the print there."),
                       problem != NULL ? problem : "");
@@ -459,7 +466,7 @@ prepare_timeout_cb (gpointer user_data)
 
   g_clear_pointer (&self->prepare_timeout, g_source_unref);
   stop_watching (self);
-  finish (self, g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_NO_RESPONSE,
+  finish (self, g_error_new_literal (AF_PRINT_ERROR, AF_PRINT_ERROR_NO_RESPONSE,
                                      _("The printer accepted the job but did not start "
                                        "printing. Check the printer’s screen.")));
   return G_SOURCE_REMOVE;
@@ -778,12 +785,12 @@ print_end_error (AfPrinterStatus *status)
 
   if (af_printer_status_get_state (status) != AF_PRINT_STATE_FAILED ||
       af_printer_status_get_print_error (status) == 0)
-    return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+    return g_error_new_literal (AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED,
                                 _("The print ended before it finished; the printer’s screen "
                                   "says why."));
 
   problem = af_printer_status_dup_problem (status);
-  return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_PRINT_FAILED,
+  return g_error_new (AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED,
                       _("The print failed: %s Its screen says more."), problem);
 }
 
@@ -856,7 +863,7 @@ wait_needs_attention (AfPrintJob      *self,
 
   wait_stop_watching (self);
   task = g_steal_pointer (&self->wait_task);
-  g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_NEEDS_ATTENTION,
+  g_task_return_new_error (task, AF_PRINT_ERROR, AF_PRINT_ERROR_NEEDS_ATTENTION,
                            _("The print needs attention: %s Fix it at the printer, then "
                              "resume the print there."),
                            problem);
@@ -946,7 +953,7 @@ af_print_job_new (AfTransport          *transport,
   self->file = g_object_ref (file);
   self->options = af_print_options_copy (options);
   job_id = g_strdup_printf ("%06x", g_random_int () & 0xffffff);
-  self->remote_name = remote_name_for (file, job_id);
+  self->remote_name = remote_name_for (transport, file, job_id);
   /* The printer shows the job under its file's UTF-8 name, without our id. */
   if (self->options->job_name == NULL || *self->options->job_name == '\0')
     {
@@ -1214,7 +1221,7 @@ af_print_job_class_init (AfPrintJobClass *klass)
    */
   properties[PROP_FINAL_REPLY_SECONDS] =
     g_param_spec_uint ("final-reply-seconds", NULL, NULL, 1, 3600,
-                       AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS,
+                       AF_TRANSPORT_DEFAULT_FINAL_REPLY_SECONDS,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1226,5 +1233,5 @@ af_print_job_init (AfPrintJob *self)
   g_mutex_init (&self->pack_mutex);
   self->eta_seconds = -1;
   self->delete_after_print = TRUE;
-  self->final_reply_seconds = AF_FTPS_DEFAULT_FINAL_REPLY_SECONDS;
+  self->final_reply_seconds = AF_TRANSPORT_DEFAULT_FINAL_REPLY_SECONDS;
 }

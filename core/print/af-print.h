@@ -10,3 +10,5 @@
 #include "af-print-error.h"
 #include "af-transport.h"
 #include "af-print-job.h"
+#include "af-printer-registry.h"
+#include "af-progress-relay.h"

@@ -10,9 +10,17 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
-#include "af-secrets.h"
+#include "af-lan-error.h"
+#include "af-lan-transport.h"
+#include "af-mqtt-session.h"
 #include "af-printer-registry.h"
+
+/* Every connection this program makes to a printer is created in this file
+ * (tests/check-connections.sh fails the build's tests otherwise), so that a
+ * policy on connections has one place to live.
+ */
 
 typedef struct
 {
@@ -22,13 +30,14 @@ typedef struct
 
 struct _AfPrinterRegistry
 {
-  GObject        parent_instance;
+  GObject                 parent_instance;
 
-  AfPrinterList *list;
-  AfDiscovery   *discovery;
+  AfPrinterRegistryFlags  flags;
+  AfPrinterList          *list;
+  AfDiscovery            *discovery;
   /* serial → Connection */
-  GHashTable    *connections;
-  GCancellable  *cancellable;
+  GHashTable             *connections;
+  GCancellable           *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (AfPrinterRegistry, af_printer_registry, G_TYPE_OBJECT)
@@ -50,44 +59,259 @@ lookup (AfPrinterRegistry *self,
   return g_hash_table_lookup (self->connections, af_printer_get_serial (printer));
 }
 
+/* The LAN route: the printer's own broker and FTPS server, with its code. */
+static Connection *
+install_connection (AfPrinterRegistry *self,
+                    AfPrinter         *printer,
+                    const AfSecret    *access_code)
+{
+  Connection *connection = g_new0 (Connection, 1);
+
+  connection->session = af_mqtt_session_new (printer, af_secret_get (access_code));
+  connection->transport = af_lan_transport_new (connection->session, af_secret_get (access_code));
+  g_hash_table_replace (self->connections, g_strdup (af_printer_get_serial (printer)), connection);
+  return connection;
+}
+
 /* Failures land on the printer (connection, last-error), where the views
  * show them; the session keeps reconnecting once it was connected.
  */
 static void
-connect_cb (GObject      *source_object,
-            GAsyncResult *result,
-            gpointer      user_data)
+background_connect_cb (GObject      *source_object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
-  AfMqttSession *session = AF_MQTT_SESSION (source_object);
+  AfTransport *transport = AF_TRANSPORT (source_object);
   g_autoptr(GError) error = NULL;
 
-  if (!af_mqtt_session_connect_finish (session, result, &error)
+  if (!af_transport_connect_finish (transport, result, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *serial = af_printer_dup_redacted_serial (af_mqtt_session_get_printer (session));
+      g_autofree char *serial = af_printer_dup_redacted_serial (af_transport_get_printer (transport));
 
       g_debug ("Could not connect to printer %s: %s", serial, error->message);
     }
 }
 
-void
-af_printer_registry_connect (AfPrinterRegistry *self,
-                             AfPrinter         *printer,
-                             const char        *access_code)
+static void
+connect_in_background (AfPrinterRegistry *self,
+                       AfPrinter         *printer,
+                       const AfSecret    *access_code)
 {
+  Connection *connection = install_connection (self, printer, access_code);
+
+  af_transport_connect_async (connection->transport, self->cancellable, background_connect_cb,
+                              NULL);
+}
+
+/* --- Connecting a saved printer ----------------------------------------- */
+
+static void
+connected_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfTransport *transport = AF_TRANSPORT (source_object);
+  GError *error = NULL;
+
+  if (!af_transport_connect_finish (transport, result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_object_ref (transport), g_object_unref);
+}
+
+static void
+connect_lookup_cb (GObject      *source_object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfPrinterRegistry *self = g_task_get_source_object (task);
+  AfPrinter *printer = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AfSecret) code = af_secrets_lookup_access_code_finish (result, &error);
+  GCancellable *cancellable;
   Connection *connection;
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (code == NULL)
+    {
+      g_autofree char *display_name = af_printer_dup_display_name (printer);
+
+      g_task_return_new_error (task, AF_LAN_ERROR, AF_LAN_ERROR_ACCESS_DENIED,
+                               _("The keyring holds no access code for “%s”; add the printer "
+                                 "again with its access code."),
+                               display_name);
+      return;
+    }
+
+  connection = install_connection (self, printer, code);
+  cancellable = g_task_get_cancellable (task);
+  af_transport_connect_async (connection->transport, cancellable, connected_cb,
+                              g_steal_pointer (&task));
+}
+
+void
+af_printer_registry_connect_async (AfPrinterRegistry   *self,
+                                   AfPrinter           *printer,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
+  g_return_if_fail (AF_IS_PRINTER (printer));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, af_printer_registry_connect_async);
+  g_task_set_task_data (task, g_object_ref (printer), g_object_unref);
+  af_secrets_lookup_access_code_async (af_printer_get_serial (printer), cancellable,
+                                       connect_lookup_cb, task);
+}
+
+AfTransport *
+af_printer_registry_connect_finish (AfPrinterRegistry  *self,
+                                    GAsyncResult       *result,
+                                    GError            **error)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        af_printer_registry_connect_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- Adding a printer ---------------------------------------------------- */
+
+typedef struct
+{
+  AfPrinter     *printer;
+  AfSecret      *access_code;
+  /* The trial connection that checks what the user entered. */
+  AfMqttSession *session;
+  char          *seen_fingerprint;
+} AddData;
+
+static void
+add_data_free (AddData *data)
+{
+  if (data->session != NULL)
+    af_mqtt_session_disconnect (data->session);
+  g_clear_object (&data->session);
+  g_clear_object (&data->printer);
+  g_clear_pointer (&data->access_code, af_secret_free);
+  g_clear_pointer (&data->seen_fingerprint, g_free);
+  g_free (data);
+}
+
+static void
+add_saved_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfPrinterRegistry *self = g_task_get_source_object (task);
+  AddData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  AfPrinter *listed;
+
+  listed = af_printer_list_add_finish (AF_PRINTER_LIST (source_object), result, &error);
+  if (listed == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The trial connection belongs to the printer as entered; the list's own
+   * object gets the lasting one.
+   */
+  if (self->flags & AF_PRINTER_REGISTRY_CONNECT)
+    connect_in_background (self, listed, data->access_code);
+  g_task_return_pointer (task, listed, NULL);
+}
+
+static void
+add_checked_cb (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfPrinterRegistry *self = g_task_get_source_object (task);
+  AddData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (!af_mqtt_session_connect_finish (data->session, result, &error))
+    {
+      data->seen_fingerprint = g_strdup (af_mqtt_session_get_seen_fingerprint (data->session));
+      g_task_return_error (task, error);
+      return;
+    }
+
+  af_mqtt_session_disconnect (data->session);
+  g_clear_object (&data->session);
+  cancellable = g_task_get_cancellable (task);
+  af_printer_list_add_async (self->list, data->printer, af_secret_get (data->access_code),
+                             cancellable, add_saved_cb, g_steal_pointer (&task));
+}
+
+void
+af_printer_registry_add_async (AfPrinterRegistry   *self,
+                               AfPrinter           *printer,
+                               AfSecret            *access_code,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+  AddData *data;
 
   g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
   g_return_if_fail (AF_IS_PRINTER (printer));
   g_return_if_fail (access_code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  connection = g_new0 (Connection, 1);
-  connection->session = af_mqtt_session_new (printer, access_code);
-  connection->transport = af_lan_transport_new (connection->session, access_code);
-  g_hash_table_replace (self->connections, g_strdup (af_printer_get_serial (printer)), connection);
+  data = g_new0 (AddData, 1);
+  data->printer = g_object_ref (printer);
+  data->access_code = access_code;
+  data->session = af_mqtt_session_new (printer, af_secret_get (access_code));
 
-  af_mqtt_session_connect_async (connection->session, self->cancellable, connect_cb, NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, af_printer_registry_add_async);
+  g_task_set_task_data (task, data, (GDestroyNotify)add_data_free);
+  af_mqtt_session_connect_async (data->session, cancellable, add_checked_cb, task);
 }
+
+AfPrinter *
+af_printer_registry_add_finish (AfPrinterRegistry  *self,
+                                GAsyncResult       *result,
+                                char              **seen_fingerprint,
+                                GError            **error)
+{
+  AddData *data;
+
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == af_printer_registry_add_async,
+                        NULL);
+
+  data = g_task_get_task_data (G_TASK (result));
+  if (seen_fingerprint != NULL)
+    *seen_fingerprint = g_strdup (data->seen_fingerprint);
+
+  /* Transfer none, like af_printer_list_add_finish(): the list holds it. */
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- Saved printers, discovery ------------------------------------------- */
 
 typedef struct
 {
@@ -113,7 +337,7 @@ lookup_cb (GObject      *source_object,
   g_autoptr(AfSecret) code = af_secrets_lookup_access_code_finish (result, &error);
 
   if (code != NULL && lookup (data->self, data->printer) == NULL)
-    af_printer_registry_connect (data->self, data->printer, af_secret_get (code));
+    connect_in_background (data->self, data->printer, code);
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     af_printer_set_last_error (data->printer, error->message);
 
@@ -199,27 +423,53 @@ af_printer_registry_class_init (AfPrinterRegistryClass *klass)
 static void
 af_printer_registry_init (AfPrinterRegistry *self)
 {
-  g_autoptr(GError) error = NULL;
-
   self->cancellable = g_cancellable_new ();
   self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)connection_free);
   self->list = af_printer_list_new (NULL);
+}
 
-  if (!af_printer_list_load (self->list, &error))
-    g_debug ("Could not read the saved printers: %s", error->message);
-
-  g_signal_connect_object (self->list, "items-changed", G_CALLBACK (items_changed_cb), self,
-                           G_CONNECT_SWAPPED);
-  items_changed_cb (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (self->list)),
-                    G_LIST_MODEL (self->list));
-  start_discovery (self);
+static void
+start (AfPrinterRegistry *self)
+{
+  if (self->flags & AF_PRINTER_REGISTRY_CONNECT)
+    {
+      g_signal_connect_object (self->list, "items-changed", G_CALLBACK (items_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      items_changed_cb (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (self->list)),
+                        G_LIST_MODEL (self->list));
+    }
+  if (self->flags & AF_PRINTER_REGISTRY_DISCOVER)
+    start_discovery (self);
 }
 
 AfPrinterRegistry *
 af_printer_registry_new (void)
 {
-  return g_object_new (AF_TYPE_PRINTER_REGISTRY, NULL);
+  AfPrinterRegistry *self = g_object_new (AF_TYPE_PRINTER_REGISTRY, NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* The window still lists discovered printers and lets new ones be added. */
+  self->flags = AF_PRINTER_REGISTRY_DISCOVER | AF_PRINTER_REGISTRY_CONNECT;
+  if (!af_printer_list_load (self->list, &error))
+    g_debug ("Could not read the saved printers: %s", error->message);
+  start (self);
+
+  return self;
+}
+
+AfPrinterRegistry *
+af_printer_registry_new_full (AfPrinterRegistryFlags   flags,
+                              GError                 **error)
+{
+  g_autoptr(AfPrinterRegistry) self = g_object_new (AF_TYPE_PRINTER_REGISTRY, NULL);
+
+  self->flags = flags;
+  if (!af_printer_list_load (self->list, error))
+    return NULL;
+  start (self);
+
+  return g_steal_pointer (&self);
 }
 
 AfPrinterList *
@@ -238,18 +488,14 @@ af_printer_registry_get_discovered (AfPrinterRegistry *self)
   return self->discovery != NULL ? af_discovery_get_printers (self->discovery) : NULL;
 }
 
-AfMqttSession *
-af_printer_registry_get_session (AfPrinterRegistry *self,
-                                 AfPrinter         *printer)
+AfPrinter *
+af_printer_registry_lookup (AfPrinterRegistry *self,
+                            const char        *name_or_serial)
 {
-  Connection *connection;
-
   g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
-  g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
+  g_return_val_if_fail (name_or_serial != NULL, NULL);
 
-  connection = lookup (self, printer);
-
-  return connection != NULL ? connection->session : NULL;
+  return af_printer_list_lookup (self->list, name_or_serial);
 }
 
 AfTransport *

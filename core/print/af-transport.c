@@ -23,6 +23,22 @@ af_transport_init (AfTransport *self)
 {
 }
 
+char *
+af_transport_make_remote_name (AfTransport *self,
+                               const char  *name)
+{
+  AfTransportClass *klass;
+
+  g_return_val_if_fail (AF_IS_TRANSPORT (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  klass = AF_TRANSPORT_GET_CLASS (self);
+  if (klass->make_remote_name == NULL)
+    return g_strdup (name);
+
+  return klass->make_remote_name (self, name);
+}
+
 AfPrinter *
 af_transport_get_printer (AfTransport *self)
 {

@@ -21,6 +21,12 @@ typedef enum
   AF_PRINT_COMMAND_STOP,
 } AfPrintCommand;
 
+/* How long a printer may take to confirm a complete upload when the caller
+ * of af_transport_upload_async() passes 0, and the print job's default: the
+ * slowest printer seen needs minutes (af-ftps-upload.h says which).
+ */
+#define AF_TRANSPORT_DEFAULT_FINAL_REPLY_SECONDS 180
+
 typedef struct
 {
   guint64 sent;
@@ -98,8 +104,10 @@ struct _AfTransportClass
   gboolean   (*delete_finish)  (AfTransport          *self,
                                 GAsyncResult         *result,
                                 GError              **error);
+  char      *(*make_remote_name) (AfTransport        *self,
+                                  const char         *name);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 /* The printer whose status (state, job, problems) tells how a print goes. */
@@ -112,6 +120,11 @@ void       af_transport_connect_async  (AfTransport          *self,
 gboolean   af_transport_connect_finish (AfTransport          *self,
                                         GAsyncResult         *result,
                                         GError              **error);
+/* name ("Cube (v2).gcode.3mf") as this route can store it on the printer,
+ * e.g. safe ASCII for FTPS; the default keeps it as it is.
+ */
+char      *af_transport_make_remote_name (AfTransport        *self,
+                                          const char         *name) G_GNUC_WARN_UNUSED_RESULT;
 /* Puts local on the printer as remote_name; a failed or cancelled upload
  * removes its partial remote file itself.
  */

@@ -362,6 +362,8 @@ class VirtualPrinter:
                 if not 0 <= seconds <= 600:
                     raise ValueError("start-delay takes 0 to 600 seconds")
                 self.firmware.start_delay = seconds
+            elif cmd == "cloud-offline" and arg in ("on", "off"):
+                self.firmware.set_cloud_offline(arg == "on")
             elif cmd == "quit":
                 self.done.set()
             else:
@@ -392,6 +394,12 @@ class VirtualPrinter:
             {"model": a.model, "nozzle_diameter": a.nozzle_diameter, "ams": not a.no_ams,
              "storage": not a.no_storage})
         self.firmware.start()
+        cloud = None
+        if a.cloud_device:
+            self.firmware.connect_cloud(a.cloud_device)
+            cloud = {"mqtt_host": a.cloud_device["mqtt_host"],
+                     "mqtt_port": int(a.cloud_device["mqtt_port"]),
+                     "username": a.cloud_device["username"]}
         if a.ssdp_target:
             threading.Thread(target=self.ssdp_loop, daemon=True).start()
         emit({"serial": a.serial, "access_code": a.access_code, "name": a.name,
@@ -401,7 +409,7 @@ class VirtualPrinter:
               "storage_dir": self.storage, "state_dir": self.state,
               "requests_file": self.requests_file,
               "requests_qos_file": self.firmware.qos_file, "ssdp_target": a.ssdp_target,
-              "pid": os.getpid()})
+              "cloud": cloud, "pid": os.getpid()})
         threading.Thread(target=self.stdin_loop, daemon=True).start()
 
     def cleanup(self):
@@ -448,6 +456,9 @@ def parse_args(argv):
     ap.add_argument("--reports", choices=("delta", "full"))
     ap.add_argument("--state-dir")
     ap.add_argument("--ftp-server", choices=("vsftpd", "pyftpdlib"))
+    ap.add_argument("--cloud-device", metavar="FILE",
+                    help="cloud mode: the device object of the reference cloud's "
+                         "POST /admin/printers answer (docs/reference-cloud.md)")
     a = ap.parse_args(argv)
     if not ipaddress.ip_address(a.host) in ipaddress.ip_network("127.0.0.0/8"):
         ap.error("--host must be a loopback address (127.0.0.0/8)")
@@ -457,6 +468,20 @@ def parse_args(argv):
             ap.error("--ssdp-target must be LOOPBACK-IP:PORT")
     if a.speed < 1:
         ap.error("--speed must be at least 1")
+    if a.cloud_device:
+        try:
+            with open(a.cloud_device, encoding="utf-8") as f:
+                device = json.load(f)
+            if not all(isinstance(device.get(k), str) for k in
+                       ("mqtt_host", "ca_file", "username", "password")):
+                raise ValueError("mqtt_host, ca_file, username and password are needed")
+            int(device["mqtt_port"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            ap.error("--cloud-device: %s" % e)
+        if a.serial and device.get("serial", a.serial) != a.serial:
+            ap.error("--cloud-device is for serial %s, not %s" % (device["serial"], a.serial))
+        a.serial = a.serial or device.get("serial")
+        a.cloud_device = device
     a.serial = a.serial or "01S00A%09d" % random.randrange(10 ** 9)
     a.access_code = a.access_code or "%08d" % random.randrange(10 ** 8)
     a.name = a.name or "Virtual " + a.model

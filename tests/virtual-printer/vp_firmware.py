@@ -6,12 +6,15 @@ requests and runs print jobs on an accelerated clock. See
 docs/virtual-printer.md for the behaviour tests rely on."""
 
 import copy
+import hashlib
 import json
 import os
 import random
+import re
 import ssl
 import threading
 import time
+import urllib.request
 
 import paho.mqtt.client as mqtt
 
@@ -20,6 +23,10 @@ import vp_gcode
 ERR_CANCELLED = 50348044          # 0x0300400C
 ERR_BUSY = 0x05004004
 ERR_VERIFY_FAILED = 84033543
+# Cloud mode: the archive could not be downloaded from the project_file url
+# (docs/virtual-printer.md); an MD5 mismatch is vp_gcode.ERR_MD5_MISMATCH.
+ERR_DOWNLOAD_FAILED = 0x0500C013
+MAX_DOWNLOAD = 2 * 1024 * 1024 * 1024
 HMS_ATTR_FILE = 0x05000300
 # "Failed to get AMS mapping table" (HMS 0700_8012 in ha-bambulab's hms_en.json):
 # what a printer without an AMS does with use_ams true.
@@ -155,6 +162,90 @@ class Firmware:
         self.host, self.port = host, port
         self.topic_report = "device/%s/report" % serial
         self.topic_request = "device/%s/request" % serial
+        self.cloud = None            # the cloud broker connection, in cloud mode
+        self.cloud_ca = None
+        self.cloud_connected = threading.Event()
+        self.cloud_offline = False
+
+    # --- cloud mode ---------------------------------------------------------
+    def connect_cloud(self, device, timeout=20):
+        """Connects to the cloud broker as the device client (docs/virtual-printer.md):
+        requests arrive from both brokers, reports go to both."""
+        self.cloud_ca = device["ca_file"]
+        c = mqtt.Client(client_id="vp-cloud-" + self.serial, protocol=mqtt.MQTTv311)
+        c.username_pw_set(device["username"], device["password"])
+        # The cloud's certificate names 127.0.0.1: chain and host name are checked.
+        c.tls_set_context(ssl.create_default_context(cafile=self.cloud_ca))
+        c.reconnect_delay_set(0.1, 1)
+        c.on_connect = self._on_cloud_connect
+        c.on_disconnect = lambda cl, u, rc: self.cloud_connected.clear()
+        c.on_message = self._on_message
+        self.cloud = c
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                c.connect(device["mqtt_host"], int(device["mqtt_port"]), keepalive=30)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        c.loop_start()
+        if not self.cloud_connected.wait(max(0.1, deadline - time.monotonic())):
+            raise RuntimeError("firmware could not subscribe on the cloud broker")
+
+    def _on_cloud_connect(self, client, userdata, flags, rc):
+        if rc != 0:
+            self.emit({"event": "error", "message": "cloud CONNACK %d" % rc})
+            return
+        client.subscribe(self.topic_request, qos=1)
+        self.cloud_connected.set()
+
+    def set_cloud_offline(self, on):
+        """Disconnects from the cloud broker (the printer looks offline) or reconnects."""
+        if self.cloud is None:
+            raise RuntimeError("not in cloud mode")
+        self.cloud_offline = on
+        if on:
+            self.cloud.disconnect()
+            self.cloud.loop_stop()
+            self.cloud_connected.clear()
+        else:
+            self.cloud.reconnect()
+            self.cloud.loop_start()
+            if not self.cloud_connected.wait(10):
+                raise RuntimeError("could not reconnect to the cloud broker")
+
+    def _download(self, req):
+        """Fetches the project_file's https url into storage, verifying the cloud's
+        certificate and the announced MD5; returns the stored file name."""
+        url = str(req.get("url"))
+        want = str(req.get("md5") or "").lower()
+        base = os.path.basename(str(req.get("file") or "cloud.gcode.3mf"))
+        name = "cloud-" + (re.sub(r"[^A-Za-z0-9._-]", "_", base) or "job.gcode.3mf")
+        path = os.path.join(self.storage, name)
+        md5 = hashlib.md5()
+        size = 0
+        try:
+            ctx = ssl.create_default_context(cafile=self.cloud_ca)
+            with urllib.request.urlopen(url, context=ctx, timeout=30) as r, \
+                    open(path, "wb") as f:
+                for block in iter(lambda: r.read(1 << 16), b""):
+                    size += len(block)
+                    if size > MAX_DOWNLOAD:
+                        raise OSError("file larger than 2 GiB")
+                    md5.update(block)
+                    f.write(block)
+        except (OSError, ValueError, ssl.SSLError) as e:
+            self.emit({"event": "download", "ok": False, "message": str(e)})
+            raise vp_gcode.JobError(ERR_DOWNLOAD_FAILED, "download failed: %s" % e)
+        ok = md5.hexdigest() == want
+        self.emit({"event": "download", "ok": ok, "bytes": size, "md5": md5.hexdigest()})
+        if not ok:
+            raise vp_gcode.JobError(vp_gcode.ERR_MD5_MISMATCH,
+                                    "MD5 mismatch: project_file says %s, file is %s"
+                                    % (want, md5.hexdigest()))
+        return name
 
     # --- connection ---------------------------------------------------------
     def start(self, timeout=20):
@@ -176,11 +267,14 @@ class Firmware:
         self.stopping.set()
         self.job_id += 1
         self.paused.clear()
-        try:
-            self.client.disconnect()
-            self.client.loop_stop()
-        except Exception:
-            pass
+        for client in (self.client, self.cloud):
+            if client is None:
+                continue
+            try:
+                client.disconnect()
+                client.loop_stop()
+            except Exception:
+                pass
 
     def _on_connect(self, client, userdata, flags, rc):
         if rc != 0:
@@ -197,7 +291,10 @@ class Firmware:
     def publish(self, payload, qos=0):
         if self.silent:
             return
-        self.client.publish(self.topic_report, json.dumps(payload), qos=qos)
+        text = json.dumps(payload)
+        self.client.publish(self.topic_report, text, qos=qos)
+        if self.cloud is not None and self.cloud_connected.is_set():
+            self.cloud.publish(self.topic_report, text, qos=qos)
 
     def publish_full(self):
         with self.lock:
@@ -418,6 +515,10 @@ class Firmware:
                 return
             self.update(print_error=0, mc_print_error_code="0", hms=[])
         try:
+            if self.cloud is not None and str(req.get("url", "")).startswith("https://"):
+                name = self._download(req)
+                if job != self.job_id:
+                    return
             path = os.path.realpath(os.path.join(self.storage, name))
             if not path.startswith(os.path.realpath(self.storage) + os.sep):
                 raise vp_gcode.JobError(vp_gcode.ERR_FILE_UNREADABLE, "path outside storage")

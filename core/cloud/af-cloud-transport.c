@@ -1,0 +1,846 @@
+/* af-cloud-transport.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-cloud"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "af-cloud-error.h"
+#include "af-cloud-transport.h"
+#include "af-cloud-upload.h"
+#include "af-lan-error.h"
+#include "af-print-error.h"
+
+#define PROGRESS_INTERVAL_MS 200
+
+/* What the session's endpoint function reads; owned by the session. */
+typedef struct
+{
+  AfCloudClient *client;
+  char          *host;
+  guint          port;
+  char          *user;
+} Endpoint;
+
+struct _AfCloudTransport
+{
+  AfTransport     parent_instance;
+
+  AfCloudClient  *client;
+  AfCloudPrinter *cloud_printer;
+  AfPrinter      *printer;
+  AfMqttSession  *session;
+  Endpoint       *endpoint;     /* owned by session */
+  char           *upload_key;   /* Idempotency-Key of the upload's creation */
+  char           *job_key;      /* Idempotency-Key of POST /v1/jobs */
+  char           *upload_id;
+  AfCloudJob     *job;
+
+  /* start: waiting for the printer to report our task. */
+  GTask          *start_task;
+  gulong          status_handler;
+  gulong          cancelled_handler;
+  GSource        *start_timeout;
+};
+
+G_DEFINE_FINAL_TYPE (AfCloudTransport, af_cloud_transport, AF_TYPE_TRANSPORT)
+
+static void
+endpoint_free (Endpoint *endpoint)
+{
+  g_clear_object (&endpoint->client);
+  g_free (endpoint->host);
+  g_free (endpoint->user);
+  g_free (endpoint);
+}
+
+/* Before every attempt; the token was refreshed in connect's thread, so
+ * this only copies it, except on a reconnect an hour later.
+ */
+static gboolean
+endpoint_cb (AfMqttSession   *session,
+             AfMqttEndpoint  *out,
+             gpointer         user_data,
+             GError         **error)
+{
+  Endpoint *endpoint = user_data;
+
+  if (endpoint->host == NULL)
+    {
+      g_set_error_literal (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NETWORK,
+                           _("AtomForm’s cloud has not said where its status service is yet. "
+                             "Try again."));
+      return FALSE;
+    }
+  out->password = af_cloud_client_dup_access_token (endpoint->client, FALSE, NULL, error);
+  if (out->password == NULL)
+    return FALSE;
+  out->host = g_strdup (endpoint->host);
+  out->port = endpoint->port;
+  out->user = g_strdup (endpoint->user);
+  out->trust = af_tls_policy_new_for_host (endpoint->host,
+                                           af_cloud_client_get_ca_file (endpoint->client));
+  return TRUE;
+}
+
+static AfPrinter *
+af_cloud_transport_get_printer (AfTransport *transport)
+{
+  return AF_CLOUD_TRANSPORT (transport)->printer;
+}
+
+static gboolean
+af_cloud_transport_is_connected (AfTransport *transport)
+{
+  return af_printer_get_connection (AF_CLOUD_TRANSPORT (transport)->printer) ==
+         AF_CONNECTION_CONNECTED;
+}
+
+static gboolean
+af_cloud_transport_finish_step (AfTransport   *transport,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- connect ------------------------------------------------------------- */
+
+typedef struct
+{
+  AfCloudAccount *account;
+  gboolean        refreshed;  /* the one refresh after a refused CONNECT */
+} ConnectData;
+
+static void
+connect_data_free (ConnectData *data)
+{
+  g_clear_object (&data->account);
+  g_free (data);
+}
+
+static void
+prepare_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  AfCloudTransport *self = source_object;
+  ConnectData *data = task_data;
+  g_autoptr(AfSecret) token = NULL;
+  GError *error = NULL;
+
+  /* A token with minutes left would be refused by the broker soon. */
+  token = af_cloud_client_dup_access_token (self->client, data->refreshed, cancellable, &error);
+  if (token == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (data->account == NULL &&
+      (data->account = af_cloud_client_get_account (self->client, cancellable, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void session_connected_cb (GObject      *source,
+                                  GAsyncResult *result,
+                                  gpointer      user_data);
+
+static void
+prepared_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfCloudTransport *self = g_task_get_source_object (task);
+  ConnectData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_free (self->endpoint->host);
+  self->endpoint->host = g_strdup (af_cloud_account_get_mqtt_host (data->account));
+  self->endpoint->port = af_cloud_account_get_mqtt_port (data->account);
+  g_free (self->endpoint->user);
+  self->endpoint->user = g_strdup (af_cloud_account_get_mqtt_username (data->account));
+  cancellable = g_task_get_cancellable (task);
+  af_mqtt_session_connect_async (self->session, cancellable, session_connected_cb,
+                                 g_steal_pointer (&task));
+}
+
+static void
+run_prepare (GTask *task)
+{
+  AfCloudTransport *self = g_task_get_source_object (task);
+  GTask *inner = g_task_new (self, g_task_get_cancellable (task), prepared_cb, task);
+
+  g_task_set_task_data (inner, g_task_get_task_data (task), NULL);
+  g_task_set_source_tag (inner, run_prepare);
+  g_task_run_in_thread (inner, prepare_thread);
+  g_object_unref (inner);
+}
+
+static void
+session_connected_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (af_mqtt_session_connect_finish (AF_MQTT_SESSION (source), result, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_ACCESS_DENIED))
+    {
+      if (!data->refreshed)
+        {
+          /* One refresh and one reconnect (docs/cloud-api.md). */
+          data->refreshed = TRUE;
+          af_mqtt_session_disconnect (AF_MQTT_SESSION (source));
+          run_prepare (g_steal_pointer (&task));
+          return;
+        }
+      g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_SIGNED_OUT,
+                               _("AtomForm’s status service refused your sign-in. Sign in "
+                                 "again."));
+      return;
+    }
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+af_cloud_transport_connect_async (AfTransport         *transport,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task = g_task_new (transport, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, af_cloud_transport_connect_async);
+  g_task_set_task_data (task, g_new0 (ConnectData, 1), (GDestroyNotify)connect_data_free);
+  run_prepare (task);
+}
+
+/* --- upload -------------------------------------------------------------- */
+
+typedef struct
+{
+  AfCloudTransport     *self;
+  GFile                *local;
+  char                 *name;
+  char                 *upload_id;
+  AfUploadProgressFunc  progress;
+  gpointer              progress_data;
+  GDestroyNotify        progress_destroy;
+  GMainContext         *context;
+
+  GMutex                mutex;
+  guint64               sent;
+  guint64               total;
+  gboolean              pending;
+  GSource              *source;     /* the scheduled report, under mutex */
+  gint64                last_time;
+  guint64               last_sent;
+  double                rate;
+} UploadData;
+
+static void
+upload_data_free (UploadData *data)
+{
+  g_object_unref (data->self);
+  g_object_unref (data->local);
+  g_free (data->name);
+  g_free (data->upload_id);
+  if (data->progress_destroy != NULL)
+    data->progress_destroy (data->progress_data);
+  g_main_context_unref (data->context);
+  g_mutex_clear (&data->mutex);
+  g_free (data);
+}
+
+/* On the caller's main context: one coalesced report. */
+static gboolean
+progress_idle_cb (gpointer user_data)
+{
+  UploadData *data = user_data;
+  AfUploadProgress progress = { 0, 0, 0, -1 };
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&data->mutex);
+  progress.sent = data->sent;
+  progress.total = data->total;
+  data->pending = FALSE;
+  g_clear_pointer (&data->source, g_source_unref);
+  g_mutex_unlock (&data->mutex);
+
+  if (data->last_time != 0 && now > data->last_time && progress.sent >= data->last_sent)
+    {
+      double instant = (double)(progress.sent - data->last_sent) * G_USEC_PER_SEC /
+                       (double)(now - data->last_time);
+
+      data->rate = data->rate == 0 ? instant : 0.7 * data->rate + 0.3 * instant;
+    }
+  data->last_time = now;
+  data->last_sent = progress.sent;
+  progress.bytes_per_second = data->rate;
+  if (data->rate >= 1 && progress.total >= progress.sent)
+    progress.eta_seconds = (gint64)((progress.total - progress.sent) / data->rate);
+  if (data->progress != NULL)
+    data->progress (&progress, data->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the worker thread. */
+static void
+upload_progress_cb (guint64  sent,
+                    guint64  total,
+                    gpointer user_data)
+{
+  UploadData *data = user_data;
+  gboolean schedule;
+
+  g_mutex_lock (&data->mutex);
+  data->sent = sent;
+  data->total = total;
+  schedule = !data->pending;
+  data->pending = TRUE;
+  if (schedule)
+    {
+      /* upload_done_cb destroys a report still scheduled before data goes. */
+      data->source = g_timeout_source_new (PROGRESS_INTERVAL_MS);
+      g_source_set_callback (data->source, progress_idle_cb, data, NULL);
+      g_source_set_static_name (data->source, "[af] cloud upload progress");
+      g_source_attach (data->source, data->context);
+    }
+  g_mutex_unlock (&data->mutex);
+}
+
+static void
+upload_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  AfCloudTransport *self = source_object;
+  UploadData *data = task_data;
+  GError *error = NULL;
+
+  if (af_cloud_upload_file (self->client, data->local, data->name, self->upload_key,
+                            &data->upload_id, upload_progress_cb, data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+upload_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfCloudTransport *self = g_task_get_source_object (task);
+  UploadData *data = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  g_free (self->upload_id);
+  self->upload_id = g_strdup (data->upload_id);
+  g_mutex_lock (&data->mutex);
+  if (data->source != NULL)
+    g_source_destroy (data->source);
+  g_clear_pointer (&data->source, g_source_unref);
+  g_mutex_unlock (&data->mutex);
+  /* The last progress, so the caller sees 100 % before the step ends. */
+  progress_idle_cb (data);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* A failed or cancelled upload removes what it left (AfTransport's rule). */
+      if (self->upload_id != NULL)
+        {
+          g_autoptr(GError) delete_error = NULL;
+
+          if (!af_cloud_upload_delete (self->client, self->upload_id, NULL, &delete_error))
+            g_debug ("Could not delete the upload: %s", delete_error->message);
+          g_clear_pointer (&self->upload_id, g_free);
+        }
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+af_cloud_transport_upload_async (AfTransport          *transport,
+                                 GFile                *local,
+                                 const char           *remote_name,
+                                 guint                 stall_seconds,
+                                 guint                 final_reply_seconds,
+                                 AfUploadProgressFunc  progress,
+                                 gpointer              progress_data,
+                                 GDestroyNotify        progress_destroy,
+                                 GCancellable         *cancellable,
+                                 GAsyncReadyCallback   callback,
+                                 gpointer              user_data)
+{
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (transport);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = g_task_new (self, cancellable, upload_done_cb, task);
+  UploadData *data = g_new0 (UploadData, 1);
+
+  g_task_set_source_tag (task, af_cloud_transport_upload_async);
+  data->self = g_object_ref (self);
+  data->local = g_object_ref (local);
+  data->name = g_strdup (remote_name);
+  data->upload_id = g_strdup (self->upload_id);
+  data->progress = progress;
+  data->progress_data = progress_data;
+  data->progress_destroy = progress_destroy;
+  data->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&data->mutex);
+  g_task_set_task_data (inner, data, (GDestroyNotify)upload_data_free);
+  g_task_run_in_thread (inner, upload_thread);
+}
+
+/* --- start --------------------------------------------------------------- */
+
+typedef struct
+{
+  char           *name;
+  AfPrintOptions *options;
+  AfCloudJob     *job;
+} StartData;
+
+static void
+start_data_free (StartData *data)
+{
+  g_free (data->name);
+  af_print_options_free (data->options);
+  g_clear_object (&data->job);
+  g_free (data);
+}
+
+static void
+stop_waiting (AfCloudTransport *self)
+{
+  if (self->status_handler != 0)
+    g_clear_signal_handler (&self->status_handler, af_printer_get_status (self->printer));
+  if (self->cancelled_handler != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (self->start_task),
+                              self->cancelled_handler);
+  self->cancelled_handler = 0;
+  if (self->start_timeout != NULL)
+    {
+      g_source_destroy (self->start_timeout);
+      g_clear_pointer (&self->start_timeout, g_source_unref);
+    }
+}
+
+static void
+start_done (AfCloudTransport *self,
+            GError           *error)
+{
+  g_autoptr(GTask) task = NULL;
+
+  stop_waiting (self);
+  task = g_steal_pointer (&self->start_task);
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Our job is the one whose reports carry its task_id (docs/cloud-api.md). */
+static void
+check_reported (AfCloudTransport *self)
+{
+  AfPrinterStatus *status = af_printer_get_status (self->printer);
+
+  if (self->start_task == NULL ||
+      g_strcmp0 (af_printer_status_get_subtask_id (status),
+                 af_cloud_job_get_task_id (self->job)) != 0)
+    return;
+
+  switch (af_printer_status_get_state (status))
+    {
+    case AF_PRINT_STATE_PREPARE:
+    case AF_PRINT_STATE_RUNNING:
+    case AF_PRINT_STATE_PAUSE:
+    case AF_PRINT_STATE_FINISH:
+      start_done (self, NULL);
+      break;
+    case AF_PRINT_STATE_FAILED:
+      start_done (self, g_error_new_literal (AF_PRINT_ERROR, AF_PRINT_ERROR_PRINT_FAILED,
+                                             _("The printer could not start the print. Check "
+                                               "the printer’s screen.")));
+      break;
+    case AF_PRINT_STATE_IDLE:
+    case AF_PRINT_STATE_SLICING:
+    case AF_PRINT_STATE_UNKNOWN:
+    default:
+      break;
+    }
+}
+
+static void
+status_notify_cb (AfPrinterStatus  *status,
+                  GParamSpec       *pspec,
+                  AfCloudTransport *self)
+{
+  check_reported (self);
+}
+
+static gboolean
+start_timeout_cb (gpointer user_data)
+{
+  AfCloudTransport *self = user_data;
+
+  g_clear_pointer (&self->start_timeout, g_source_unref);
+  start_done (self, g_error_new_literal (AF_PRINT_ERROR, AF_PRINT_ERROR_NO_RESPONSE,
+                                         _("AtomForm’s cloud sent the print, but the printer "
+                                           "has not started it. Check the printer’s screen.")));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+start_cancelled_idle_cb (gpointer user_data)
+{
+  AfCloudTransport *self = user_data;
+
+  if (self->start_task != NULL)
+    start_done (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled.")));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_cancelled_cb (GCancellable     *cancellable,
+                    AfCloudTransport *self)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, start_cancelled_idle_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (source, g_task_get_context (self->start_task));
+}
+
+static void
+create_job_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  AfCloudTransport *self = source_object;
+  StartData *data = task_data;
+  g_autoptr(GError) error = NULL;
+
+  data->job = af_cloud_client_create_job (self->client, self->job_key,
+                                          af_cloud_printer_get_id (self->cloud_printer),
+                                          af_cloud_printer_get_model_id (self->cloud_printer),
+                                          self->upload_id, data->name, data->options,
+                                          cancellable, &error);
+  if (data->job != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (af_cloud_error_is_transient (error))
+    {
+      /* Every retry with the key failed: the job may or may not exist, and a
+       * later retry of this action (same key) cannot make a second one.
+       */
+      g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_SENT,
+                               _("The print was not sent: %s"), error->message);
+      return;
+    }
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+job_created_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (source);
+  StartData *data = g_task_get_task_data (G_TASK (result));
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      start_done (self, error);
+      return;
+    }
+  g_set_object (&self->job, data->job);
+  g_debug ("Cloud job %s created", af_cloud_job_get_id (self->job));
+
+  if (self->start_task == NULL)
+    return;
+  cancellable = g_task_get_cancellable (self->start_task);
+  self->status_handler = g_signal_connect_object (af_printer_get_status (self->printer),
+                                                  "notify", G_CALLBACK (status_notify_cb),
+                                                  self, 0);
+  self->start_timeout = g_timeout_source_new_seconds (AF_CLOUD_TRANSPORT_START_TIMEOUT_S);
+  g_source_set_callback (self->start_timeout, start_timeout_cb, self, NULL);
+  g_source_attach (self->start_timeout, g_task_get_context (self->start_task));
+  if (cancellable != NULL)
+    self->cancelled_handler = g_cancellable_connect (cancellable,
+                                                     G_CALLBACK (start_cancelled_cb), self,
+                                                     NULL);
+  check_reported (self);
+}
+
+/* "Cube_v2-3fa2c1.gcode.3mf" → "Cube_v2-3fa2c1", as the LAN names its job. */
+static char *
+name_for (const char           *remote_name,
+          const AfPrintOptions *options)
+{
+  g_autofree char *base = NULL;
+
+  if (options->job_name != NULL && *options->job_name != '\0')
+    return g_strdup (options->job_name);
+  base = g_path_get_basename (remote_name);
+  if (g_str_has_suffix (base, ".gcode.3mf") && strlen (base) > strlen (".gcode.3mf"))
+    base[strlen (base) - strlen (".gcode.3mf")] = '\0';
+  return g_steal_pointer (&base);
+}
+
+static void
+af_cloud_transport_start_async (AfTransport          *transport,
+                                const char           *remote_name,
+                                const AfPrintOptions *options,
+                                GCancellable         *cancellable,
+                                GAsyncReadyCallback   callback,
+                                gpointer              user_data)
+{
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (transport);
+  g_autoptr(GTask) inner = NULL;
+  StartData *data;
+
+  g_return_if_fail (self->start_task == NULL);
+
+  self->start_task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->start_task, af_cloud_transport_start_async);
+  g_task_set_check_cancellable (self->start_task, FALSE);
+  if (self->upload_id == NULL)
+    {
+      start_done (self, g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_UPLOAD_INCOMPLETE,
+                                             _("The file has not been uploaded. Send it "
+                                               "again.")));
+      return;
+    }
+
+  data = g_new0 (StartData, 1);
+  data->name = name_for (remote_name, options);
+  data->options = af_print_options_copy (options);
+  inner = g_task_new (self, cancellable, job_created_cb, NULL);
+  g_task_set_task_data (inner, data, (GDestroyNotify)start_data_free);
+  g_task_run_in_thread (inner, create_job_thread);
+}
+
+/* --- command and delete -------------------------------------------------- */
+
+static void
+command_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  AfCloudTransport *self = source_object;
+  g_autoptr(AfCloudJob) job = NULL;
+  GError *error = NULL;
+
+  job = af_cloud_client_job_action (self->client, af_cloud_job_get_id (self->job),
+                                    GPOINTER_TO_UINT (task_data), NULL, cancellable, &error);
+  if (job == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+af_cloud_transport_command_async (AfTransport         *transport,
+                                  AfPrintCommand       command,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (transport);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, af_cloud_transport_command_async);
+  if (self->job == NULL)
+    {
+      /* Nothing was created, so nothing runs. */
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_task_set_task_data (task, GUINT_TO_POINTER (command), NULL);
+  g_task_run_in_thread (task, command_thread);
+}
+
+static void
+delete_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  AfCloudTransport *self = source_object;
+  GError *error = NULL;
+
+  if (af_cloud_upload_delete (self->client, task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+af_cloud_transport_delete_async (AfTransport         *transport,
+                                 const char          *remote_name,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (transport);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, af_cloud_transport_delete_async);
+  /* Once a job uses the upload, the file follows the history rules. */
+  if (self->job != NULL || self->upload_id == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_task_set_task_data (task, g_strdup (self->upload_id), g_free);
+  g_task_run_in_thread (task, delete_thread);
+}
+
+/* --- GObject ------------------------------------------------------------- */
+
+static void
+af_cloud_transport_dispose (GObject *object)
+{
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (object);
+
+  if (self->session != NULL)
+    af_mqtt_session_disconnect (self->session);
+  g_clear_object (&self->session);
+  g_clear_object (&self->printer);
+  g_clear_object (&self->cloud_printer);
+  g_clear_object (&self->client);
+  g_clear_object (&self->job);
+
+  G_OBJECT_CLASS (af_cloud_transport_parent_class)->dispose (object);
+}
+
+static void
+af_cloud_transport_finalize (GObject *object)
+{
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (object);
+
+  g_free (self->upload_key);
+  g_free (self->job_key);
+  g_free (self->upload_id);
+
+  G_OBJECT_CLASS (af_cloud_transport_parent_class)->finalize (object);
+}
+
+static void
+af_cloud_transport_class_init (AfCloudTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  AfTransportClass *transport_class = AF_TRANSPORT_CLASS (klass);
+
+  object_class->dispose = af_cloud_transport_dispose;
+  object_class->finalize = af_cloud_transport_finalize;
+
+  transport_class->get_printer = af_cloud_transport_get_printer;
+  transport_class->is_connected = af_cloud_transport_is_connected;
+  transport_class->connect_async = af_cloud_transport_connect_async;
+  transport_class->connect_finish = af_cloud_transport_finish_step;
+  transport_class->upload_async = af_cloud_transport_upload_async;
+  transport_class->upload_finish = af_cloud_transport_finish_step;
+  transport_class->start_async = af_cloud_transport_start_async;
+  transport_class->start_finish = af_cloud_transport_finish_step;
+  transport_class->command_async = af_cloud_transport_command_async;
+  transport_class->command_finish = af_cloud_transport_finish_step;
+  transport_class->delete_async = af_cloud_transport_delete_async;
+  transport_class->delete_finish = af_cloud_transport_finish_step;
+}
+
+static void
+af_cloud_transport_init (AfCloudTransport *self)
+{
+  self->upload_key = g_uuid_string_random ();
+  self->job_key = g_uuid_string_random ();
+}
+
+AfTransport *
+af_cloud_transport_new (AfCloudClient  *client,
+                        AfCloudPrinter *cloud_printer)
+{
+  AfCloudTransport *self;
+
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
+  g_return_val_if_fail (AF_IS_CLOUD_PRINTER (cloud_printer), NULL);
+
+  self = g_object_new (AF_TYPE_CLOUD_TRANSPORT, NULL);
+  self->client = g_object_ref (client);
+  self->cloud_printer = g_object_ref (cloud_printer);
+  self->printer = af_printer_new (af_cloud_printer_get_serial (cloud_printer));
+  af_printer_set_name (self->printer, af_cloud_printer_get_name (cloud_printer));
+  if (af_cloud_printer_get_model_id (cloud_printer) != NULL)
+    af_printer_set_model (self->printer, af_cloud_printer_get_model_id (cloud_printer));
+  af_printer_set_sources (self->printer, AF_PRINTER_SOURCE_CLOUD);
+  self->endpoint = g_new0 (Endpoint, 1);
+  self->endpoint->client = g_object_ref (client);
+  self->session = af_mqtt_session_new_for_endpoint (self->printer, endpoint_cb, self->endpoint,
+                                                    (GDestroyNotify)endpoint_free);
+  return AF_TRANSPORT (self);
+}
+
+AfMqttSession *
+af_cloud_transport_get_session (AfCloudTransport *self)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_TRANSPORT (self), NULL);
+
+  return self->session;
+}
+
+AfCloudPrinter *
+af_cloud_transport_get_cloud_printer (AfCloudTransport *self)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_TRANSPORT (self), NULL);
+
+  return self->cloud_printer;
+}
+
+AfCloudJob *
+af_cloud_transport_get_job (AfCloudTransport *self)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_TRANSPORT (self), NULL);
+
+  return self->job;
+}
