@@ -13,6 +13,7 @@
 
 #include "af-application.h"
 #include "af-cli.h"
+#include "af-core.h"
 #include "af-window.h"
 
 struct _AfApplication
@@ -152,6 +153,22 @@ find_empty_window (AfApplication *self)
   return NULL;
 }
 
+/* A slicer's atomform-connect://import-file link stands for the file it
+ * names; the core parses it and checks the file, as for the command line.
+ */
+static GFile *
+resolve_file (GFile   *file,
+              GError **error)
+{
+  g_autofree char *uri = NULL;
+
+  if (!g_file_has_uri_scheme (file, AF_HANDOFF_URL_SCHEME))
+    return g_object_ref (file);
+
+  uri = g_file_get_uri (file);
+  return af_handoff_resolve_url (uri, error);
+}
+
 /* Runs in the primary instance, also for files a second launch handed over. */
 static void
 af_application_open (GApplication  *app,
@@ -163,12 +180,23 @@ af_application_open (GApplication  *app,
 
   for (int i = 0; i < n_files; i++)
     {
-      AfWindow *window = find_empty_window (self);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GFile) file = resolve_file (files[i], &error);
+      GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+      AfWindow *window = NULL;
 
+      /* A link that leads nowhere is told in the window in front. */
+      if (file == NULL && AF_IS_WINDOW (active))
+        window = AF_WINDOW (active);
+      if (window == NULL)
+        window = find_empty_window (self);
       if (window == NULL)
         window = new_window (self);
 
-      af_window_open (window, files[i]);
+      if (file != NULL)
+        af_window_open (window, file);
+      else
+        af_window_show_error (window, error);
       gtk_window_present (GTK_WINDOW (window));
     }
 }

@@ -48,6 +48,8 @@ gboolean        af_cli_resume             (char         ***args,
                                            GError       **error);
 gboolean        af_cli_stop               (char         ***args,
                                            GError       **error);
+gboolean        af_cli_from_slicer        (char         ***args,
+                                           GError       **error);
 /* The cloud commands (af-cli-cloud.c). */
 gboolean        af_cli_login              (char         ***args,
                                            GError       **error);

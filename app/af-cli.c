@@ -33,6 +33,8 @@ static const AfCliCommand commands[] = {
   { "pause", af_cli_pause },
   { "resume", af_cli_resume },
   { "stop", af_cli_stop },
+  /* An option, not a command: slicers' post-processing setting (docs/handoff.md). */
+  { "--from-slicer", af_cli_from_slicer },
   { "login", af_cli_login },
   { "logout", af_cli_logout },
   { "whoami", af_cli_whoami },
@@ -73,6 +75,8 @@ af_cli_get_commands_help (void)
            "  send FILE --printer PRINTER      Print FILE on a saved printer\n"
            "  status PRINTER [--json]          Show what a printer is doing\n"
            "  pause|resume|stop PRINTER        Pause, resume or stop its print\n"
+           "  --from-slicer FILE               For a slicer’s post-processing scripts: open\n"
+           "                                   a copy of FILE (see docs/handoff.md)\n"
            "  login [--browser]                Sign in to your AtomForm account\n"
            "  logout                           Sign out and remove the sign-in\n"
            "  whoami                           Show the account you are signed in to\n"
@@ -116,6 +120,8 @@ exit_status_for_error (const GError *error)
   if (error->domain == AF_ARCHIVE_ERROR)
     return error->code == AF_ARCHIVE_ERROR_FAILED ? AF_EXIT_FAILURE : AF_EXIT_USAGE;
 
+  if (error->domain == AF_HANDOFF_ERROR)
+    return error->code == AF_HANDOFF_ERROR_FAILED ? AF_EXIT_FAILURE : AF_EXIT_USAGE;
   /* What a print job found on the printer, whatever the route. */
   if (error->domain == AF_PRINT_ERROR)
     return error->code == AF_PRINT_ERROR_INCOMPATIBLE_FILE ? AF_EXIT_USAGE : AF_EXIT_FAILURE;
@@ -208,6 +214,12 @@ af_cli_get_input (char   **args,
                    _("Give exactly one FILE; see “%s --help”."), g_get_prgname ());
       return NULL;
     }
+
+  /* A slicer's import-file link names the file; the core checks it as the
+   * window does.
+   */
+  if (af_handoff_is_url (args[1]))
+    return af_handoff_resolve_url (args[1], error);
 
   file = g_file_new_for_commandline_arg (args[1]);
   display_name = g_filename_display_name (args[1]);

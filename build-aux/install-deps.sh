@@ -12,8 +12,8 @@ packages="
   libglib2.0-dev libgdk-pixbuf-2.0-dev libgtk-4-dev libadwaita-1-dev
   libcurl4-openssl-dev libcurl3-gnutls libzip-dev zlib1g-dev libjson-glib-dev libsecret-1-dev
   libmosquitto-dev libssl-dev libqoi-dev
-  gettext desktop-file-utils appstream shared-mime-info
-  xvfb xauth x11-utils dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools libglib2.0-bin
+  gettext desktop-file-utils appstream shared-mime-info libxml2-utils libglib2.0-bin libgtk-4-bin
+  xvfb xauth x11-utils dbus dbus-bin dbus-x11 at-spi2-core gnome-keyring libsecret-tools
   python3 python3-pyatspi python3-dogtail python3-gi python3-yaml
   mosquitto mosquitto-clients vsftpd python3-pyftpdlib python3-paho-mqtt python3-cryptography
   db-util openssl

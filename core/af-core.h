@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "af-handoff.h"
 #include "af-gcode-info.h"
 #include "af-gcode-reader.h"
 #include "af-thumbnail.h"

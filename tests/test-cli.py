@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.parse
 import zipfile
 
 EXE = None
@@ -658,6 +659,54 @@ class HostileTest(CliTestCase):
                     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
                     self.assertLess(peak, 256 * 1024)
 
+
+
+class HandoffTest(CliTestCase):
+    """The import-file links and the post-processing mode on the command line
+    (docs/handoff.md); tests/ui/ proves the same routes through the window.
+    """
+
+    @staticmethod
+    def link(path):
+        return ('atomform-connect://import-file?path=%s&name=Cube&version=1.0.0'
+                % urllib.parse.quote(path, safe=''))
+
+    def test_inspect_a_link(self):
+        folder = os.path.join(self.tmp, 'Prints & Co + 50%25 \u00fc')
+        os.mkdir(folder)
+        path = os.path.join(folder, 'Cube & 100% + \u00fc.gcode')
+        shutil.copy(gcode_path('orcaslicer-2.3.0-k1max.gcode'), path)
+        result = run('inspect', self.link(path), '--json')
+        self.assertOk(result)
+        info = json.loads(result.stdout)
+        self.assertEqual(info['printer_model'], 'CR-K1 Max')
+        self.assertEqual(info['print_time_s'], 5563)
+
+    def test_bad_links(self):
+        gone = os.path.join(self.tmp, 'gone & away.gcode')
+        cases = [
+            (self.link(gone), 'gone & away.gcode\u201d does not exist'),
+            (self.link(self.tmp), 'is a folder'),
+            ('atomform-connect://import-file?path=%2Ftmp%2F..%2Fetc%2Fpasswd', '\u201c..\u201d'),
+            ('atomform-connect://import-file?path=' + '%2Fa' * 5000, 'longer than 16384'),
+        ]
+        for url, says in cases:
+            with self.subTest(says=says):
+                result = run('inspect', url, env=headless_env(LC_ALL='C.UTF-8'))
+                self.assertFails(result, 2)
+                self.assertIn(says, result.stderr.decode())
+
+    def test_from_slicer_usage(self):
+        self.assertFails(run('--from-slicer'), 2)
+        result = run('--from-slicer', os.path.join(self.tmp, 'gone.gcode'),
+                     env=headless_env(XDG_CACHE_HOME=self.tmp))
+        self.assertFails(result, 2)
+        self.assertIn('does not exist', result.stderr.decode())
+        # Nothing was made in the cache for a file that was not there.
+        self.assertEqual(os.listdir(self.tmp), [])
+        help_text = run('--from-slicer', '--help')
+        self.assertOk(help_text)
+        self.assertIn(b'SLIC3R_PP_OUTPUT_NAME', help_text.stdout)
 
 if __name__ == '__main__':
     if len(sys.argv) < 3:

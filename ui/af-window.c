@@ -126,6 +126,24 @@ load_cb (GObject      *source_object,
 }
 
 /**
+ * af_window_show_error:
+ * @self: a #AfWindow
+ * @error: what went wrong, in words for the user
+ *
+ * Shows @error as a toast, for a file that never reached the window, e.g.
+ * one a slicer's link named but that does not exist.
+ */
+void
+af_window_show_error (AfWindow     *self,
+                      const GError *error)
+{
+  g_return_if_fail (AF_IS_WINDOW (self));
+  g_return_if_fail (error != NULL);
+
+  show_error (self, error);
+}
+
+/**
  * af_window_get_file:
  * @self: a #AfWindow
  *

@@ -22,6 +22,9 @@ AfWindow *af_window_new  (AdwApplication *application);
 /* Loads a .gcode, .bgcode or .gcode.3mf in the background and shows it. */
 void      af_window_open (AfWindow       *self,
                           GFile          *file);
+/* Shows a message about a file that could not be handed to the window. */
+void      af_window_show_error (AfWindow     *self,
+                                const GError *error);
 /* The file shown or being read, or NULL while the window is empty, e.g. to
  * reuse an empty window for a file a second launch hands over.
  */

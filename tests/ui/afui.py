@@ -183,13 +183,82 @@ def screenshot(title, filename):
     return path
 
 
+class _Detached:
+    """The part of Popen that App uses, for a process that something else
+    started (a slicer hand-off, D-Bus activation): it is not our child, so
+    it is watched through /proc and signalled by its PID.
+    """
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self):
+        try:
+            with open("/proc/%d/stat" % self.pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            state = "X"
+        if state in ("Z", "X"):
+            self.returncode = 0 if self.returncode is None else self.returncode
+            return self.returncode
+        return None
+
+    def terminate(self):
+        self._signal(15)
+
+    def kill(self):
+        self._signal(9)
+
+    def _signal(self, number):
+        try:
+            os.kill(self.pid, number)
+        except ProcessLookupError:
+            pass
+
+    def wait(self, timeout=None):
+        deadline = time.monotonic() + (timeout if timeout is not None else 3600)
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("pid %d" % self.pid, timeout)
+            time.sleep(POLL_SECONDS)
+        return self.returncode
+
+
+def pids_on_bus(exe):
+    """The PIDs of the instances of the executable exe on this test's
+    accessibility bus (tests running in parallel have their own).
+    """
+    real = os.path.realpath(exe)
+    pids = []
+    for node in pyatspi.Registry.getDesktop(0):
+        try:
+            pid = node.get_process_id()
+            if os.readlink("/proc/%d/exe" % pid) == real:
+                pids.append(pid)
+        except Exception:  # gone meanwhile, or not an application
+            continue
+    return pids
+
+
 class App:
     """The executable, started as a user would, stopped by its PID."""
 
-    def __init__(self, exe, *args):
+    def __init__(self, exe, *args, proc=None):
         self.exe = exe
-        self.proc = subprocess.Popen([exe, *args], env=APP_ENV)
+        self.proc = proc if proc is not None else subprocess.Popen([exe, *args], env=APP_ENV)
         self._accessible = None
+
+    @classmethod
+    def find_started(cls, exe, what):
+        """The one instance of exe that something else started, once it
+        shows on the accessibility bus.
+        """
+        pids = poll(what, lambda: pids_on_bus(exe))
+        check(len(pids) == 1, "more than one %s runs: %r" % (APP_NAME, pids))
+        pid = pids[0]
+        log("%s runs as PID %d" % (APP_NAME, pid))
+        return cls(exe, proc=_Detached(pid))
 
     def __enter__(self):
         return self

@@ -7,11 +7,15 @@
 #
 # With the application already running, launching it again with a file (a
 # double click in Files) hands the file to the running instance: the second
-# process exits at once and the first, empty window shows the file.
+# process exits at once and the first, empty window shows the file. Later
+# launches with a binary G-code and a printer-ready archive named *.3mf
+# (Open With offers the app for model/3mf too) open them beside it.
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,6 +49,20 @@ def test():
                    "now has %d windows: %r" % (len(frames), [f.name for f in frames]))
 
         afui.screenshot(NAME, "window-handoff.png")
+
+        with tempfile.TemporaryDirectory(prefix="af-handoff-") as tmp:
+            project = os.path.join(tmp, "Project.3mf")
+            shutil.copy(afui.corpus("3mf", "bambustudio-02.07-p1s.gcode.3mf"), project)
+            for path, title, time_text in [
+                    (afui.corpus("gcode", "prusaslicer-2.8.1-mini-cube.bgcode"),
+                     "prusaslicer-2.8.1-mini-cube.bgcode", "3 min 41 s"),
+                    (project, "Project.3mf", "2 h 30 min 38 s")]:
+                subprocess.run([exe, path], env=afui.APP_ENV, timeout=30, check=True)
+                frame = app.top_level(title)
+                label = afui.wait_print_time(app, root=frame)
+                afui.check(afui.text_of(label) == time_text,
+                           "%s shows %r, expected %r" % (title, afui.text_of(label), time_text))
+            afui.check(len(app.frames()) == 3, "each later file has a window of its own")
 
 
 afui.run(test)
