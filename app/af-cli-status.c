@@ -176,6 +176,26 @@ status_to_text (AfPrinter *printer)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* Connects the PRINTER argument left after the options; once connected, the
+ * printer's first full report is in its status.
+ */
+static AfTransport *
+connect_printer_arg (char                **args,
+                     AfPrinterRegistry  **registry,
+                     GCancellable       **cancellable,
+                     GError             **error)
+{
+  const char *name = af_cli_get_printer_arg (args, error);
+
+  if (name == NULL)
+    return NULL;
+  *registry = af_cli_registry_new (error);
+  if (*registry == NULL)
+    return NULL;
+  *cancellable = af_cli_interruptible_new ();
+  return af_cli_connect (*registry, name, *cancellable, error);
+}
+
 gboolean
 af_cli_status (char   ***args,
                GError  **error)
@@ -190,7 +210,6 @@ af_cli_status (char   ***args,
   g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(AfPrinterRegistry) registry = NULL;
   g_autoptr(AfTransport) transport = NULL;
-  const char *name;
   g_autofree char *text = NULL;
   AfPrinter *printer;
 
@@ -201,17 +220,7 @@ af_cli_status (char   ***args,
                                        entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
-  /* The PRINTER argument left after the options; once connected, the
-   * printer's first full report is in its status.
-   */
-  name = af_cli_get_printer_arg (*args, error);
-  if (name == NULL)
-    return FALSE;
-  registry = af_cli_registry_new (error);
-  if (registry == NULL)
-    return FALSE;
-  cancellable = af_cli_interruptible_new ();
-  transport = af_cli_connect (registry, name, cancellable, error);
+  transport = connect_printer_arg (*args, &registry, &cancellable, error);
   if (transport == NULL)
     return FALSE;
 
@@ -287,7 +296,6 @@ run_command (char           ***args,
   g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(AfPrinterRegistry) registry = NULL;
   g_autoptr(AfTransport) transport = NULL;
-  const char *name;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
   AfPrinterStatus *status;
   AfPrintState state;
@@ -296,17 +304,7 @@ run_command (char           ***args,
   context = af_cli_option_context_new (_("PRINTER"), summary, entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
-  /* The PRINTER argument left after the options; once connected, the
-   * printer's first full report is in its status.
-   */
-  name = af_cli_get_printer_arg (*args, error);
-  if (name == NULL)
-    return FALSE;
-  registry = af_cli_registry_new (error);
-  if (registry == NULL)
-    return FALSE;
-  cancellable = af_cli_interruptible_new ();
-  transport = af_cli_connect (registry, name, cancellable, error);
+  transport = connect_printer_arg (*args, &registry, &cancellable, error);
   if (transport == NULL)
     return FALSE;
 
