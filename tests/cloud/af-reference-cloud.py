@@ -37,6 +37,8 @@ def main(argv):
     ap.add_argument("--access-token-seconds", type=int, default=ACCESS_TTL)
     ap.add_argument("--offline-after", type=int, default=int(OFFLINE_AFTER),
                     help="seconds without a report before a printer counts as offline")
+    ap.add_argument("--poll-seconds", type=int, default=2,
+                    help="the Retry-After the privacy routes suggest for polling")
     a = ap.parse_args(argv)
     if ipaddress.ip_address(a.host) not in ipaddress.ip_network("127.0.0.0/8"):
         ap.error("--host must be a loopback address (127.0.0.0/8)")
@@ -44,6 +46,8 @@ def main(argv):
         ap.error("--access-token-seconds takes 60 to 86400")
     if not 2 <= a.offline_after <= 3600:
         ap.error("--offline-after takes 2 to 3600")
+    if not 1 <= a.poll_seconds <= 3600:
+        ap.error("--poll-seconds takes 1 to 3600")
     parent = os.getppid()
     cloud = Cloud(a)
     signal.signal(signal.SIGTERM, lambda *_: cloud.done.set())

@@ -20,9 +20,10 @@ import time
 import urllib.parse
 
 import rc_archive
+import rc_privacy
 from rc_core import (API_VERSION, AUTH_REQUEST_TTL, BED_TYPES, CHALLENGE_RE, CLIENT_ID,
                      CODE_TTL, DEFAULT_SCOPE, DEVICE_INTERVAL, DEVICE_TTL, DOWNLOAD_TTL,
-                     FILE_RETENTION_DAYS, ID_RE, IDEM_RE, IDEM_TTL, IDEM_TTL_TOKEN,
+                     ID_RE, IDEM_RE, IDEM_TTL, IDEM_TTL_TOKEN,
                      MAX_CHUNK, MAX_FILENAME, MAX_JOB_NAME, MAX_METADATA, MAX_PRINTER_NAME,
                      MAX_QUERY_FIELDS, MAX_UPLOAD, REDIRECT_RE, SERVICES, STATE_RE, TRISTATE,
                      UPLOAD_TTL, USER_CODE_ALPHABET, VERIFIER_RE, Drop, FileBody, Handler, Response,
@@ -212,6 +213,7 @@ class ApiHandler(Handler):
         if len(key) > 80 or not IDEM_RE.match(key):
             raise invalid('Idempotency-Key must be a quoted UUID, e.g. "8e03978e-…".')
         cloud = self.cloud
+        rc_privacy.count_key(cloud, key, self.route_name, processed=False)
         fp = hashlib.sha256(b"\0".join([self.command.encode(), self.route_path.encode(),
                                         body, extra])).hexdigest()
         now = cloud.clock.now()
@@ -235,6 +237,7 @@ class ApiHandler(Handler):
             cloud.db.execute("INSERT INTO idem VALUES (?,?,?,?, 'running', 0, '[]', x'', '', ?)",
                              (scope, key, fp, self.route_name, now + ttl))
         self.idem_key = key
+        rc_privacy.count_key(cloud, key, self.route_name, processed=True)
         try:
             try:
                 resp = fn()
@@ -1026,10 +1029,14 @@ def dispatch_job(h, body, opts):
             if entry is None:
                 return problem(404, "not-found", "No such history entry",
                                "There is no such history entry.")
+            if rc_privacy.pending_deletion(cloud, h.account, entry["id"]):
+                return problem(409, "deletion-pending", "The entry is being deleted",
+                               "This history entry is being deleted, with its file.")
             if not entry["file_stored"]:
                 return problem(410, "file-expired", "The file is gone",
                                "The cloud deleted this print's file after %d days. Send it "
-                               "again from the file." % FILE_RETENTION_DAYS)
+                               "again from the file."
+                               % rc_privacy.retention_days(cloud, h.account))
             upload = cloud.q1("SELECT * FROM uploads WHERE id = ?", entry["upload_id"])
         else:
             upload = cloud.q1("SELECT * FROM uploads WHERE id = ? AND account_id = ?",
@@ -1075,12 +1082,15 @@ def dispatch_job(h, body, opts):
             return validation(errors)
         account = cloud.q1("SELECT * FROM accounts WHERE id = ?", h.account)
         job_id, task_id = new_id("job"), str(secrets.randbelow(2**31 - 1) + 1)
-        entry_id = new_id("his") if account["history_enabled"] else None
+        settings = rc_privacy.settings_row(cloud, h.account)
+        incognito = bool(settings["incognito"])
+        entry_id = new_id("his") if account["history_enabled"] and not incognito else None
         cloud.db.execute(
-            "INSERT INTO jobs VALUES (?,?,?,?,?,?,?,'dispatched',0,NULL,NULL,NULL,NULL,?,?,NULL,"
-            "NULL,?,?,0)", (job_id, h.account, printer["id"], upload["id"], entry_id,
-                            body["name"], task_id, json.dumps(opts), now, now,
-                            getattr(h, "idem_key", None)))
+            "INSERT INTO jobs (id, account_id, printer_id, upload_id, history_entry_id, name, "
+            "task_id, state, progress, options, created_at, updated_at, idem_key, "
+            "stop_requested, incognito) VALUES (?,?,?,?,?,?,?,'dispatched',0,?,?,?,?,0,?)",
+            (job_id, h.account, printer["id"], upload["id"], entry_id, body["name"], task_id,
+             json.dumps(opts), now, now, getattr(h, "idem_key", None), int(incognito)))
         cloud.db.execute("UPDATE uploads SET used = 1 WHERE id = ?", (upload["id"],))
         if entry_id:
             cloud.db.execute(
@@ -1207,7 +1217,9 @@ def list_history(h):
         last = rows[limit - 1]
         nxt = cloud.make_cursor("history", filt, [last["created_at"], last["id"]])
     return json_response(200, {"items": [cloud.history_json(r) for r in rows[:limit]],
-                               "next_cursor": nxt, "file_retention_days": FILE_RETENTION_DAYS})
+                               "next_cursor": nxt,
+                               "file_retention_days": rc_privacy.retention_days(cloud,
+                                                                                h.account)})
 
 
 def own_entry(h, entry_id):
@@ -1275,6 +1287,11 @@ def admin_create_account(h):
     cloud = h.cloud
     aid = new_id("acc")
     salt = secrets.token_bytes(16)
+    consents = body.get("consents") or {}
+    if not isinstance(consents, dict) or any(
+            k not in rc_privacy.PURPOSES or v not in ("given", "refused")
+            for k, v in consents.items()):
+        raise invalid("consents maps purposes to given or refused.")
     with cloud.lock:
         if cloud.q1("SELECT 1 FROM accounts WHERE email = ?", email):
             raise problem(409, "invalid-request", "Exists", "An account has this e-mail.")
@@ -1282,6 +1299,10 @@ def admin_create_account(h):
                          (aid, email, salt, cloud.hash_password(password, salt),
                           body.get("display_name") or email.split("@")[0],
                           cloud.clock.now(), 0 if body.get("history") is False else 1))
+        rc_privacy.ensure_account(cloud, aid, consents)
+        if body.get("incognito") is True:
+            cloud.db.execute("UPDATE privacy_settings SET incognito = 1 WHERE account_id = ?",
+                             (aid,))
     cloud.broker.add_account(aid)
     row = cloud.q1("SELECT * FROM accounts WHERE id = ?", aid)
     return json_response(201, {"id": aid, "email": email, "display_name": row["display_name"],
@@ -1292,9 +1313,24 @@ def admin_create_account(h):
 def admin_account_settings(h):
     body, _ = admin_body(h)
     aid = need(body, "account_id")
-    if "history" in body:
-        h.cloud.q("UPDATE accounts SET history_enabled = ? WHERE id = ?",
-                  1 if need(body, "history", bool) else 0, aid)
+    cloud = h.cloud
+    with cloud.lock:
+        if cloud.q1("SELECT 1 FROM accounts WHERE id = ?", aid) is None:
+            raise problem(404, "not-found", "No such account", "No such account.")
+        rc_privacy.ensure_account(cloud, aid)
+        if "history" in body:
+            cloud.q("UPDATE accounts SET history_enabled = ? WHERE id = ?",
+                    1 if need(body, "history", bool) else 0, aid)
+        if "incognito" in body:
+            cloud.q("UPDATE privacy_settings SET incognito = ? WHERE account_id = ?",
+                    1 if need(body, "incognito", bool) else 0, aid)
+        if "file_retention_days" in body:
+            days = need(body, "file_retention_days", int)
+            if not 1 <= days <= 3650:
+                raise invalid("file_retention_days must be 1 to 3650.")
+            cloud.q("UPDATE privacy_settings SET retention_days = ? WHERE account_id = ?",
+                    days, aid)
+        rc_privacy.touch_settings(cloud, aid)
     return json_response(200, {"account_id": aid})
 
 
@@ -1439,11 +1475,13 @@ def admin_counters(h):
         for row in cloud.db.execute("SELECT idem_key, COUNT(*) AS n FROM jobs "
                                     "GROUP BY idem_key").fetchall():
             jobs[row["idem_key"] or ""] = row["n"]
-        return json_response(200, {
+        out = {
             "routes": dict(cloud.route_counts),
             "uploads": {k: dict(v) for k, v in cloud.upload_counts.items()},
             "jobs_by_idempotency_key": jobs, "idempotent_replays": cloud.replays,
-            "downloads": dict(cloud.download_counts)})
+            "downloads": dict(cloud.download_counts)}
+    out.update(rc_privacy.counters(cloud))
+    return json_response(200, out)
 
 
 @admin("GET", "/admin/jobs/{job_id}")
@@ -1461,7 +1499,11 @@ class TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
+    count_connections = None
+
     def finish_request(self, request, client_address):
+        if self.count_connections is not None:
+            rc_privacy.bump(self.count_connections, "connection", "api")
         try:
             request.settimeout(10)
             tls = self.ssl_context.wrap_socket(request, server_side=True)
@@ -1491,6 +1533,8 @@ def make_server(cloud, ctx, host, port, admin):
     handler = type("Bound" + base.__name__, (base,), {"cloud": cloud})
     server = TLSServer((host, port), handler)
     server.ssl_context = ctx
+    if not admin:
+        server.count_connections = cloud
     return server
 
 
@@ -1502,3 +1546,6 @@ def restore_broker(cloud):
     for row in cloud.q("SELECT * FROM printers WHERE account_id IS NOT NULL"):
         cloud.broker.add_device(row["account_id"], row["serial"], row["device_user"],
                                 row["device_password"])
+
+
+rc_privacy.register(api, admin)

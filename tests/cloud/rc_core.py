@@ -285,6 +285,8 @@ class Cloud:
                                   check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.create_schema()
+        import rc_privacy
+        rc_privacy.create_schema(self)
         # Requests that were running when an earlier run stopped never finished.
         self.db.execute("DELETE FROM idem WHERE state = 'running'")
         self.admin_secret = secrets.token_urlsafe(24)
@@ -384,8 +386,10 @@ class Cloud:
 
     # --- counters and faults --------------------------------------------------
     def count_route(self, route):
+        import rc_privacy
         with self.lock:
             self.route_counts[route] = self.route_counts.get(route, 0) + 1
+            rc_privacy.bump(self, "route", route)
 
     def upload_counter(self, upload_id):
         with self.lock:
@@ -544,8 +548,11 @@ class Cloud:
                 "ended_at": rfc3339(row["ended_at"]), "updated_at": rfc3339(row["updated_at"])}
 
     def history_json(self, row):
+        import rc_privacy
         printer = self.q1("SELECT name FROM printers WHERE id = ?", row["printer_id"])
         stored = bool(row["file_stored"])
+        days = rc_privacy.retention_days(self, row["account_id"])
+        pending = rc_privacy.pending_deletion(self, row["account_id"], row["id"])
         return {"id": row["id"], "job_id": row["job_id"], "title": row["title"],
                 "printer_id": row["printer_id"],
                 "printer_name": printer["name"] if printer else "",
@@ -556,8 +563,11 @@ class Cloud:
                 "estimated_seconds": row["estimated_seconds"],
                 "filament": json.loads(row["filament"]),
                 "has_thumbnail": bool(row["has_thumbnail"]), "file_available": stored,
-                "file_expires_at": rfc3339(row["created_at"] + FILE_RETENTION_DAYS * 86400)
-                if stored else None}
+                "file_expires_at": rfc3339(row["created_at"] + days * 86400)
+                if stored else None,
+                "deletion_pending": pending is not None,
+                "deletion_due_at": rfc3339(pending[1]) if pending else None,
+                "deletion_request_id": pending[0] if pending else None}
 
     # --- sweeping by the test clock -----------------------------------------------
     def sweep(self):
@@ -579,11 +589,15 @@ class Cloud:
                     "j.state NOT IN ('finished', 'failed', 'cancelled'))").fetchall():
                 self.delete_upload_file(row["id"])
             for row in self.db.execute(
-                    "SELECT id, upload_id FROM history WHERE file_stored = 1 AND "
-                    "created_at + ? <= ?", (FILE_RETENTION_DAYS * 86400, now)).fetchall():
+                    "SELECT h.id, h.upload_id FROM history h LEFT JOIN privacy_settings s ON "
+                    "s.account_id = h.account_id WHERE h.file_stored = 1 AND h.created_at + "
+                    "COALESCE(s.retention_days, ?) * 86400 <= ?",
+                    (FILE_RETENTION_DAYS, now)).fetchall():
                 self.db.execute("UPDATE history SET file_stored = 0 WHERE id = ?",
                                 (row["id"],))
                 self.delete_upload_file(row["upload_id"])
+            import rc_privacy
+            rc_privacy.sweep(self, now)
 
     def delete_upload_file(self, upload_id):
         with self.lock:
