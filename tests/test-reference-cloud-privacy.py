@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,15 @@ class World:
     def data(self, name):
         return self.cloud.admin_call("GET", "/admin/accounts/%s/data"
                                      % self.accounts[name]["id"])
+
+    def sql(self, query, *params):
+        """Reads the cloud's database directly (the admin view could miss a row)."""
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.state, "cloud.db"),
+                             uri=True)
+        try:
+            return db.execute(query, params).fetchall()
+        finally:
+            db.close()
 
     def stored(self, upload_id):
         return os.path.exists(os.path.join(self.state, "uploads", upload_id))
@@ -336,6 +346,10 @@ def test_history_deletion(w):
     eq([x["id"] for x in data["jobs"]], [jobs[3][0]["id"]], "job rows gone")
     eq([x["id"] for x in data["uploads"]], uploads[3:], "upload rows gone")
     eq([x["upload_id"] for x in data["thumbnails"]], uploads[3:], "thumbnails gone")
+    eq(w.sql("SELECT upload_id FROM thumbnails WHERE upload_id IN (?,?,?,?) ORDER BY "
+             "upload_id", *uploads), [(uploads[3],)], "no thumbnail row of a deleted print")
+    eq(w.sql("SELECT COUNT(*) FROM uploads WHERE id IN (?,?,?)", *uploads[:3]), [(0,)],
+       "no upload row of a deleted print")
     for u in uploads[:3]:
         check(not w.stored(u), "file %s gone from disk" % u)
     names = json.dumps(data["idem"])
@@ -360,6 +374,7 @@ def test_dsr_lifecycles(w):
     api = w.cloud.api()
     h = w.h(api, "dsr")
     job, upload = print_one(w, api, h, p, "mine")
+    unfinished = T.upload_start(api, h, 1000).rsplit("/", 1)[1]
     is_problem(post(api, h, "/v1/privacy/requests", {"type": "delete"}), 422,
                "validation-failed")
     is_problem(post(api, h, "/v1/privacy/requests", {"type": "access",
@@ -483,6 +498,10 @@ def test_dsr_lifecycles(w):
     eq((data["history"], data["jobs"], data["uploads"], data["thumbnails"]),
        ([], [], [], []), "erased rows")
     check(not w.stored(upload), "erased file")
+    eq(w.sql("SELECT COUNT(*) FROM uploads WHERE account_id = ?", acc["id"]), [(0,)],
+       "no upload row, not even the unfinished %s" % unfinished)
+    eq(w.sql("SELECT COUNT(*) FROM thumbnails WHERE upload_id = ?", upload), [(0,)],
+       "no thumbnail")
     eq([f for f in data["files"] if f.startswith("uploads/")], [], "no stored upload")
     check(not any(r["route"] in ("POST /v1/jobs", "POST /v1/uploads") for r in data["idem"]),
           "no stored answers of prints")
