@@ -303,8 +303,12 @@ def test_history_deletion(w):
                "validation-failed")
     is_problem(post(api, h, "/v1/history/deletions", {"entry_ids": entries[:1] * 2}), 422,
                "validation-failed")
-    is_problem(post(api, h, "/v1/history/deletions", {"entry_ids": ["his_x"] * 101}), 422,
+    many = ["his_x%d" % i for i in range(101)]
+    is_problem(post(api, h, "/v1/history/deletions", {"entry_ids": many}), 422,
                "validation-failed")
+    at_limit = post(api, h, "/v1/history/deletions", {"entry_ids": many[:100]})
+    eq((at_limit.status, at_limit.json()["not_found_entry_ids"], at_limit.json()["entry_ids"]),
+       (202, many[:100], []), "100 ids, none of them the account's")
     is_problem(api.request("POST", "/v1/history/deletions", json.dumps({"all_entries": True}),
                            dict(h, **JSON)), 400, "missing-idempotency-key")
     # One entry.
@@ -480,6 +484,17 @@ def test_dsr_lifecycles(w):
     is_problem(api.request("GET", "/v1/privacy/requests/%s/result" % reqs["erasure"]["id"],
                            headers=h), 404, "not-found")
     check(other, "another account")
+    eq(post(api, ho, "/v1/privacy/requests", {"type": "access", "details": "é" * 1000}).status,
+       202, "details of 2000 bytes")
+    is_problem(post(api, ho, "/v1/privacy/requests", {"type": "access",
+                                                      "details": "é" * 1000 + "x"}),
+               422, "validation-failed")
+    eq(post(api, ho, "/v1/privacy/requests", {"type": "rectification",
+                                              "rectify": {"display_name": "n" * 64}}).status,
+       202, "a name of 64 characters")
+    is_problem(post(api, ho, "/v1/privacy/requests", {"type": "rectification",
+                                                      "rectify": {"display_name": "n" * 65}}),
+               422, "validation-failed")
     # 7 days: the rest completes by itself (the extended one waits for its legal date).
     w.cloud.advance(6 * DAY)
     h = w.h(api, "dsr")
