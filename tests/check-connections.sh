@@ -38,6 +38,10 @@ check () {
 check '\baf_mqtt_session_new(_for_endpoint)?[[:space:]]*\(' \
   "$registry:" core/lan/af-mqtt-session.c: core/cloud/af-cloud-transport.c:
 check '\baf_lan_transport_new[[:space:]]*\(' "$registry:" core/lan/af-lan-transport.c:
+# A cloud transport is a connection to AtomForm's cloud: the registry makes
+# every one, behind its one gate (open_cloud_route()).
+check '\baf_cloud_transport_new(_for_printer)?[[:space:]]*\(' \
+  "$registry:" core/cloud/af-cloud-transport.c:
 check '\baf_ftps_(upload|delete)_async[[:space:]]*\(' \
   core/lan/af-lan-transport.c: core/lan/af-ftps-upload.c:
 check '\bmosquitto_new[[:space:]]*\(' core/lan/af-mqtt-session.c:
@@ -47,5 +51,10 @@ check '\bcurl_easy_init[[:space:]]*\(' core/lan/af-ftps-upload.c: core/cloud/
 # The check must see the calls it allows, or it checks nothing.
 n=$(cd "$root" && grep -cE '\baf_mqtt_session_new[[:space:]]*\(' "$registry" || true)
 [ "$n" -ge 1 ] || { echo "$registry makes no MQTT session: is the pattern stale?" >&2; exit 1; }
+for call in af_cloud_transport_new af_cloud_transport_new_for_printer \
+            af_cloud_client_list_printers_async; do
+  n=$(cd "$root" && grep -cE "\\b$call[[:space:]]*\\(" "$registry" || true)
+  [ "$n" -ge 1 ] || { echo "$registry does not call $call: is the pattern stale?" >&2; exit 1; }
+done
 [ "$status" -eq 0 ] && echo "every connection is made in $registry or its transport"
 exit "$status"

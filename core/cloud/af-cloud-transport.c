@@ -801,19 +801,37 @@ AfTransport *
 af_cloud_transport_new (AfCloudClient  *client,
                         AfCloudPrinter *cloud_printer)
 {
-  AfCloudTransport *self;
+  g_autoptr(AfPrinter) printer = NULL;
 
   g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
   g_return_val_if_fail (AF_IS_CLOUD_PRINTER (cloud_printer), NULL);
 
+  printer = af_printer_new (af_cloud_printer_get_serial (cloud_printer));
+  af_printer_set_name (printer, af_cloud_printer_get_name (cloud_printer));
+  if (af_cloud_printer_get_model_id (cloud_printer) != NULL)
+    af_printer_set_model (printer, af_cloud_printer_get_model_id (cloud_printer));
+  af_printer_set_sources (printer, AF_PRINTER_SOURCE_CLOUD);
+
+  return af_cloud_transport_new_for_printer (client, cloud_printer, printer);
+}
+
+AfTransport *
+af_cloud_transport_new_for_printer (AfCloudClient  *client,
+                                    AfCloudPrinter *cloud_printer,
+                                    AfPrinter      *printer)
+{
+  AfCloudTransport *self;
+
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
+  g_return_val_if_fail (AF_IS_CLOUD_PRINTER (cloud_printer), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
+  g_return_val_if_fail (g_strcmp0 (af_printer_get_serial (printer),
+                                   af_cloud_printer_get_serial (cloud_printer)) == 0, NULL);
+
   self = g_object_new (AF_TYPE_CLOUD_TRANSPORT, NULL);
   self->client = g_object_ref (client);
   self->cloud_printer = g_object_ref (cloud_printer);
-  self->printer = af_printer_new (af_cloud_printer_get_serial (cloud_printer));
-  af_printer_set_name (self->printer, af_cloud_printer_get_name (cloud_printer));
-  if (af_cloud_printer_get_model_id (cloud_printer) != NULL)
-    af_printer_set_model (self->printer, af_cloud_printer_get_model_id (cloud_printer));
-  af_printer_set_sources (self->printer, AF_PRINTER_SOURCE_CLOUD);
+  self->printer = g_object_ref (printer);
   self->endpoint = g_new0 (Endpoint, 1);
   self->endpoint->client = g_object_ref (client);
   self->session = af_mqtt_session_new_for_endpoint (self->printer, endpoint_cb, self->endpoint,

@@ -40,6 +40,12 @@ G_DECLARE_FINAL_TYPE (AfCloudTransport, af_cloud_transport, AF, CLOUD_TRANSPORT,
 
 AfTransport    *af_cloud_transport_new         (AfCloudClient    *client,
                                                 AfCloudPrinter   *cloud_printer) G_GNUC_WARN_UNUSED_RESULT;
+/* The same, reporting into printer (the registry's object for that serial)
+ * instead of a printer of its own.
+ */
+AfTransport    *af_cloud_transport_new_for_printer (AfCloudClient  *client,
+                                                    AfCloudPrinter *cloud_printer,
+                                                    AfPrinter      *printer) G_GNUC_WARN_UNUSED_RESULT;
 AfMqttSession  *af_cloud_transport_get_session (AfCloudTransport *self);
 AfCloudPrinter *af_cloud_transport_get_cloud_printer (AfCloudTransport *self);
 /* The job once start created it, else NULL. */

@@ -1063,6 +1063,55 @@ af_printer_list_remove_finish (AfPrinterList  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* --- Cloud bindings ------------------------------------------------------ */
+
+AfPrinter *
+af_printer_list_add_cloud (AfPrinterList *self,
+                           const char    *serial,
+                           const char    *name,
+                           const char    *model)
+{
+  AfPrinter *printer;
+
+  g_return_val_if_fail (AF_IS_PRINTER_LIST (self), NULL);
+  g_return_val_if_fail (serial != NULL, NULL);
+
+  printer = find_printer (self, serial, NULL);
+  if (printer == NULL)
+    {
+      g_autoptr(AfPrinter) created = af_printer_new (serial);
+
+      af_printer_set_name (created, name);
+      af_printer_set_model (created, model);
+      af_printer_set_sources (created, AF_PRINTER_SOURCE_CLOUD);
+      g_list_store_append (self->printers, created);
+      return created;
+    }
+
+  /* The name the user gave a saved printer wins over the account's. */
+  if (af_printer_get_name (printer) == NULL)
+    af_printer_set_name (printer, name);
+  if (af_printer_get_model (printer) == NULL && model != NULL)
+    af_printer_set_model (printer, model);
+  af_printer_set_sources (printer, af_printer_get_sources (printer) | AF_PRINTER_SOURCE_CLOUD);
+
+  return printer;
+}
+
+void
+af_printer_list_remove_cloud (AfPrinterList *self,
+                              const char    *serial)
+{
+  AfPrinter *printer;
+
+  g_return_if_fail (AF_IS_PRINTER_LIST (self));
+  g_return_if_fail (serial != NULL);
+
+  printer = find_printer (self, serial, NULL);
+  if (printer != NULL)
+    drop_source (self, printer, AF_PRINTER_SOURCE_CLOUD);
+}
+
 /* --- The object --------------------------------------------------------- */
 
 AfPrinter *

@@ -15,8 +15,8 @@
 G_BEGIN_DECLS
 
 /* Every printer the user can send to, as one GListModel of AfPrinter, merged
- * by serial from discovery and from manual entries (and, later, cloud
- * bindings). Manual entries persist, without secrets, in
+ * by serial from discovery, from manual entries and from cloud bindings.
+ * Manual entries persist, without secrets, in
  * $XDG_CONFIG_HOME/atomform-connect/printers.ini (a GKeyFile); the access
  * code goes to the keyring through af-secrets.h. Removing a printer removes
  * its access code too. Other processes (the window, the command line) may
@@ -67,6 +67,17 @@ void           af_printer_list_remove_async  (AfPrinterList       *self,
 gboolean       af_printer_list_remove_finish (AfPrinterList       *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+/* A printer bound to the signed-in cloud account joins the list (by
+ * serial: a saved printer gains the cloud route) and leaves it again when
+ * it is no longer bound; cloud bindings are never saved. Returns the list's
+ * object (transfer none).
+ */
+AfPrinter     *af_printer_list_add_cloud     (AfPrinterList       *self,
+                                              const char          *serial,
+                                              const char          *name,
+                                              const char          *model);
+void           af_printer_list_remove_cloud  (AfPrinterList       *self,
+                                              const char          *serial);
 /* Saves the non-secret fields now (pins learnt at first contact, names). */
 gboolean       af_printer_list_save          (AfPrinterList       *self,
                                               GError             **error);

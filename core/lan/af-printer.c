@@ -55,6 +55,7 @@ enum {
   PROP_STATUS,
   PROP_CONNECTION,
   PROP_LAST_ERROR,
+  PROP_CLOUD_REACHABLE,
   N_PROPS
 };
 
@@ -210,6 +211,9 @@ af_printer_get_property (GObject    *object,
     case PROP_CONNECTION:
       g_value_set_enum (value, self->connection);
       break;
+    case PROP_CLOUD_REACHABLE:
+      g_value_set_boolean (value, af_printer_get_cloud_reachable (self));
+      break;
     case PROP_LAST_ERROR:
       g_value_set_string (value, self->last_error);
       break;
@@ -335,6 +339,9 @@ af_printer_class_init (AfPrinterClass *klass)
                        AF_CONNECTION_DISCONNECTED,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_LAST_ERROR] = string_property ("last-error");
+  properties[PROP_CLOUD_REACHABLE] =
+    g_param_spec_boolean ("cloud-reachable", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -557,13 +564,34 @@ void
 af_printer_set_sources (AfPrinter       *self,
                         AfPrinterSource  sources)
 {
+  gboolean was_cloud;
+
   g_return_if_fail (AF_IS_PRINTER (self));
 
   if (self->sources == sources)
     return;
 
+  was_cloud = af_printer_get_cloud_reachable (self);
   self->sources = sources;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOURCES]);
+  if (was_cloud != af_printer_get_cloud_reachable (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOUD_REACHABLE]);
+}
+
+gboolean
+af_printer_get_cloud_reachable (AfPrinter *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER (self), FALSE);
+
+  return (self->sources & AF_PRINTER_SOURCE_CLOUD) != 0;
+}
+
+gboolean
+af_printer_get_lan_reachable (AfPrinter *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER (self), FALSE);
+
+  return (self->sources & AF_PRINTER_SOURCE_MANUAL) != 0;
 }
 
 const char *

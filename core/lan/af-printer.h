@@ -20,7 +20,7 @@ typedef enum
 {
   AF_PRINTER_SOURCE_DISCOVERED = 1 << 0,  /* seen by SSDP and not yet expired */
   AF_PRINTER_SOURCE_MANUAL     = 1 << 1,  /* added by the user; persisted */
-  AF_PRINTER_SOURCE_CLOUD      = 1 << 2,  /* bound to the user's cloud account (later) */
+  AF_PRINTER_SOURCE_CLOUD      = 1 << 2,  /* bound to the signed-in cloud account */
 } AfPrinterSource;
 
 #define AF_TYPE_PRINTER_SOURCE (af_printer_source_get_type ())
@@ -44,7 +44,13 @@ GType af_connection_state_get_type (void);
  * firmware, sources (AfPrinterSource flags), ca-file (path or NULL),
  * fingerprint (pinned SHA-256 of the leaf certificate, lower-case hex
  * without colons, or NULL), status (AfPrinterStatus, never NULL),
- * connection (AfConnectionState), last-error (string or NULL).
+ * connection (AfConnectionState), last-error (string or NULL), and
+ * cloud-reachable (read-only, from sources).
+ *
+ * A printer has up to two routes: the LAN route when it was set up with its
+ * access code (AF_PRINTER_SOURCE_MANUAL), the cloud route when it is bound
+ * to the signed-in account (AF_PRINTER_SOURCE_CLOUD). A printer both saved
+ * and bound (same serial) is one object with both.
  */
 #define AF_TYPE_PRINTER (af_printer_get_type ())
 
@@ -79,6 +85,10 @@ const char        *af_printer_get_firmware    (AfPrinter         *self);
 void               af_printer_set_firmware    (AfPrinter         *self,
                                                const char        *firmware);
 AfPrinterSource    af_printer_get_sources     (AfPrinter         *self);
+/* Whether the printer has the LAN route (set up with its access code). */
+gboolean           af_printer_get_lan_reachable   (AfPrinter     *self);
+/* Whether the printer has the cloud route (bound to the signed-in account). */
+gboolean           af_printer_get_cloud_reachable (AfPrinter     *self);
 void               af_printer_set_sources     (AfPrinter         *self,
                                                AfPrinterSource    sources);
 const char        *af_printer_get_ca_file     (AfPrinter         *self);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "af-cloud-error.h"
+#include "af-cloud-transport.h"
 #include "af-lan-error.h"
 #include "af-lan-transport.h"
 #include "af-mqtt-session.h"
@@ -38,6 +40,15 @@ struct _AfPrinterRegistry
   /* serial → Connection */
   GHashTable             *connections;
   GCancellable           *cancellable;
+
+  /* The cloud route: the signed-in client, the account's bound printers
+   * (serial → AfCloudPrinter) and the connections that follow cloud-only
+   * printers (serial → AfTransport).
+   */
+  AfCloudClient          *cloud;
+  GHashTable             *cloud_printers;
+  GHashTable             *cloud_status;
+  GCancellable           *cloud_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (AfPrinterRegistry, af_printer_registry, G_TYPE_OBJECT)
@@ -156,9 +167,14 @@ connect_lookup_cb (GObject      *source_object,
                               g_steal_pointer (&task));
 }
 
+static void connect_cloud (AfPrinterRegistry *self,
+                           GTask             *task,
+                           AfPrinter         *printer);
+
 void
 af_printer_registry_connect_async (AfPrinterRegistry   *self,
                                    AfPrinter           *printer,
+                                   AfPrintRoute         route,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
@@ -167,11 +183,17 @@ af_printer_registry_connect_async (AfPrinterRegistry   *self,
 
   g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
   g_return_if_fail (AF_IS_PRINTER (printer));
+  g_return_if_fail (route == AF_PRINT_ROUTE_LAN || route == AF_PRINT_ROUTE_CLOUD);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, af_printer_registry_connect_async);
   g_task_set_task_data (task, g_object_ref (printer), g_object_unref);
+  if (route == AF_PRINT_ROUTE_CLOUD)
+    {
+      connect_cloud (self, task, printer);
+      return;
+    }
   af_secrets_lookup_access_code_async (af_printer_get_serial (printer), cancellable,
                                        connect_lookup_cb, task);
 }
@@ -187,6 +209,292 @@ af_printer_registry_connect_finish (AfPrinterRegistry  *self,
                         af_printer_registry_connect_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- The cloud route ------------------------------------------------------ */
+
+static void
+cloud_status_free (AfTransport *transport)
+{
+  af_mqtt_session_disconnect (af_cloud_transport_get_session (AF_CLOUD_TRANSPORT (transport)));
+  g_object_unref (transport);
+}
+
+/* The one gate to AtomForm's cloud: every cloud connection this program
+ * makes (listing the account's printers, every cloud transport) asks here
+ * first, so a "LAN only" setting needs this one check.
+ */
+static AfCloudClient *
+open_cloud_route (AfPrinterRegistry  *self,
+                  GError            **error)
+{
+  if (self->cloud == NULL || !af_cloud_client_is_signed_in (self->cloud))
+    {
+      g_set_error_literal (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_SIGNED_IN,
+                           _("You are not signed in to an AtomForm account; sign in to "
+                             "print through the cloud."));
+      return NULL;
+    }
+  return self->cloud;
+}
+
+/* A cloud transport to cloud_printer, reporting into printer. */
+static AfTransport *
+new_cloud_transport (AfPrinterRegistry  *self,
+                     AfCloudPrinter     *cloud_printer,
+                     AfPrinter          *printer,
+                     GError            **error)
+{
+  AfCloudClient *client = open_cloud_route (self, error);
+
+  if (client == NULL)
+    return NULL;
+  if (printer == NULL)
+    return af_cloud_transport_new (client, cloud_printer);
+  return af_cloud_transport_new_for_printer (client, cloud_printer, printer);
+}
+
+static void
+connect_cloud (AfPrinterRegistry *self,
+               GTask             *task,
+               AfPrinter         *printer)
+{
+  AfCloudPrinter *cloud_printer = af_printer_registry_get_cloud_printer (self, printer);
+  g_autoptr(AfTransport) transport = NULL;
+  GError *error = NULL;
+
+  if (cloud_printer == NULL)
+    {
+      g_autofree char *display_name = af_printer_dup_display_name (printer);
+
+      g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_FOUND,
+                               _("“%s” is not bound to your AtomForm account; bind it from "
+                                 "the printer’s screen, or print over the local network."),
+                               display_name);
+      g_object_unref (task);
+      return;
+    }
+  /* One print, one transport: the printer object a LAN connection or the
+   * status connection feeds is left to them.
+   */
+  transport = new_cloud_transport (self, cloud_printer, NULL, &error);
+  if (transport == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  af_transport_connect_async (transport, g_task_get_cancellable (task), connected_cb, task);
+}
+
+static void
+cloud_status_connected_cb (GObject      *source_object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!af_transport_connect_finish (AF_TRANSPORT (source_object), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      AfPrinter *printer = af_transport_get_printer (AF_TRANSPORT (source_object));
+      g_autofree char *serial = af_printer_dup_redacted_serial (printer);
+
+      g_debug ("Could not follow printer %s through the cloud: %s", serial, error->message);
+      af_printer_set_last_error (printer, error->message);
+    }
+}
+
+/* A cloud-only printer's state comes through the cloud broker. */
+static void
+follow_cloud_status (AfPrinterRegistry *self,
+                     AfPrinter         *printer,
+                     AfCloudPrinter    *cloud_printer)
+{
+  const char *serial = af_printer_get_serial (printer);
+  g_autoptr(GError) error = NULL;
+  AfTransport *transport;
+
+  if (!(self->flags & AF_PRINTER_REGISTRY_CONNECT) || af_printer_get_lan_reachable (printer)
+      || g_hash_table_contains (self->cloud_status, serial))
+    return;
+
+  transport = new_cloud_transport (self, cloud_printer, printer, &error);
+  if (transport == NULL)
+    {
+      g_debug ("No cloud status connection: %s", error->message);
+      return;
+    }
+  g_hash_table_replace (self->cloud_status, g_strdup (serial), transport);
+  af_transport_connect_async (transport, self->cloud_cancellable, cloud_status_connected_cb,
+                              NULL);
+}
+
+/* Makes the list hold exactly the printers in bound (serial →
+ * AfCloudPrinter) as cloud-reachable.
+ */
+static void
+set_cloud_printers (AfPrinterRegistry *self,
+                    GHashTable        *bound)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->cloud_printers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (bound, key))
+      g_ptr_array_add (gone, g_strdup (key));
+  for (guint i = 0; i < gone->len; i++)
+    {
+      const char *serial = g_ptr_array_index (gone, i);
+
+      g_hash_table_remove (self->cloud_status, serial);
+      g_hash_table_remove (self->cloud_printers, serial);
+      af_printer_list_remove_cloud (self->list, serial);
+    }
+
+  g_hash_table_iter_init (&iter, bound);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      AfCloudPrinter *cloud_printer = value;
+      AfPrinter *printer;
+
+      g_hash_table_replace (self->cloud_printers, g_strdup (key), g_object_ref (cloud_printer));
+      printer = af_printer_list_add_cloud (self->list, key,
+                                           af_cloud_printer_get_name (cloud_printer),
+                                           af_cloud_printer_get_model_id (cloud_printer));
+      follow_cloud_status (self, printer, cloud_printer);
+    }
+}
+
+static void
+cloud_listed_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfPrinterRegistry *self = g_task_get_source_object (task);
+  g_autoptr(GHashTable) bound = NULL;
+  g_autoptr(GListModel) printers = NULL;
+  GError *error = NULL;
+  guint n;
+
+  printers = af_cloud_client_list_printers_finish (AF_CLOUD_CLIENT (source_object), result,
+                                                   &error);
+  if (printers == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Signed out meanwhile: what was listed is no longer ours to show. */
+  if (self->cloud != AF_CLOUD_CLIENT (source_object))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  bound = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  n = g_list_model_get_n_items (printers);
+  for (guint i = 0; i < n; i++)
+    {
+      AfCloudPrinter *cloud_printer = g_list_model_get_item (printers, i);
+
+      g_hash_table_replace (bound, (gpointer)af_cloud_printer_get_serial (cloud_printer),
+                            cloud_printer);
+    }
+  set_cloud_printers (self, bound);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+af_printer_registry_refresh_cloud_async (AfPrinterRegistry   *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  AfCloudClient *client;
+
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, af_printer_registry_refresh_cloud_async);
+  client = open_cloud_route (self, NULL);
+  if (client == NULL)
+    {
+      g_autoptr(GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+
+      set_cloud_printers (self, none);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  af_cloud_client_list_printers_async (client, cancellable, cloud_listed_cb,
+                                       g_steal_pointer (&task));
+}
+
+gboolean
+af_printer_registry_refresh_cloud_finish (AfPrinterRegistry  *self,
+                                          GAsyncResult       *result,
+                                          GError            **error)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+af_printer_registry_set_cloud_client (AfPrinterRegistry *self,
+                                      AfCloudClient     *client)
+{
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
+  g_return_if_fail (client == NULL || AF_IS_CLOUD_CLIENT (client));
+
+  if (self->cloud == client)
+    return;
+  /* Another account's connections end with its client. */
+  g_cancellable_cancel (self->cloud_cancellable);
+  g_clear_object (&self->cloud_cancellable);
+  self->cloud_cancellable = g_cancellable_new ();
+  g_hash_table_remove_all (self->cloud_status);
+  g_set_object (&self->cloud, client);
+}
+
+AfCloudClient *
+af_printer_registry_get_cloud_client (AfPrinterRegistry *self)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
+
+  return self->cloud;
+}
+
+AfCloudPrinter *
+af_printer_registry_get_cloud_printer (AfPrinterRegistry *self,
+                                       AfPrinter         *printer)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
+  g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
+
+  return g_hash_table_lookup (self->cloud_printers, af_printer_get_serial (printer));
+}
+
+AfPrinter *
+af_printer_registry_lookup_cloud (AfPrinterRegistry *self,
+                                  const char        *text)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  g_hash_table_iter_init (&iter, self->cloud_printers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (af_cloud_printer_matches (value, text))
+      return af_printer_list_lookup (self->list, key);
+  return NULL;
 }
 
 /* --- Adding a printer ---------------------------------------------------- */
@@ -408,6 +716,10 @@ af_printer_registry_dispose (GObject *object)
   g_clear_object (&self->list);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->cloud_status, g_hash_table_unref);
+  g_clear_pointer (&self->cloud_printers, g_hash_table_unref);
+  g_clear_object (&self->cloud_cancellable);
+  g_clear_object (&self->cloud);
 
   G_OBJECT_CLASS (af_printer_registry_parent_class)->dispose (object);
 }
@@ -427,6 +739,10 @@ af_printer_registry_init (AfPrinterRegistry *self)
   self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)connection_free);
   self->list = af_printer_list_new (NULL);
+  self->cloud_printers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->cloud_status = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)cloud_status_free);
+  self->cloud_cancellable = g_cancellable_new ();
 }
 
 static void
@@ -500,12 +816,16 @@ af_printer_registry_lookup (AfPrinterRegistry *self,
 
 AfTransport *
 af_printer_registry_get_transport (AfPrinterRegistry *self,
-                                   AfPrinter         *printer)
+                                   AfPrinter         *printer,
+                                   AfPrintRoute       route)
 {
   Connection *connection;
 
   g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
   g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
+
+  if (route == AF_PRINT_ROUTE_CLOUD)
+    return g_hash_table_lookup (self->cloud_status, af_printer_get_serial (printer));
 
   connection = lookup (self, printer);
 
@@ -528,8 +848,11 @@ af_printer_registry_shutdown (AfPrinterRegistry *self)
   g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->cloud_cancellable);
   if (self->connections != NULL)
     g_hash_table_remove_all (self->connections);
+  if (self->cloud_status != NULL)
+    g_hash_table_remove_all (self->cloud_status);
   if (self->discovery != NULL)
     af_discovery_stop (self->discovery);
 }

@@ -9,6 +9,8 @@
 
 #include <gio/gio.h>
 
+#include "af-cloud-client.h"
+#include "af-cloud-resources.h"
 #include "af-discovery.h"
 #include "af-printer-list.h"
 #include "af-secrets.h"
@@ -27,6 +29,16 @@ typedef enum
   AF_PRINTER_REGISTRY_CONNECT    = 1 << 1,
 } AfPrinterRegistryFlags;
 
+/* How a print reaches a printer: over the home network, with the access
+ * code (AF_PRINTER_SOURCE_MANUAL), or through AtomForm's cloud, to a printer
+ * bound to the signed-in account (AF_PRINTER_SOURCE_CLOUD).
+ */
+typedef enum
+{
+  AF_PRINT_ROUTE_LAN,
+  AF_PRINT_ROUTE_CLOUD,
+} AfPrintRoute;
+
 #define AF_TYPE_PRINTER_REGISTRY (af_printer_registry_get_type ())
 
 G_DECLARE_FINAL_TYPE (AfPrinterRegistry, af_printer_registry, AF, PRINTER_REGISTRY, GObject)
@@ -42,6 +54,10 @@ G_DECLARE_FINAL_TYPE (AfPrinterRegistry, af_printer_registry, AF, PRINTER_REGIST
  * state and no printer gets two lasting connections from us. The command
  * line makes one per command with AF_PRINTER_REGISTRY_FLAGS_NONE and
  * connects only the printer it names.
+ *
+ * It is also the one gate to AtomForm's cloud: every cloud connection it
+ * makes (the list of bound printers, every cloud transport) passes one
+ * check in af-printer-registry.c, where a "LAN only" setting belongs.
  */
 AfPrinterRegistry *af_printer_registry_new            (void) G_GNUC_WARN_UNUSED_RESULT;
 /* Fails when the saved list cannot be read. */
@@ -53,26 +69,72 @@ GListModel        *af_printer_registry_get_discovered (AfPrinterRegistry       *
 /* A saved printer by name or serial, or NULL (transfer none). */
 AfPrinter         *af_printer_registry_lookup         (AfPrinterRegistry       *self,
                                                        const char              *name_or_serial);
-/* How a print job reaches printer (the transport holds the access code),
- * or NULL for a printer the registry has not connected.
+/* How a print job reaches printer on route, or NULL for a printer the
+ * registry has not connected on it. The LAN transport holds the access
+ * code and lasts; on the cloud route this is the connection that follows a
+ * cloud-only printer's status (AF_PRINTER_REGISTRY_CONNECT), which prints
+ * nothing: a cloud print takes a transport of its own from
+ * af_printer_registry_connect_async().
  */
 AfTransport       *af_printer_registry_get_transport  (AfPrinterRegistry       *self,
-                                                       AfPrinter               *printer);
-/* Reads printer's access code from the keyring, replaces any connection to
- * it with a new one and completes once it is connected (with the printer's
- * first full report). The connection stays with the registry; the
+                                                       AfPrinter               *printer,
+                                                       AfPrintRoute             route);
+/* Connects printer on route and completes with the transport once it is
+ * connected (with the printer's first full report).
+ *
+ * LAN: reads printer's access code from the keyring, replaces any
+ * connection to it with a new one, which stays with the registry; the
  * transport returned is a new reference to it. Errors: the keyring's
  * (AF_SECRETS_ERROR), AF_LAN_ERROR_ACCESS_DENIED when the keyring holds no
  * code, and the connection's.
+ *
+ * Cloud: a new transport for one print (its upload and job keys are its
+ * own), through the cloud client of af_printer_registry_set_cloud_client().
+ * Its reports go to a printer object of its own when the printer also has
+ * the LAN route, else to printer. Errors: AF_CLOUD_ERROR_NOT_SIGNED_IN,
+ * AF_CLOUD_ERROR_NOT_FOUND for a printer not bound to the account, and the
+ * connection's.
  */
 void               af_printer_registry_connect_async  (AfPrinterRegistry       *self,
                                                        AfPrinter               *printer,
+                                                       AfPrintRoute             route,
                                                        GCancellable            *cancellable,
                                                        GAsyncReadyCallback      callback,
                                                        gpointer                 user_data);
 AfTransport       *af_printer_registry_connect_finish (AfPrinterRegistry       *self,
                                                        GAsyncResult            *result,
                                                        GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* --- The cloud route ---------------------------------------------------- */
+
+/* The cloud client whose account's printers join the list (NULL: none).
+ * Setting it does not fetch anything: af_printer_registry_refresh_cloud_async()
+ * does.
+ */
+void               af_printer_registry_set_cloud_client (AfPrinterRegistry     *self,
+                                                         AfCloudClient         *client);
+AfCloudClient     *af_printer_registry_get_cloud_client (AfPrinterRegistry     *self);
+/* Lists the account's bound printers and merges them into the list, marked
+ * cloud-reachable; printers no longer bound lose the cloud route. Signed
+ * out (no client, or no session), every printer loses the cloud route and
+ * the call succeeds. With AF_PRINTER_REGISTRY_CONNECT, a cloud-only
+ * printer gets a connection that follows its status.
+ */
+void               af_printer_registry_refresh_cloud_async  (AfPrinterRegistry   *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean           af_printer_registry_refresh_cloud_finish (AfPrinterRegistry   *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+/* The account's view of a bound printer, or NULL (transfer none). */
+AfCloudPrinter    *af_printer_registry_get_cloud_printer (AfPrinterRegistry    *self,
+                                                          AfPrinter            *printer);
+/* A bound printer by the cloud's id, its serial or its name, or NULL
+ * (transfer none): the list's object.
+ */
+AfPrinter         *af_printer_registry_lookup_cloud      (AfPrinterRegistry    *self,
+                                                          const char           *text);
 /* Adds a printer the user entered: connects once with access_code to
  * check the address, code and certificate, and only then saves the
  * printer and stores the code in the keyring (af_printer_list_add_async());
