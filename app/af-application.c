@@ -13,6 +13,7 @@
 
 #include "af-application.h"
 #include "af-cli.h"
+#include "af-cli-private.h"
 #include "af-core.h"
 #include "af-window.h"
 
@@ -38,7 +39,20 @@ new_window (AfApplication *self)
   g_assert (AF_IS_APPLICATION (self));
 
   if (self->printer_registry == NULL)
-    self->printer_registry = af_printer_registry_new ();
+    {
+      g_autoptr(AfCloudClient) client = NULL;
+      g_autoptr(GError) error = NULL;
+
+      self->printer_registry = af_printer_registry_new ();
+      /* The same cloud settings as the command line's; the windows load
+       * the session from the keyring in the background.
+       */
+      client = af_cli_cloud_client_new (&error);
+      if (client != NULL)
+        af_printer_registry_set_cloud_client (self->printer_registry, client);
+      else
+        g_debug ("No cloud: %s", error->message);
+    }
 
   window = af_window_new (ADW_APPLICATION (self));
   af_window_set_printer_registry (window, self->printer_registry);

@@ -296,59 +296,60 @@ af_cli_whoami (char   ***args,
 
 /* --- printers of the account --------------------------------------------- */
 
-static AfCloudPrinter *
-find_cloud_printer (AfCloudClient  *client,
-                    const char     *name,
-                    GCancellable   *cancellable,
-                    GError        **error)
-{
-  g_autoptr(GListModel) printers = af_cloud_client_list_printers (client, cancellable, error);
-  guint n;
-
-  if (printers == NULL)
-    return NULL;
-  n = g_list_model_get_n_items (printers);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(AfCloudPrinter) printer = g_list_model_get_item (printers, i);
-
-      if (af_cloud_printer_matches (printer, name))
-        return g_steal_pointer (&printer);
-    }
-  g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_FOUND,
-               _("No printer called “%s” is bound to your AtomForm account; bind it from the "
-                 "printer’s screen, or name it by its serial number."),
-               name);
-  return NULL;
-}
-
-AfTransport *
-af_cli_cloud_connect (const char    *printer_name,
-                      GCancellable  *cancellable,
-                      GError       **error)
+/* The registry lists the account's printers (the one gate to the cloud)
+ * and finds name among them: by the cloud's id, serial or name.
+ */
+static AfPrinter *
+find_cloud_printer (AfPrinterRegistry  *registry,
+                    const char         *name,
+                    GCancellable       *cancellable,
+                    GError            **error)
 {
   g_autoptr(AfCloudClient) client = signed_in_client_new (error);
-  g_autoptr(AfCloudPrinter) printer = NULL;
-  g_autoptr(AfTransport) transport = NULL;
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
+  AfPrinter *printer;
 
   if (client == NULL)
     return NULL;
-  printer = find_cloud_printer (client, printer_name, cancellable, error);
+  af_printer_registry_set_cloud_client (registry, client);
+  af_printer_registry_refresh_cloud_async (registry, cancellable, af_cli_async_done_cb, &async);
+  if (!af_printer_registry_refresh_cloud_finish (registry, af_cli_async_wait (&async), error))
+    {
+      explain_signed_out (error);
+      return NULL;
+    }
+  printer = af_printer_registry_lookup_cloud (registry, name);
   if (printer == NULL)
-    {
-      explain_signed_out (error);
-      return NULL;
-    }
+    g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_FOUND,
+                 _("No printer called “%s” is bound to your AtomForm account; bind it from the "
+                   "printer’s screen, or name it by its serial number."),
+                 name);
+  return printer;
+}
 
-  transport = af_cloud_transport_new (client, printer);
-  af_transport_connect_async (transport, cancellable, af_cli_async_done_cb, &async);
-  if (!af_transport_connect_finish (transport, af_cli_async_wait (&async), error))
-    {
-      explain_signed_out (error);
-      return NULL;
-    }
-  return g_steal_pointer (&transport);
+AfTransport *
+af_cli_cloud_connect (AfPrinterRegistry  *registry,
+                      const char         *printer_name,
+                      GCancellable       *cancellable,
+                      GError            **error)
+{
+  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
+  AfTransport *transport;
+  AfPrinter *printer;
+
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (registry), NULL);
+  g_return_val_if_fail (printer_name != NULL, NULL);
+
+  printer = find_cloud_printer (registry, printer_name, cancellable, error);
+  if (printer == NULL)
+    return NULL;
+
+  af_printer_registry_connect_async (registry, printer, AF_PRINT_ROUTE_CLOUD, cancellable,
+                                     af_cli_async_done_cb, &async);
+  transport = af_printer_registry_connect_finish (registry, af_cli_async_wait (&async), error);
+  if (transport == NULL)
+    explain_signed_out (error);
+  return transport;
 }
 
 /* --- history ------------------------------------------------------------- */
@@ -662,7 +663,8 @@ af_cli_history (char   ***args,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AfCloudClient) client = NULL;
-  g_autoptr(AfCloudPrinter) printer = NULL;
+  g_autoptr(AfPrinterRegistry) registry = NULL;
+  AfCloudPrinter *printer = NULL;
   g_autoptr(GListStore) found = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
 
@@ -684,11 +686,17 @@ af_cli_history (char   ***args,
   if (client == NULL)
     return FALSE;
   cancellable = af_cli_interruptible_new ();
-  if (printer_name != NULL &&
-      (printer = find_cloud_printer (client, printer_name, cancellable, error)) == NULL)
+  if (printer_name != NULL)
     {
-      explain_signed_out (error);
-      return FALSE;
+      AfPrinter *listed;
+
+      registry = af_cli_registry_new (error);
+      if (registry == NULL)
+        return FALSE;
+      listed = find_cloud_printer (registry, printer_name, cancellable, error);
+      if (listed == NULL)
+        return FALSE;
+      printer = af_printer_registry_get_cloud_printer (registry, listed);
     }
   found = collect_history (client, printer != NULL ? af_cloud_printer_get_id (printer) : NULL,
                            (guint)limit, cancellable, error);

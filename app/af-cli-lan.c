@@ -146,7 +146,8 @@ af_cli_connect (AfPrinterRegistry  *registry,
       return NULL;
     }
 
-  af_printer_registry_connect_async (registry, printer, cancellable, af_cli_async_done_cb, &async);
+  af_printer_registry_connect_async (registry, printer, AF_PRINT_ROUTE_LAN, cancellable,
+                                     af_cli_async_done_cb, &async);
   transport = af_printer_registry_connect_finish (registry, af_cli_async_wait (&async),
                                                   &local_error);
   if (transport == NULL)

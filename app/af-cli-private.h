@@ -61,10 +61,12 @@ gboolean        af_cli_history            (char         ***args,
                                            GError       **error);
 /* A client for the cloud-base-url and cloud-ca-file settings. */
 AfCloudClient  *af_cli_cloud_client_new   (GError        **error) G_GNUC_WARN_UNUSED_RESULT;
-/* The signed-in account's printer named (name, serial or id), connected
- * over the cloud broker with its first full report.
+/* The signed-in account's printer named (name, serial or id), listed and
+ * connected by registry on the cloud route, over the cloud broker with its
+ * first full report. The transport is the caller's, for one print.
  */
-AfTransport    *af_cli_cloud_connect      (const char     *printer_name,
+AfTransport    *af_cli_cloud_connect      (AfPrinterRegistry *registry,
+                                           const char     *printer_name,
                                            GCancellable   *cancellable,
                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -596,24 +596,19 @@ send_file (GFile        *file,
     }
 
   cancellable = af_cli_interruptible_new ();
-  if (options->cloud)
-    {
-      /* The same checks and options; only the route differs. */
-      transport = af_cli_cloud_connect (options->printer, cancellable, error);
-      ok = transport != NULL &&
-           send_connected (transport, file, info, plate, user_map, options, cancellable, error);
-      if (transport != NULL)
-        af_mqtt_session_disconnect (af_cloud_transport_get_session (AF_CLOUD_TRANSPORT (transport)));
-      return ok;
-    }
-
   registry = af_cli_registry_new (error);
   if (registry == NULL)
     return FALSE;
 
-  transport = af_cli_connect (registry, options->printer, cancellable, error);
+  /* The same checks and options; only the route differs. */
+  if (options->cloud)
+    transport = af_cli_cloud_connect (registry, options->printer, cancellable, error);
+  else
+    transport = af_cli_connect (registry, options->printer, cancellable, error);
   ok = transport != NULL &&
        send_connected (transport, file, info, plate, user_map, options, cancellable, error);
+  if (transport != NULL && AF_IS_CLOUD_TRANSPORT (transport))
+    af_mqtt_session_disconnect (af_cloud_transport_get_session (AF_CLOUD_TRANSPORT (transport)));
 
   af_printer_registry_shutdown (registry);
   return ok;
