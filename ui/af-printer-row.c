@@ -21,6 +21,7 @@ struct _AfPrinterRow
   GtkListBoxRow     parent_instance;
 
   GtkLabel         *name_label;
+  GtkImage         *cloud_badge;
   GtkLabel         *state_label;
   GtkLabel         *detail_label;
   GtkLabel         *problem_label;
@@ -86,7 +87,7 @@ af_printer_row_describe_state (AfPrinter *printer)
 {
   g_return_val_if_fail (AF_IS_PRINTER (printer), NULL);
 
-  if ((af_printer_get_sources (printer) & AF_PRINTER_SOURCE_MANUAL) == 0)
+  if (!af_printer_get_lan_reachable (printer) && !af_printer_get_cloud_reachable (printer))
     return g_strdup (C_("printer state", "Not Set Up"));
 
   switch (af_printer_get_connection (printer))
@@ -206,7 +207,8 @@ update_buttons (AfPrinterRow *self,
                 gboolean      connected)
 {
   gboolean can_command = connected
-                         && af_printer_registry_get_transport (self->registry, self->printer) != NULL;
+                         && af_printer_registry_get_transport (self->registry, self->printer,
+                                                               AF_PRINT_ROUTE_LAN) != NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
                           can_command && (state == AF_PRINT_STATE_RUNNING
@@ -446,7 +448,8 @@ static void
 send_command (AfPrinterRow   *self,
               AfPrintCommand  command)
 {
-  AfTransport *transport = af_printer_registry_get_transport (self->registry, self->printer);
+  AfTransport *transport = af_printer_registry_get_transport (self->registry, self->printer,
+                                                              AF_PRINT_ROUTE_LAN);
 
   if (transport == NULL)
     return;
@@ -611,6 +614,7 @@ af_printer_row_class_init (AfPrinterRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, detail_label);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, problem_label);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, setup_button);
+  gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, cloud_badge);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, pause_button);
   gtk_widget_class_bind_template_child (widget_class, AfPrinterRow, resume_button);
@@ -660,6 +664,8 @@ af_printer_row_new (AfPrinterRegistry *registry,
                                     af_printer_get_serial (printer));
   g_signal_connect_object (printer, "notify", G_CALLBACK (printer_notify_cb), self,
                            G_CONNECT_SWAPPED);
+  g_object_bind_property (printer, "cloud-reachable", self->cloud_badge, "visible",
+                          G_BINDING_SYNC_CREATE);
   bind_status (self);
 
   return GTK_WIDGET (self);

@@ -25,6 +25,10 @@ struct _AfSendPanel
 
   GtkStack            *stack;
   AdwComboRow         *printer_row;
+  AdwActionRow        *route_row;
+  GtkToggleButton     *route_lan_button;
+  GtkToggleButton     *route_cloud_button;
+  GtkLabel            *route_label;
   AdwActionRow        *bed_leveling_row;
   AdwActionRow        *flow_cali_row;
   GtkToggleButton     *bed_leveling_auto;
@@ -158,6 +162,46 @@ describe_check (AfSendPanel *self,
   return NULL;
 }
 
+/* The route the print takes: the one the printer has, or the one chosen
+ * when it has both.
+ */
+static AfPrintRoute
+current_route (AfSendPanel *self)
+{
+  gboolean lan, cloud;
+
+  if (self->printer == NULL)
+    return AF_PRINT_ROUTE_LAN;
+  lan = af_printer_get_lan_reachable (self->printer);
+  cloud = af_printer_get_cloud_reachable (self->printer);
+  if (lan && cloud)
+    return gtk_toggle_button_get_active (self->route_cloud_button) ? AF_PRINT_ROUTE_CLOUD
+                                                                   : AF_PRINT_ROUTE_LAN;
+  return cloud ? AF_PRINT_ROUTE_CLOUD : AF_PRINT_ROUTE_LAN;
+}
+
+/* Said before sending, for the route chosen: what leaves the home network
+ * (the privacy policy's "Printing Files" and its 90-day default retention).
+ */
+static void
+update_route (AfSendPanel *self)
+{
+  gboolean lan = self->printer != NULL && af_printer_get_lan_reachable (self->printer);
+  gboolean cloud = self->printer != NULL && af_printer_get_cloud_reachable (self->printer);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->route_row), lan && cloud);
+  gtk_widget_set_visible (GTK_WIDGET (self->route_label), lan || cloud);
+  if (current_route (self) == AF_PRINT_ROUTE_CLOUD)
+    gtk_label_set_label (self->route_label,
+                         _("Through the cloud, the file, its thumbnails and its print settings "
+                           "go to AtomForm’s servers. AtomForm keeps them in your print "
+                           "history, with times and filament used, for 90 days unless you "
+                           "change it."));
+  else
+    gtk_label_set_label (self->route_label,
+                         _("Over the local network, nothing leaves your home network."));
+}
+
 /* Why Send is off, or NULL when it is on; kind says where it is shown and
  * whether Send Anyway may send all the same.
  */
@@ -172,7 +216,13 @@ describe_blocker (AfSendPanel *self,
     return g_strdup (_("Open a sliced file to send it"));
   if (printer == NULL)
     return g_strdup (_("Choose a printer"));
-  if (af_printer_registry_get_transport (self->registry, printer) == NULL)
+  if (current_route (self) == AF_PRINT_ROUTE_CLOUD)
+    {
+      if (af_printer_registry_get_cloud_printer (self->registry, printer) == NULL)
+        return g_strdup (_("Sign in to your AtomForm account to print through the cloud"));
+    }
+  else if (af_printer_registry_get_transport (self->registry, printer,
+                                              AF_PRINT_ROUTE_LAN) == NULL)
     return g_strdup (_("Set up this printer with its access code first, on the Printers page"));
   if (af_printer_get_connection (printer) != AF_CONNECTION_CONNECTED)
     return g_strdup (af_printer_get_last_error (printer) != NULL
@@ -194,11 +244,13 @@ update_send (AfSendPanel *self)
   g_autofree char *state = self->printer != NULL ? af_printer_row_describe_state (self->printer)
                                                  : NULL;
 
+  gboolean idle = self->job == NULL && self->cancellable == NULL;
+
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->printer_row), state);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start",
-                                 blocker == NULL && self->job == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway",
-                                 overridable && self->job == NULL);
+  update_route (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start", blocker == NULL && idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway", overridable && idle);
   gtk_widget_set_visible (GTK_WIDGET (self->override_button), overridable);
   if (check)
     gtk_label_set_label (self->check_label, blocker);
@@ -628,31 +680,83 @@ run_cb (GObject      *source_object,
   update_send (self);
 }
 
+/* The same AfPrintJob (packing, checks, phases, timeout) on either route. */
+static void
+run_job (AfSendPanel *self,
+         AfTransport *transport)
+{
+  g_autoptr(AfPrintOptions) options = build_options (self);
+
+  self->job = af_print_job_new (transport, af_sliced_file_get_file (self->file), options);
+  af_print_job_set_delete_after_print (self->job,
+                                       gtk_switch_get_active (self->delete_after_print_switch));
+  self->relay = af_progress_relay_new (self->job);
+  g_object_bind_property (self->relay, "fraction", self->send_progress, "fraction",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->relay, "text", self->phase_label, "label",
+                          G_BINDING_SYNC_CREATE);
+  update_send (self);
+  af_print_job_run_async (self->job, self->cancellable, run_cb, g_object_ref (self));
+}
+
+static void
+end_sending (AfSendPanel  *self,
+             const GError *error)
+{
+  g_clear_object (&self->cancellable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (self, error->message);
+  af_stack_show_page (self->stack, "setup");
+  update_page (self);
+  update_send (self);
+}
+
+static void
+cloud_connected_cb (GObject      *source_object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(AfSendPanel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AfTransport) transport = NULL;
+
+  transport = af_printer_registry_connect_finish (AF_PRINTER_REGISTRY (source_object), result,
+                                                  &error);
+  /* The panel went meanwhile. */
+  if (self->cancellable == NULL)
+    return;
+  if (transport == NULL)
+    {
+      end_sending (self, error);
+      return;
+    }
+  if (g_cancellable_set_error_if_cancelled (self->cancellable, &error))
+    {
+      end_sending (self, error);
+      return;
+    }
+  run_job (self, transport);
+}
+
 static void
 start_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
   AfSendPanel *self = AF_SEND_PANEL (widget);
-  g_autoptr(AfPrintOptions) options = NULL;
   g_autofree char *name = NULL;
   g_autofree char *markup = NULL;
   g_autofree char *printer_name = NULL;
   g_autofree char *title = NULL;
-  AfTransport *transport;
   BlockerKind kind;
   g_autofree char *blocker = NULL;
 
-  if (self->job != NULL || (blocker = describe_blocker (self, &kind)) != NULL)
+  if (self->job != NULL || self->cancellable != NULL ||
+      (blocker = describe_blocker (self, &kind)) != NULL)
     return;
 
-  transport = af_printer_registry_get_transport (self->registry, self->printer);
-  options = build_options (self);
   self->cancellable = g_cancellable_new ();
-  self->job = af_print_job_new (transport, af_sliced_file_get_file (self->file), options);
-  af_print_job_set_delete_after_print (self->job,
-                                       gtk_switch_get_active (self->delete_after_print_switch));
-
   printer_name = af_printer_dup_display_name (self->printer);
   /* Translators: %s is the printer's name */
   title = g_strdup_printf (_("Sending to “%s”"), printer_name);
@@ -661,17 +765,22 @@ start_action (GtkWidget  *widget,
   /* libadwaita parses a status page's description as markup. */
   markup = g_markup_escape_text (name, -1);
   adw_status_page_set_description (self->sending_page, markup);
-
-  self->relay = af_progress_relay_new (self->job);
-  g_object_bind_property (self->relay, "fraction", self->send_progress, "fraction",
-                          G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->relay, "text", self->phase_label, "label",
-                          G_BINDING_SYNC_CREATE);
   af_stack_show_page (self->stack, "sending");
   gtk_widget_action_set_enabled (widget, "send.cancel", TRUE);
-  update_send (self);
 
-  af_print_job_run_async (self->job, self->cancellable, run_cb, g_object_ref (self));
+  if (current_route (self) == AF_PRINT_ROUTE_CLOUD)
+    {
+      /* A cloud print takes a connection of its own, made by the registry. */
+      gtk_progress_bar_set_fraction (self->send_progress, 0.0);
+      gtk_label_set_label (self->phase_label, _("Connecting to AtomForm’s cloud…"));
+      update_send (self);
+      af_printer_registry_connect_async (self->registry, self->printer, AF_PRINT_ROUTE_CLOUD,
+                                         self->cancellable, cloud_connected_cb,
+                                         g_object_ref (self));
+      return;
+    }
+  run_job (self, af_printer_registry_get_transport (self->registry, self->printer,
+                                                   AF_PRINT_ROUTE_LAN));
 }
 
 /* The user read why the file does not fit and sends it all the same. */
@@ -766,6 +875,10 @@ af_send_panel_class_init (AfSendPanelClass *klass)
                                                "/tech/atomform/Connect/af-send-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, stack);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, printer_row);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, route_row);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, route_lan_button);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, route_cloud_button);
+  gtk_widget_class_bind_template_child (widget_class, AfSendPanel, route_label);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_row);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, flow_cali_row);
   gtk_widget_class_bind_template_child (widget_class, AfSendPanel, bed_leveling_auto);
@@ -823,6 +936,8 @@ af_send_panel_init (AfSendPanel *self)
                            G_CALLBACK (watch_printer), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->use_ams_switch, "notify::active", G_CALLBACK (use_ams_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->route_cloud_button, "notify::active", G_CALLBACK (update_send),
+                           self, G_CONNECT_SWAPPED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
@@ -869,7 +984,7 @@ af_send_panel_is_sending (AfSendPanel *self)
 {
   g_return_val_if_fail (AF_IS_SEND_PANEL (self), FALSE);
 
-  return self->job != NULL;
+  return self->job != NULL || self->cancellable != NULL;
 }
 
 void

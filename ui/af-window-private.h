@@ -7,7 +7,9 @@
 
 #pragma once
 
+#include "af-cloud.h"
 #include "af-file-view.h"
+#include "af-history-view.h"
 #include "af-lan.h"
 #include "af-print.h"
 #include "af-settings.h"
@@ -34,6 +36,8 @@ struct _AfWindow
   GtkLabel             *loading_label;
   AfFileView           *file_view;
   AfPrintersView       *printers_view;
+  AfHistoryView        *history_view;
+  GMenu                *account_section;
 
   /* The application's printers, shared with its other windows. */
   AfPrinterRegistry     *printer_registry;
@@ -44,6 +48,13 @@ struct _AfWindow
   /* Owned per load: cancelled by the next open and by closing the window. */
   GCancellable         *cancellable;
   GFile                *loading_file;
+
+  /* The browser sign-in in progress, its prompt, and the account's work
+   * (sign-in, sign-out, reading the account), cancelled on close.
+   */
+  AfCloudBrowserSignIn *sign_in;
+  AdwMessageDialog     *sign_in_dialog;
+  GCancellable         *account_cancellable;
 };
 
 /* af-window-actions.c: opening files by chooser, recent menu and drag and drop;
@@ -52,5 +63,13 @@ struct _AfWindow
 void _af_window_class_actions_init (AfWindowClass *klass);
 void _af_window_actions_init       (AfWindow      *self);
 void _af_window_update_send_toggle (AfWindow      *self);
+
+/* af-window-account.c: signing in and out of the AtomForm account, the
+ * account in the primary menu, and the cloud printers and history that
+ * follow it.
+ */
+void _af_window_class_account_init (AfWindowClass *klass);
+void _af_window_account_start      (AfWindow      *self);
+void _af_window_account_dispose    (AfWindow      *self);
 
 G_END_DECLS

@@ -230,6 +230,7 @@ af_window_close_request (GtkWindow *window)
   AfWindow *self = AF_WINDOW (window);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->account_cancellable);
   af_send_panel_cancel (self->send_panel);
   save_window_size (self);
 
@@ -242,6 +243,7 @@ af_window_dispose (GObject *object)
   AfWindow *self = (AfWindow *)object;
 
   g_cancellable_cancel (self->cancellable);
+  _af_window_account_dispose (self);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
 
@@ -267,6 +269,7 @@ af_window_class_init (AfWindowClass *klass)
 
   g_type_ensure (AF_TYPE_FILE_VIEW);
   g_type_ensure (AF_TYPE_PRINTERS_VIEW);
+  g_type_ensure (AF_TYPE_HISTORY_VIEW);
   g_type_ensure (AF_TYPE_SEND_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/tech/atomform/Connect/af-window.ui");
@@ -278,12 +281,15 @@ af_window_class_init (AfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, send_panel);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, printers_view);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, history_view);
+  gtk_widget_class_bind_template_child (widget_class, AfWindow, account_section);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, loading_label);
   gtk_widget_class_bind_template_child (widget_class, AfWindow, file_view);
 
   _af_window_class_actions_init (klass);
+  _af_window_class_account_init (klass);
 }
 
 static void
@@ -308,7 +314,9 @@ af_window_set_printer_registry (AfWindow          *self,
   self->printer_registry = g_object_ref (registry);
   af_printers_view_set_registry (self->printers_view, registry);
   af_send_panel_set_registry (self->send_panel, registry);
+  af_history_view_set_registry (self->history_view, registry);
   _af_window_update_send_toggle (self);
+  _af_window_account_start (self);
 }
 
 AfWindow *

@@ -1,0 +1,340 @@
+/* af-history-view.c
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "af-history-view"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "af-cloud.h"
+#include "af-format.h"
+#include "af-history-view.h"
+#include "af-stack.h"
+
+/* One page: enough for a window; the command line pages further. */
+#define HISTORY_PAGE_SIZE 50
+#define THUMBNAIL_SIZE    64
+
+struct _AfHistoryView
+{
+  AdwBin             parent_instance;
+
+  GtkStack          *stack;
+  GtkSpinner        *spinner;
+  AdwStatusPage     *error_page;
+  GtkListBox        *list_box;
+
+  AfPrinterRegistry *registry;
+  /* The load in flight (and its thumbnails), cancelled by the next. */
+  GCancellable      *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (AfHistoryView, af_history_view, ADW_TYPE_BIN)
+
+static void
+show_page (AfHistoryView *self,
+           const char    *name)
+{
+  gtk_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
+  af_stack_show_page (self->stack, name);
+}
+
+static const char *
+describe_status (const char *status)
+{
+  if (g_strcmp0 (status, "printing") == 0)
+    return C_("history status", "Printing");
+  if (g_strcmp0 (status, "finished") == 0)
+    return C_("history status", "Finished");
+  if (g_strcmp0 (status, "failed") == 0)
+    return C_("history status", "Failed");
+  if (g_strcmp0 (status, "cancelled") == 0)
+    return C_("history status", "Cancelled");
+  return C_("history status", "Unknown");
+}
+
+static char *
+format_time (GDateTime *time)
+{
+  g_autoptr(GDateTime) local = NULL;
+
+  if (time == NULL)
+    return NULL;
+  local = g_date_time_to_local (time);
+  /* Translators: a date and time in the history, see strftime(3) */
+  return g_date_time_format (local, _("%-d %B %Y, %H:%M"));
+}
+
+static char *
+format_filament (GPtrArray *filament)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < filament->len; i++)
+    {
+      AfCloudFilament *item = g_ptr_array_index (filament, i);
+
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      /* Translators: one filament of a history entry: type, colour and weight, e.g. "PLA #00AE42 23.4 g" */
+      g_string_append_printf (text, _("%s %s %.1f g"), item->type != NULL ? item->type : "?",
+                              item->color != NULL ? item->color : "", item->weight_g);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static char *
+describe_file (AfCloudHistoryEntry *entry)
+{
+  GDateTime *expires = af_cloud_history_entry_get_file_expires_at (entry);
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *date = NULL;
+
+  if (!af_cloud_history_entry_get_file_available (entry) || expires == NULL)
+    return g_strdup (_("The cloud no longer keeps the file"));
+  local = g_date_time_to_local (expires);
+  date = g_date_time_format (local, "%-d %B %Y");
+  /* Translators: when the cloud deletes a printed file, e.g. "The cloud keeps the file until 4 March 2027" */
+  return g_strdup_printf (_("The cloud keeps the file until %s"), date);
+}
+
+/* Printer and status; started (or sent) and how long it took; filament;
+ * until when the file is kept: one line each.
+ */
+static char *
+describe_entry (AfCloudHistoryEntry *entry)
+{
+  GDateTime *started = af_cloud_history_entry_get_started_at (entry);
+  GDateTime *ended = af_cloud_history_entry_get_ended_at (entry);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *when = format_time (started != NULL ? started
+                                       : af_cloud_history_entry_get_created_at (entry));
+  g_autofree char *filament = format_filament (af_cloud_history_entry_get_filament (entry));
+  g_autofree char *file = describe_file (entry);
+  const char *printer = af_cloud_history_entry_get_printer_name (entry);
+
+  /* Translators: a history entry: the printer's name, then the print's status */
+  g_string_append_printf (text, _("%s · %s"), printer != NULL ? printer : "",
+                          describe_status (af_cloud_history_entry_get_status (entry)));
+  if (when != NULL && started != NULL && ended != NULL)
+    {
+      g_autofree char *duration = af_format_duration (g_date_time_difference (ended, started) /
+                                                      G_USEC_PER_SEC);
+
+      g_string_append_c (text, '\n');
+      /* Translators: when a print started, then how long it took */
+      g_string_append_printf (text, _("Started %s, took %s"), when, duration);
+    }
+  else if (when != NULL)
+    {
+      g_string_append_c (text, '\n');
+      /* Translators: when a print was sent or started */
+      g_string_append_printf (text, _("Started %s"), when);
+    }
+  if (*filament != '\0')
+    {
+      g_string_append_c (text, '\n');
+      /* Translators: the filament a print used, e.g. "Filament: PLA #00AE42 23.4 g" */
+      g_string_append_printf (text, _("Filament: %s"), filament);
+    }
+  g_string_append_printf (text, "\n%s", file);
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* --- Thumbnails ---------------------------------------------------------- */
+
+static void
+thumbnail_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GtkImage) image = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  png = af_cloud_client_get_thumbnail_finish (AF_CLOUD_CLIENT (source_object), result, &error);
+  if (png == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No thumbnail: %s", error->message);
+      return;
+    }
+  /* The core checked the PNG signature and the size (at most 1 MiB). */
+  texture = gdk_texture_new_from_bytes (png, &error);
+  if (texture == NULL)
+    {
+      g_debug ("Unreadable thumbnail: %s", error->message);
+      return;
+    }
+  gtk_image_set_from_paintable (image, GDK_PAINTABLE (texture));
+}
+
+static GtkWidget *
+new_thumbnail (AfHistoryView       *self,
+               AfCloudClient       *client,
+               AfCloudHistoryEntry *entry)
+{
+  GtkWidget *image = gtk_image_new_from_icon_name ("image-missing-symbolic");
+  g_autofree char *name = NULL;
+
+  gtk_image_set_pixel_size (GTK_IMAGE (image), THUMBNAIL_SIZE);
+  gtk_widget_add_css_class (image, "af-history-thumbnail");
+  /* Translators: the accessible name of a history entry's picture; %s is its title */
+  name = g_strdup_printf (_("Thumbnail of %s"), af_cloud_history_entry_get_title (entry));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+  if (af_cloud_history_entry_get_has_thumbnail (entry))
+    af_cloud_client_get_thumbnail_async (client, af_cloud_history_entry_get_id (entry),
+                                         self->cancellable, thumbnail_cb, g_object_ref (image));
+  return image;
+}
+
+/* --- Loading ------------------------------------------------------------- */
+
+static GtkWidget *
+new_row (AfHistoryView       *self,
+         AfCloudClient       *client,
+         AfCloudHistoryEntry *entry)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *subtitle = describe_entry (entry);
+  const char *title = af_cloud_history_entry_get_title (entry);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title != NULL ? title : "");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), new_thumbnail (self, client, entry));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  subtitle, -1);
+  return row;
+}
+
+static void
+history_cb (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AfHistoryView) self = user_data;
+  AfCloudClient *client = AF_CLOUD_CLIENT (source_object);
+  g_autoptr(AfCloudHistoryPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *child;
+  guint n;
+
+  page = af_cloud_client_list_history_finish (client, result, &error);
+  if (page == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (g_error_matches (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_SIGNED_IN))
+        {
+          show_page (self, "signed-out");
+          return;
+        }
+      /* The core's messages are translated and say what to do. */
+      adw_status_page_set_description (self->error_page, error->message);
+      show_page (self, "error");
+      return;
+    }
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
+    gtk_list_box_remove (self->list_box, child);
+  n = g_list_model_get_n_items (G_LIST_MODEL (page->items));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AfCloudHistoryEntry) entry = g_list_model_get_item (G_LIST_MODEL (page->items), i);
+
+      gtk_list_box_append (self->list_box, new_row (self, client, entry));
+    }
+  show_page (self, n > 0 ? "list" : "empty");
+}
+
+void
+af_history_view_reload (AfHistoryView *self)
+{
+  AfCloudClient *client;
+
+  g_return_if_fail (AF_IS_HISTORY_VIEW (self));
+
+  if (self->registry == NULL)
+    return;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  client = af_printer_registry_get_cloud_client (self->registry);
+  if (client == NULL || !af_cloud_client_is_signed_in (client))
+    {
+      show_page (self, "signed-out");
+      return;
+    }
+  self->cancellable = g_cancellable_new ();
+  show_page (self, "loading");
+  af_cloud_client_list_history_async (client, NULL, NULL, HISTORY_PAGE_SIZE, self->cancellable,
+                                      history_cb, g_object_ref (self));
+}
+
+static void
+reload_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  af_history_view_reload (AF_HISTORY_VIEW (widget));
+}
+
+void
+af_history_view_set_registry (AfHistoryView     *self,
+                              AfPrinterRegistry *registry)
+{
+  g_return_if_fail (AF_IS_HISTORY_VIEW (self));
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (registry));
+  g_return_if_fail (self->registry == NULL);
+
+  self->registry = g_object_ref (registry);
+}
+
+static void
+af_history_view_dispose (GObject *object)
+{
+  AfHistoryView *self = (AfHistoryView *)object;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->registry);
+
+  G_OBJECT_CLASS (af_history_view_parent_class)->dispose (object);
+}
+
+static void
+af_history_view_class_init (AfHistoryViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = af_history_view_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/tech/atomform/Connect/af-history-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, AfHistoryView, stack);
+  gtk_widget_class_bind_template_child (widget_class, AfHistoryView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, AfHistoryView, error_page);
+  gtk_widget_class_bind_template_child (widget_class, AfHistoryView, list_box);
+
+  gtk_widget_class_install_action (widget_class, "history.reload", NULL, reload_action);
+}
+
+static void
+af_history_view_init (AfHistoryView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  show_page (self, "signed-out");
+}

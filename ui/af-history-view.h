@@ -1,0 +1,30 @@
+/* af-history-view.h
+ *
+ * Copyright 2026 The AtomForm Connect Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "af-print.h"
+
+G_BEGIN_DECLS
+
+#define AF_TYPE_HISTORY_VIEW (af_history_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (AfHistoryView, af_history_view, AF, HISTORY_VIEW, AdwBin)
+
+/* The account's print history (the cloud's record: there is no local record
+ * of submissions yet), newest first: thumbnail, title, printer, status,
+ * times, filament and until when the cloud keeps the file. Loads in the
+ * background through the registry's cloud client.
+ */
+void af_history_view_set_registry (AfHistoryView     *self,
+                                   AfPrinterRegistry *registry);
+/* Loads the history again (or shows that no one is signed in). */
+void af_history_view_reload       (AfHistoryView     *self);
+
+G_END_DECLS
