@@ -336,6 +336,89 @@ test_manual_lifecycle (void)
 }
 
 static void
+count_notify_cb (guint *count)
+{
+  (*count)++;
+}
+
+/* A printer bound to the account and saved on the LAN (same serial) is one
+ * object with both routes; a bound-only one comes and goes with the
+ * account and is never written to printers.ini.
+ */
+static void
+test_cloud_routes (void)
+{
+  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(AfPrinterList) reloaded = NULL;
+  g_autoptr(AfPrinter) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = printers_ini ();
+  g_autofree char *ini = NULL;
+  const char *cloud_serial = "01P00C000000042";
+  AfPrinter *printer;
+  AfPrinter *bound;
+  guint notified = 0;
+
+  if (!in_throwaway_home ())
+    return;
+
+  list = af_printer_list_new (NULL);
+  g_assert_true (af_printer_list_load (list, &error));
+  g_assert_no_error (error);
+  entry = manual_entry ();
+  printer = add_printer (list, entry, ACCESS_CODE, &error);
+  g_assert_no_error (error);
+  g_assert_true (af_printer_get_lan_reachable (printer));
+  g_assert_false (af_printer_get_cloud_reachable (printer));
+  g_signal_connect_swapped (printer, "notify::cloud-reachable", G_CALLBACK (count_notify_cb),
+                            &notified);
+
+  /* Saved and bound: the same object, both routes, the user's name kept. */
+  bound = af_printer_list_add_cloud (list, SERIAL, "Account name", "C12");
+  g_assert_true (bound == printer);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  g_assert_true (af_printer_get_lan_reachable (printer));
+  g_assert_true (af_printer_get_cloud_reachable (printer));
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpstr (af_printer_get_name (printer), ==, "Garage P1S");
+
+  /* Bound only: a printer of its own, with the account's name. */
+  bound = af_printer_list_add_cloud (list, cloud_serial, "Studio X1C", "BL-P001");
+  g_assert_true (bound != printer);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  g_assert_false (af_printer_get_lan_reachable (bound));
+  g_assert_true (af_printer_get_cloud_reachable (bound));
+  g_assert_true (af_printer_list_lookup (list, "studio x1c") == bound);
+
+  /* Saving writes the saved printer only. */
+  g_assert_true (af_printer_list_save (list, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &ini, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (strstr (ini, cloud_serial));
+  g_assert_nonnull (strstr (ini, SERIAL));
+  reloaded = af_printer_list_new (NULL);
+  g_assert_true (af_printer_list_load (reloaded, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reloaded)), ==, 1);
+  g_assert_false (af_printer_get_cloud_reachable (af_printer_list_lookup (reloaded, SERIAL)));
+  g_assert_finalize_object (g_steal_pointer (&reloaded));
+
+  /* Signed out: the saved printer loses the cloud route, the other leaves. */
+  af_printer_list_remove_cloud (list, SERIAL);
+  af_printer_list_remove_cloud (list, cloud_serial);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  g_assert_true (af_printer_get_lan_reachable (printer));
+  g_assert_false (af_printer_get_cloud_reachable (printer));
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_null (af_printer_list_lookup (list, cloud_serial));
+
+  g_assert_true (remove_printer (list, SERIAL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&entry));
+  g_assert_finalize_object (g_steal_pointer (&list));
+}
+
+static void
 test_update_keeps_code (void)
 {
   g_autoptr(AfPrinterList) list = NULL;
@@ -1045,6 +1128,7 @@ main (int   argc,
   g_test_add_func ("/af/printer-list/notice-moves-saved-printer",
                    test_notice_moves_saved_printer);
   g_test_add_func ("/af/printer-list/update-keeps-code", test_update_keeps_code);
+  g_test_add_func ("/af/printer-list/cloud-routes", test_cloud_routes);
   g_test_add_func ("/af/printer-list/invalid-entries", test_invalid_entries);
   g_test_add_func ("/af/printer-list/foreign-content", test_foreign_content);
   g_test_add_func ("/af/printer-list/discovery-merge", test_discovery_merge);

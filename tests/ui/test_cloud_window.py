@@ -1,0 +1,272 @@
+#!/usr/bin/python3
+# test_cloud_window.py EXECUTABLE REFERENCE_CLOUD VIRTUAL_PRINTER APP_ID
+#
+# Copyright 2026 The AtomForm Connect Authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The cloud through the window, against the reference cloud
+# (tests/cloud/af-reference-cloud.py: real HTTPS, SQLite, mosquitto) and a
+# virtual printer in cloud mode bound to a new account, with a real keyring:
+# Sign In… in the primary menu opens the browser (gtk_show_uri_full; the
+# "browser" here is a desktop file in the throwaway HOME that writes down the
+# address it was given) and the test plays the browser with the HTTP requests
+# a browser makes (sign-in form, then the redirect to the loopback listener).
+# The account shows in the menu; the bound printer appears on the Printers
+# page with its cloud badge; a corpus archive is sent through the cloud from
+# the Send panel, which says what leaves the home network, and prints to its
+# end; the print is then listed in the History view. The cloud's own counters
+# prove one upload and one job. Screenshots at each step.
+#
+# Runs under tests/headless-run.sh --keyring.
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+# The app reads the cloud's address from its settings: a keyfile in the
+# throwaway HOME, written with gsettings before the app starts.
+os.environ["GSETTINGS_BACKEND"] = "keyfile"
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import afui  # noqa: E402
+import printersui as ui  # noqa: E402
+import pyatspi  # noqa: E402
+
+NAME = "bambustudio-02.07-p1s.gcode.3mf"
+PRINTER_NAME = "Garage P1S"
+PASSWORD = "correct horse battery"
+BADGE = "Reachable through the AtomForm cloud"
+CLOUD_NOTE = "Through the cloud, the file, its thumbnails and its print settings"
+# Simulated seconds per real second: the 2.5 h corpus print takes ~10 s.
+SPEED = "900"
+
+
+def install_browser(record):
+    """A desktop file that takes https:// addresses and writes each down."""
+    home = os.environ["HOME"]
+    script = os.path.join(home, "browser.sh")
+    with open(script, "w") as f:
+        f.write('#!/bin/sh\nprintf "%%s\\n" "$1" >> "%s"\n' % record)
+    os.chmod(script, 0o755)
+    apps = os.path.join(os.environ["XDG_DATA_HOME"], "applications")
+    os.makedirs(apps, exist_ok=True)
+    with open(os.path.join(apps, "af-test-browser.desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Test Browser\n"
+                "Exec=%s %%u\nMimeType=x-scheme-handler/https;\nNoDisplay=true\n" % script)
+    with open(os.path.join(os.environ["XDG_CONFIG_HOME"], "mimeapps.list"), "w") as f:
+        f.write("[Default Applications]\nx-scheme-handler/https=af-test-browser.desktop\n")
+
+
+class CloudPrinter:
+    """A virtual printer in cloud mode, bound to the account."""
+
+    def __init__(self, cloud, rc_client, script, account):
+        self.serial = "01P00A%09d" % (time.monotonic_ns() % 10 ** 9)
+        bound = cloud.bind_printer(account["id"], self.serial, model="C12", name=PRINTER_NAME)
+        self.id = bound["id"]
+        self.dir = tempfile.mkdtemp(prefix="af-cloud-vp-")
+        device = os.path.join(self.dir, "device.json")
+        with open(device, "w", encoding="utf-8") as f:
+            json.dump(bound["device"], f)
+        self.log = open(os.path.join(self.dir, "log"), "w+", encoding="utf-8")
+        self.proc = subprocess.Popen(["/usr/bin/python3", script, "--serial", self.serial,
+                                      "--model", "C12", "--speed", SPEED,
+                                      "--cloud-device", device, "--ftp-server", "pyftpdlib"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True)
+        if not self.proc.stdout.readline():
+            self.stop()
+            raise RuntimeError("the virtual printer did not start")
+        api = cloud.api()
+        token = rc_client.sign_in(api, account["email"], PASSWORD)["access_token"]
+        afui.poll("the printer online in the cloud", lambda: api.request(
+            "GET", "/v1/printers/%s" % self.id,
+            headers={"Authorization": "Bearer " + token}).json().get("online"), limit=400)
+        api.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.log):
+            stream.close()
+
+
+def open_primary_menu(app):
+    menu = afui.poll("the main menu button",
+                     lambda: next((n for n in afui.walk(app.accessible())
+                                   if n.name == "Main Menu" and afui.is_showing(n)
+                                   and n.getRole() != pyatspi.ROLE_FILLER), None), app=app)
+    # GTK 4.8 names the GtkMenuButton; its inner toggle button takes the click.
+    ui.click(next(n for n in afui.walk(menu) if n.queryAction().nActions > 0))
+
+
+def close_menu():
+    pyatspi.Registry.generateKeyboardEvent(0xff1b, None, pyatspi.KEY_SYM)  # XK_Escape
+
+
+def http_get(url):
+    import http.client
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", u.path + ("?" + u.query if u.query else ""),
+                 headers={"Accept": "text/html"})
+    r = conn.getresponse()
+    body = r.read().decode()
+    conn.close()
+    return r.status, body
+
+
+def sign_in(app, cloud, rc_client, account, record):
+    open_primary_menu(app)
+    item = app.wait_for("the Sign In item", role=pyatspi.ROLE_MENU_ITEM, prefix="Sign In")
+    afui.screenshot(ui.WINDOW, "cloud-1-menu-signed-out.png")
+    ui.click(item)
+    prompt = app.top_level("Sign In in Your Browser")
+    afui.poll("the sign-in prompt on screen", lambda: afui.is_showing(prompt), app=app)
+    # The browser was asked to open the authorize address: with PKCE and state.
+    uri = afui.poll("the browser to be opened",
+                    lambda: os.path.exists(record) and open(record).read().strip(), app=app)
+    afui.check(uri.startswith(cloud.base_url + "/v1/oauth/authorize?"),
+               "the browser opened the cloud's sign-in page, not %r" % uri)
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(uri).query))
+    afui.check(q.get("code_challenge_method") == "S256", "the sign-in uses PKCE S256")
+    afui.check(q["redirect_uri"].startswith("http://127.0.0.1:"),
+               "the redirect goes to loopback, not %r" % q["redirect_uri"])
+    # The prompt shows the same address for a person whose browser did not open.
+    afui.check(any(afui.text_of(n) == uri for n in afui.walk(prompt)
+                   if n.getRole() == pyatspi.ROLE_LABEL),
+               "the prompt shows the sign-in address")
+    afui.screenshot("Sign In in Your Browser", "cloud-2-sign-in-prompt.png")
+
+    # The browser: the sign-in form, then the cloud's redirect to the app.
+    api = cloud.api()
+    got = rc_client.browser_sign_in(api, account["email"], PASSWORD, q["redirect_uri"],
+                                    q["code_challenge"], q["state"])
+    api.close()
+    afui.check("code" in got, "the cloud signed the account in: %r" % got)
+    status, page = http_get(q["redirect_uri"] + "?" + urllib.parse.urlencode(
+        {"code": got["code"], "state": got["state"]}))
+    afui.check(status == 200 and "You are signed in" in page, "the app's page says signed in")
+    afui.poll("the sign-in prompt to close",
+              lambda: afui._window_id("Sign In in Your Browser") is None, app=app, limit=600)
+
+    open_primary_menu(app)
+    app.wait_for("the account in the menu", role=pyatspi.ROLE_MENU_ITEM,
+                 name="Signed In as %s (%s)" % (account["display_name"], account["email"]))
+    app.wait_for("the Sign Out item", role=pyatspi.ROLE_MENU_ITEM, prefix="Sign Out")
+    afui.screenshot(ui.WINDOW, "cloud-3-menu-signed-in.png")
+    close_menu()
+
+
+def see_cloud_printer(app):
+    ui.show_page(app, "Printers")
+    app.wait_for("the bound printer's row", role=pyatspi.ROLE_LIST_ITEM, name=PRINTER_NAME)
+    badge = app.wait_for("the cloud badge", role=pyatspi.ROLE_IMAGE, name=BADGE)
+    afui.check(afui.is_showing(badge), "the cloud badge is shown")
+    # Followed through the cloud broker: its state, not "Not Set Up".
+    app.wait_for("the cloud printer to be idle", role=pyatspi.ROLE_LABEL, name="Idle")
+    afui.screenshot(ui.WINDOW, "cloud-4-printers.png")
+
+
+def send_through_cloud(app):
+    afui.open_with_chooser(app, afui.corpus("3mf", NAME))
+    app.top_level(NAME)
+    afui.wait_print_time(app)
+    ui.click(app.wait_for("the send panel toggle", role=pyatspi.ROLE_PUSH_BUTTON,
+                          name="Send to Printer"))
+    panel = app.wait_for("the send panel", role=pyatspi.ROLE_FILLER, name="Send to Printer")
+    note = afui.poll("what leaves the network", lambda: next(
+        (n for n in afui.walk(panel) if n.getRole() == pyatspi.ROLE_LABEL
+         and n.name.startswith(CLOUD_NOTE) and afui.is_showing(n)), None), app=app)
+    afui.check("90 days" in note.name, "the note says how long the cloud keeps the print")
+    send = afui.poll("the Send button", lambda: ui.find_button(panel, "Send to Printer"),
+                     app=app)
+    afui.poll("Send to turn on", lambda: ui.is_sensitive(send), app=app, limit=600)
+    afui.screenshot(NAME, "cloud-5-send-panel.png")
+    ui.click(send)
+    afui.poll("the print to finish",
+              lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Finished"),
+              app=app, limit=2400)
+    afui.screenshot(NAME, "cloud-6-finished.png")
+
+
+def see_history(app, stem):
+    ui.show_page(app, "History")
+    row_title = afui.poll("the print in the history", lambda: next(
+        (n for n in afui.walk(app.accessible()) if n.getRole() == pyatspi.ROLE_LABEL
+         and n.name.startswith(stem) and afui.is_showing(n)), None), app=app, limit=600)
+    afui.check(row_title is not None, "the history lists the print")
+    summary = afui.poll("the print's status in the history", lambda: next(
+        (n for n in afui.walk(app.accessible()) if n.getRole() == pyatspi.ROLE_LABEL
+         and n.name.startswith(PRINTER_NAME + " · Finished") and afui.is_showing(n)), None),
+        app=app, limit=600)
+    afui.check("Filament: PLA" in summary.name, "the history shows the filament used")
+    afui.check("The cloud keeps the file until" in summary.name,
+               "the history says when the cloud deletes the file")
+    app.wait_for("the entry's thumbnail", role=pyatspi.ROLE_IMAGE,
+                 prefix="Thumbnail of " + stem)
+    afui.screenshot(NAME, "cloud-7-history.png")
+
+
+def test():
+    exe, reference_cloud, virtual_printer, app_id = sys.argv[1:5]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(reference_cloud)))
+    import rc_client
+
+    cloud = rc_client.Cloud(tempfile.mkdtemp(prefix="af-cloud-"))
+    printer = None
+    try:
+        for key, value in (("cloud-base-url", cloud.base_url), ("cloud-ca-file", cloud.ca_file)):
+            subprocess.run(["gsettings", "set", app_id, key, value], check=True)
+        email = "window-%d@example.org" % time.monotonic_ns()
+        account = cloud.create_account(email, PASSWORD, display_name="Ana Window")
+        account["email"] = email
+        printer = CloudPrinter(cloud, rc_client, virtual_printer, account)
+        record = os.path.join(os.environ["HOME"], "browser-opened")
+        install_browser(record)
+        jobs_before = cloud.counters()["routes"].get("POST /v1/jobs", 0)
+
+        with afui.App(exe) as app:
+            app.wait_for("the window", role=pyatspi.ROLE_FRAME, name=ui.WINDOW)
+            try:
+                sign_in(app, cloud, rc_client, account, record)
+                see_cloud_printer(app)
+                send_through_cloud(app)
+                see_history(app, NAME[:-len(".gcode.3mf")])
+            except afui.Failure:
+                for title in (NAME, ui.WINDOW):
+                    if afui._window_id(title) is not None:
+                        afui.screenshot(title, "cloud-failed.png")
+                        break
+                raise
+            afui.check(app.close_window() == 0, "the window closed cleanly")
+
+        # Server-side: one job, and the history entry the view showed.
+        afui.check(cloud.counters()["routes"].get("POST /v1/jobs", 0) == jobs_before + 1,
+                   "the window created exactly one job")
+        api = cloud.api()
+        token = rc_client.sign_in(api, email, PASSWORD)["access_token"]
+        items = api.request("GET", "/v1/history",
+                            headers={"Authorization": "Bearer " + token}).json()["items"]
+        api.close()
+        afui.check(len(items) == 1 and items[0]["status"] == "finished"
+                   and items[0]["printer_id"] == printer.id,
+                   "the cloud recorded one finished print: %r" % items)
+    finally:
+        if printer is not None:
+            printer.stop()
+        cloud.stop()
+
+
+if __name__ == "__main__":
+    afui.run(test)
