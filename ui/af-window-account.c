@@ -136,10 +136,18 @@ session_loaded_cb (GObject      *source_object,
 /* --- Sign in ------------------------------------------------------------- */
 
 static void
+close_sign_in_dialog (AfWindow *self)
+{
+  AdwMessageDialog *dialog = g_steal_pointer (&self->sign_in_dialog);
+
+  if (dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
 end_sign_in (AfWindow *self)
 {
-  if (self->sign_in_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->sign_in_dialog));
+  close_sign_in_dialog (self);
   g_clear_object (&self->sign_in);
   update_actions (self);
 }
@@ -325,9 +333,7 @@ _af_window_account_dispose (AfWindow *self)
 {
   if (self->account_cancellable != NULL)
     g_cancellable_cancel (self->account_cancellable);
-  if (self->sign_in_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->sign_in_dialog));
-  self->sign_in_dialog = NULL;
+  close_sign_in_dialog (self);
   g_clear_object (&self->sign_in);
   g_clear_object (&self->account_cancellable);
 }
