@@ -38,6 +38,9 @@ check () {
 check '\baf_mqtt_session_new(_for_endpoint)?[[:space:]]*\(' \
   "$registry:" core/lan/af-mqtt-session.c: core/cloud/af-cloud-transport.c:
 check '\baf_lan_transport_new[[:space:]]*\(' "$registry:" core/lan/af-lan-transport.c:
+# Listing the account's printers and reprinting go through the same gate.
+check '\baf_cloud_client_(list_printers|reprint)(_async)?[[:space:]]*\(' \
+  "$registry:" core/cloud/
 # A cloud transport is a connection to AtomForm's cloud: the registry makes
 # every one, behind its one gate (open_cloud_route()).
 check '\baf_cloud_transport_new(_for_printer)?[[:space:]]*\(' \

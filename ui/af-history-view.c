@@ -32,6 +32,10 @@ struct _AfHistoryView
   AfPrinterRegistry *registry;
   /* The load in flight (and its thumbnails), cancelled by the next. */
   GCancellable      *cancellable;
+  /* The entries shown, by id, for Reprint. */
+  GHashTable        *entries;
+  /* Reprints in flight, cancelled when the view goes. */
+  GCancellable      *reprint_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (AfHistoryView, af_history_view, ADW_TYPE_BIN)
@@ -196,6 +200,81 @@ new_thumbnail (AfHistoryView       *self,
   return image;
 }
 
+/* --- Reprint ------------------------------------------------------------- */
+
+static GtkWidget *
+new_reprint_button (AfCloudHistoryEntry *entry)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Reprint"));
+  g_autofree char *name = NULL;
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "history.reprint");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s",
+                                    af_cloud_history_entry_get_id (entry));
+  /* Translators: the accessible name of a history entry's Reprint button; %s is its title */
+  name = g_strdup_printf (_("Reprint %s"), af_cloud_history_entry_get_title (entry));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+  return button;
+}
+
+static void
+show_toast (AfHistoryView *self,
+            const char    *message)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  AdwToast *toast;
+
+  if (overlay == NULL)
+    return;
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+}
+
+static void
+reprint_cb (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AfHistoryView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AfCloudJob) job = NULL;
+  g_autofree char *message = NULL;
+
+  job = af_printer_registry_reprint_finish (AF_PRINTER_REGISTRY (source_object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->registry == NULL)
+    return;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "history.reprint", TRUE);
+  if (job == NULL)
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  /* Translators: after Reprint; %s is the print's name */
+  message = g_strdup_printf (_("“%s” is printing again"), af_cloud_job_get_name (job));
+  show_toast (self, message);
+  af_history_view_reload (self);
+}
+
+static void
+reprint_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  AfHistoryView *self = AF_HISTORY_VIEW (widget);
+  AfCloudHistoryEntry *entry = g_hash_table_lookup (self->entries,
+                                                    g_variant_get_string (parameter, NULL));
+
+  if (entry == NULL || self->registry == NULL)
+    return;
+  /* One reprint at a time: a second press would be a second print. */
+  gtk_widget_action_set_enabled (widget, "history.reprint", FALSE);
+  af_printer_registry_reprint_async (self->registry, entry, self->reprint_cancellable,
+                                     reprint_cb, g_object_ref (self));
+}
+
 /* --- Loading ------------------------------------------------------------- */
 
 static GtkWidget *
@@ -212,6 +291,8 @@ new_row (AfHistoryView       *self,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), new_thumbnail (self, client, entry));
+  if (af_cloud_history_entry_get_file_available (entry))
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), new_reprint_button (entry));
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   subtitle, -1);
   return row;
@@ -247,11 +328,14 @@ history_cb (GObject      *source_object,
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
     gtk_list_box_remove (self->list_box, child);
+  g_hash_table_remove_all (self->entries);
   n = g_list_model_get_n_items (G_LIST_MODEL (page->items));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(AfCloudHistoryEntry) entry = g_list_model_get_item (G_LIST_MODEL (page->items), i);
+      AfCloudHistoryEntry *entry = g_list_model_get_item (G_LIST_MODEL (page->items), i);
 
+      g_hash_table_replace (self->entries, g_strdup (af_cloud_history_entry_get_id (entry)),
+                            entry);
       gtk_list_box_append (self->list_box, new_row (self, client, entry));
     }
   show_page (self, n > 0 ? "list" : "empty");
@@ -309,7 +393,10 @@ af_history_view_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->reprint_cancellable);
+  g_clear_object (&self->reprint_cancellable);
   g_clear_object (&self->registry);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
 
   G_OBJECT_CLASS (af_history_view_parent_class)->dispose (object);
 }
@@ -330,11 +417,14 @@ af_history_view_class_init (AfHistoryViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfHistoryView, list_box);
 
   gtk_widget_class_install_action (widget_class, "history.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "history.reprint", "s", reprint_action);
 }
 
 static void
 af_history_view_init (AfHistoryView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->reprint_cancellable = g_cancellable_new ();
   show_page (self, "signed-out");
 }

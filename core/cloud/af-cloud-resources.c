@@ -704,6 +704,47 @@ af_cloud_client_create_job (AfCloudClient        *client,
 }
 
 AfCloudJob *
+af_cloud_client_reprint (AfCloudClient        *client,
+                         const char           *idempotency_key,
+                         const char           *printer_id,
+                         const char           *model_id,
+                         const char           *history_entry_id,
+                         const char           *name,
+                         const AfPrintOptions *options,
+                         GCancellable         *cancellable,
+                         GError              **error)
+{
+  g_autoptr(AfCloudRequest) request = af_cloud_request_new ("POST", "/v1/jobs");
+  g_autoptr(AfCloudResponse) response = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *truncated = NULL;
+
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
+  g_return_val_if_fail (idempotency_key != NULL, NULL);
+  g_return_val_if_fail (af_cloud_id_is_valid (printer_id), NULL);
+  g_return_val_if_fail (af_cloud_id_is_valid (history_entry_id), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  truncated = af_print_options_truncate_name (name != NULL ? name : "");
+  json_builder_begin_object (builder);
+  add_string (builder, "printer_id", printer_id);
+  add_string (builder, "history_entry_id", history_entry_id);
+  add_string (builder, "name", truncated);
+  json_builder_set_member_name (builder, "options");
+  json_builder_add_value (builder, af_cloud_job_options_to_json (options, model_id));
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  af_cloud_request_set_idempotency_key (request, idempotency_key);
+  af_cloud_request_set_json (request, body);
+  response = af_cloud_client_send (client, request, cancellable, error);
+  if (response == NULL)
+    return NULL;
+  return job_from_response (response, error);
+}
+
+AfCloudJob *
 af_cloud_client_get_job (AfCloudClient  *client,
                          const char     *job_id,
                          GCancellable   *cancellable,

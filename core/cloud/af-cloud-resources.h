@@ -116,6 +116,19 @@ AfCloudJob *af_cloud_client_create_job        (AfCloudClient        *client,
                                                const AfPrintOptions *options,
                                                GCancellable         *cancellable,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+/* POST /v1/jobs with history_entry_id: prints the file the cloud stored
+ * for that entry again (AF_CLOUD_ERROR with "file-expired" once the cloud
+ * deleted it), exactly once per idempotency_key.
+ */
+AfCloudJob *af_cloud_client_reprint           (AfCloudClient        *client,
+                                               const char           *idempotency_key,
+                                               const char           *printer_id,
+                                               const char           *model_id,
+                                               const char           *history_entry_id,
+                                               const char           *name,
+                                               const AfPrintOptions *options,
+                                               GCancellable         *cancellable,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 AfCloudJob *af_cloud_client_get_job           (AfCloudClient        *client,
                                                const char           *job_id,
                                                GCancellable         *cancellable,

@@ -497,6 +497,125 @@ af_printer_registry_lookup_cloud (AfPrinterRegistry *self,
   return NULL;
 }
 
+/* --- Reprinting from the history ---------------------------------------- */
+
+typedef struct
+{
+  AfCloudClient  *client;
+  char           *key;
+  char           *printer_id;
+  char           *model_id;
+  char           *entry_id;
+  char           *name;
+  AfPrintOptions *options;
+} ReprintData;
+
+static void
+reprint_data_free (ReprintData *data)
+{
+  g_clear_object (&data->client);
+  g_free (data->key);
+  g_free (data->printer_id);
+  g_free (data->model_id);
+  g_free (data->entry_id);
+  g_free (data->name);
+  g_clear_pointer (&data->options, af_print_options_free);
+  g_free (data);
+}
+
+static void
+reprint_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ReprintData *data = task_data;
+  GError *error = NULL;
+  AfCloudJob *job;
+
+  job = af_cloud_client_reprint (data->client, data->key, data->printer_id, data->model_id,
+                                 data->entry_id, data->name, data->options, cancellable, &error);
+  if (job == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, job, g_object_unref);
+}
+
+static AfCloudPrinter *
+find_cloud_printer_by_id (AfPrinterRegistry *self,
+                          const char        *printer_id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->cloud_printers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (af_cloud_printer_get_id (value), printer_id) == 0)
+      return value;
+  return NULL;
+}
+
+void
+af_printer_registry_reprint_async (AfPrinterRegistry   *self,
+                                   AfCloudHistoryEntry *entry,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  AfCloudPrinter *cloud_printer;
+  AfCloudClient *client;
+  ReprintData *data;
+  GError *error = NULL;
+
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
+  g_return_if_fail (AF_IS_CLOUD_HISTORY_ENTRY (entry));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, af_printer_registry_reprint_async);
+  client = open_cloud_route (self, &error);
+  if (client == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  cloud_printer = find_cloud_printer_by_id (self,
+                                            af_cloud_history_entry_get_printer_id (entry));
+  if (cloud_printer == NULL)
+    {
+      g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_FOUND,
+                               _("“%s” is no longer bound to your AtomForm account; bind it "
+                                 "again to print on it through the cloud."),
+                               af_cloud_history_entry_get_printer_name (entry));
+      return;
+    }
+
+  data = g_new0 (ReprintData, 1);
+  data->client = g_object_ref (client);
+  /* One press, one job: the client's retries reuse this key. */
+  data->key = g_uuid_string_random ();
+  data->printer_id = g_strdup (af_cloud_printer_get_id (cloud_printer));
+  data->model_id = g_strdup (af_cloud_printer_get_model_id (cloud_printer));
+  data->entry_id = g_strdup (af_cloud_history_entry_get_id (entry));
+  data->name = g_strdup (af_cloud_history_entry_get_title (entry));
+  data->options = af_print_options_new ();
+  data->options->plate = MAX (af_cloud_history_entry_get_plate (entry), 1);
+  g_task_set_task_data (task, data, (GDestroyNotify)reprint_data_free);
+  g_task_run_in_thread (task, reprint_thread);
+}
+
+AfCloudJob *
+af_printer_registry_reprint_finish (AfPrinterRegistry  *self,
+                                    GAsyncResult       *result,
+                                    GError            **error)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* --- Adding a printer ---------------------------------------------------- */
 
 typedef struct

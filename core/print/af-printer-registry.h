@@ -135,6 +135,19 @@ AfCloudPrinter    *af_printer_registry_get_cloud_printer (AfPrinterRegistry    *
  */
 AfPrinter         *af_printer_registry_lookup_cloud      (AfPrinterRegistry    *self,
                                                           const char           *text);
+/* Prints the file the cloud keeps for a history entry again, on the bound
+ * printer it was printed on, with the default options for its plate (the
+ * history does not keep the options). The cloud checks the printer is
+ * online and idle and its trays; completes with the job.
+ */
+void               af_printer_registry_reprint_async  (AfPrinterRegistry       *self,
+                                                       AfCloudHistoryEntry     *entry,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+AfCloudJob        *af_printer_registry_reprint_finish (AfPrinterRegistry       *self,
+                                                       GAsyncResult            *result,
+                                                       GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Adds a printer the user entered: connects once with access_code to
  * check the address, code and certificate, and only then saves the
  * printer and stores the code in the keyring (af_printer_list_add_async());

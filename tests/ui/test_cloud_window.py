@@ -15,8 +15,9 @@
 # The account shows in the menu; the bound printer appears on the Printers
 # page with its cloud badge; a corpus archive is sent through the cloud from
 # the Send panel, which says what leaves the home network, and prints to its
-# end; the print is then listed in the History view. The cloud's own counters
-# prove one upload and one job. Screenshots at each step.
+# end; the print is then listed in the History view, and Reprint prints the
+# file the cloud kept once more. The cloud's own counters prove one job per
+# press. Screenshots at each step.
 #
 # Runs under tests/headless-run.sh --keyring.
 
@@ -218,6 +219,35 @@ def see_history(app, stem):
     afui.screenshot(NAME, "cloud-7-history.png")
 
 
+def reprint(app, cloud, stem, jobs_before):
+    """Reprint prints the file the cloud kept: a second job, a second entry."""
+    # GTK 4.8 appends a button's own label to the name it was given.
+    button = app.wait_for("the Reprint button", role=pyatspi.ROLE_PUSH_BUTTON,
+                          prefix="Reprint " + stem)
+    ui.click(button)
+    afui.poll("the reprint's job in the cloud",
+              lambda: cloud.counters()["routes"].get("POST /v1/jobs", 0) == jobs_before + 2,
+              app=app, limit=600)
+
+    def finished_entries():
+        return [n for n in afui.walk(app.accessible()) if n.getRole() == pyatspi.ROLE_LABEL
+                and n.name.startswith(PRINTER_NAME + " · Finished") and afui.is_showing(n)]
+
+    reload_button = app.wait_for("the Reload button", role=pyatspi.ROLE_PUSH_BUTTON,
+                                 name="Reload History")
+
+    def two_finished():
+        if len(finished_entries()) == 2:
+            return True
+        ui.click(reload_button)
+        time.sleep(1)
+        return False
+
+    afui.poll("the reprint to finish and show in the history", two_finished, app=app,
+              limit=1200)
+    afui.screenshot(NAME, "cloud-8-reprinted.png")
+
+
 def test():
     exe, reference_cloud, virtual_printer, app_id = sys.argv[1:5]
     sys.path.insert(0, os.path.dirname(os.path.abspath(reference_cloud)))
@@ -243,6 +273,7 @@ def test():
                 see_cloud_printer(app)
                 send_through_cloud(app)
                 see_history(app, NAME[:-len(".gcode.3mf")])
+                reprint(app, cloud, NAME[:-len(".gcode.3mf")], jobs_before)
             except afui.Failure:
                 for title in (NAME, ui.WINDOW):
                     if afui._window_id(title) is not None:
@@ -251,17 +282,18 @@ def test():
                 raise
             afui.check(app.close_window() == 0, "the window closed cleanly")
 
-        # Server-side: one job, and the history entry the view showed.
-        afui.check(cloud.counters()["routes"].get("POST /v1/jobs", 0) == jobs_before + 1,
-                   "the window created exactly one job")
+        # Server-side: one job for the send and one for the reprint, and the
+        # history entries the view showed.
+        afui.check(cloud.counters()["routes"].get("POST /v1/jobs", 0) == jobs_before + 2,
+                   "the window created exactly two jobs")
         api = cloud.api()
         token = rc_client.sign_in(api, email, PASSWORD)["access_token"]
         items = api.request("GET", "/v1/history",
                             headers={"Authorization": "Bearer " + token}).json()["items"]
         api.close()
-        afui.check(len(items) == 1 and items[0]["status"] == "finished"
-                   and items[0]["printer_id"] == printer.id,
-                   "the cloud recorded one finished print: %r" % items)
+        afui.check(len(items) == 2 and all(i["status"] == "finished"
+                                           and i["printer_id"] == printer.id for i in items),
+                   "the cloud recorded two finished prints: %r" % items)
     finally:
         if printer is not None:
             printer.stop()
