@@ -78,6 +78,10 @@ install_connection (AfPrinterRegistry *self,
 {
   Connection *connection = g_new0 (Connection, 1);
 
+  /* The LAN connection reports the printer's state from now on: a cloud
+   * connection that followed it would write the same object.
+   */
+  g_hash_table_remove (self->cloud_status, af_printer_get_serial (printer));
   connection->session = af_mqtt_session_new (printer, af_secret_get (access_code));
   connection->transport = af_lan_transport_new (connection->session, af_secret_get (access_code));
   g_hash_table_replace (self->connections, g_strdup (af_printer_get_serial (printer)), connection);
