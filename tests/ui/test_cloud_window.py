@@ -17,7 +17,10 @@
 # the Send panel, which says what leaves the home network, and prints to its
 # end; the print is then listed in the History view, and Reprint prints the
 # file the cloud kept once more. The cloud's own counters prove one job per
-# press. Screenshots at each step.
+# press. Adding the printer on the LAN then adds the LAN route to the same printer: one card, two
+# routes; the Send panel asks which, says for each what leaves the home
+# network, and the LAN print reaches the printer over the LAN with no cloud
+# job. Screenshots at each step.
 #
 # Runs under tests/headless-run.sh --keyring.
 
@@ -26,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -41,6 +45,7 @@ import pyatspi  # noqa: E402
 NAME = "bambustudio-02.07-p1s.gcode.3mf"
 PRINTER_NAME = "Garage P1S"
 PASSWORD = "correct horse battery"
+ACCESS_CODE = "61803398"
 BADGE = "Reachable through the AtomForm cloud"
 CLOUD_NOTE = "Through the cloud, the file, its thumbnails and its print settings"
 # Simulated seconds per real second: the 2.5 h corpus print takes ~10 s.
@@ -77,12 +82,17 @@ class CloudPrinter:
         self.log = open(os.path.join(self.dir, "log"), "w+", encoding="utf-8")
         self.proc = subprocess.Popen(["/usr/bin/python3", script, "--serial", self.serial,
                                       "--model", "C12", "--speed", SPEED,
+                                      "--access-code", ACCESS_CODE,
                                       "--cloud-device", device, "--ftp-server", "pyftpdlib"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)
-        if not self.proc.stdout.readline():
+        line = self.proc.stdout.readline()
+        if not line:
             self.stop()
             raise RuntimeError("the virtual printer did not start")
+        self.info = json.loads(line)
+        # Its event lines must be read, or a full pipe would stall the printer.
+        threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
         api = cloud.api()
         token = rc_client.sign_in(api, account["email"], PASSWORD)["access_token"]
         afui.poll("the printer online in the cloud", lambda: api.request(
@@ -248,6 +258,74 @@ def reprint(app, cloud, stem, jobs_before):
     afui.screenshot(NAME, "cloud-8-reprinted.png")
 
 
+def lan_starts(printer):
+    """Prints started over the LAN: a cloud print's project_file names an https:// url."""
+    count = 0
+    with open(printer.info["requests_file"]) as requests:
+        for line in requests:
+            if '"project_file"' in line:
+                url = json.loads(line)["print"].get("url", "")
+                count += not url.startswith("https://")
+    return count
+
+
+def add_lan_route(app, printer):
+    """Adding the bound printer on the LAN adds its LAN route: one printer, two routes."""
+    ui.show_page(app, "Printers")
+    dialog = ui.open_add_dialog(app)
+    ui.fill_add_dialog(app, dialog, printer, ACCESS_CODE)
+    ui.click(ui.add_button(app, dialog))
+    prompt = app.top_level(ui.TRUST_DIALOG)
+    afui.poll("the certificate prompt on screen", lambda: afui.is_showing(prompt), app=app)
+    ui.click(afui.poll("the Trust button", lambda: ui.find_button(prompt, "Trust"), app=app))
+    afui.poll("the Add Printer dialog to close",
+              lambda: afui._window_id(ui.ADD_DIALOG) is None, app=app, limit=600)
+    afui.poll("one card for the printer", lambda: len(
+        [n for n in afui.walk(app.accessible()) if n.getRole() == pyatspi.ROLE_LIST_ITEM
+         and n.name == PRINTER_NAME and afui.is_showing(n)]) == 1, app=app)
+    app.wait_for("the cloud badge, still", role=pyatspi.ROLE_IMAGE, name=BADGE)
+    afui.screenshot(NAME, "cloud-9-two-routes.png")
+
+
+def send_over_lan(app, printer, cloud, jobs):
+    """With both routes the panel asks which; the LAN note says nothing leaves."""
+    ui.show_page(app, "File")
+    if afui.find(app.accessible(), role=pyatspi.ROLE_FILLER, name="Send to Printer") is None:
+        ui.click(app.wait_for("the send panel toggle", role=pyatspi.ROLE_PUSH_BUTTON,
+                              name="Send to Printer"))
+    panel = app.wait_for("the send panel", role=pyatspi.ROLE_FILLER, name="Send to Printer")
+    done = afui.find(panel, role=pyatspi.ROLE_PUSH_BUTTON, prefix="Done")
+    if done is not None:
+        ui.click(done)
+    lan = app.wait_for("the LAN route button", root=panel, role=pyatspi.ROLE_PUSH_BUTTON,
+                       prefix="Send Through the Local Network")
+    cloud_button = app.wait_for("the cloud route button", root=panel,
+                                role=pyatspi.ROLE_PUSH_BUTTON,
+                                prefix="Send Through the AtomForm Cloud")
+    ui.click(cloud_button)
+    afui.poll("the cloud note", lambda: next(
+        (n for n in afui.walk(panel) if n.getRole() == pyatspi.ROLE_LABEL
+         and n.name.startswith(CLOUD_NOTE) and afui.is_showing(n)), None), app=app)
+    ui.click(lan)
+    afui.poll("the LAN note", lambda: afui.find(
+        panel, role=pyatspi.ROLE_LABEL,
+        name="Over the local network, nothing leaves your home network."), app=app)
+    send = afui.poll("the Send button", lambda: ui.find_button(panel, "Send to Printer"),
+                     app=app)
+    afui.poll("Send to turn on", lambda: ui.is_sensitive(send), app=app, limit=600)
+    afui.screenshot(NAME, "cloud-10-lan-route.png")
+    before = lan_starts(printer)
+    ui.click(send)
+    afui.poll("the print to start over the LAN", lambda: lan_starts(printer) == before + 1,
+              app=app, limit=600)
+    afui.poll("the LAN print to finish",
+              lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Finished"),
+              app=app, limit=2400)
+    afui.check(cloud.counters()["routes"].get("POST /v1/jobs", 0) == jobs,
+               "the LAN print made no cloud job")
+    afui.screenshot(NAME, "cloud-11-lan-finished.png")
+
+
 def test():
     exe, reference_cloud, virtual_printer, app_id = sys.argv[1:5]
     sys.path.insert(0, os.path.dirname(os.path.abspath(reference_cloud)))
@@ -274,6 +352,9 @@ def test():
                 send_through_cloud(app)
                 see_history(app, NAME[:-len(".gcode.3mf")])
                 reprint(app, cloud, NAME[:-len(".gcode.3mf")], jobs_before)
+                afui.check(lan_starts(printer) == 0, "the cloud prints went through the cloud")
+                add_lan_route(app, printer)
+                send_over_lan(app, printer, cloud, jobs_before + 2)
             except afui.Failure:
                 for title in (NAME, ui.WINDOW):
                     if afui._window_id(title) is not None:
