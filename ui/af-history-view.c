@@ -85,7 +85,9 @@ format_filament (GPtrArray *filament)
 
       if (text->len > 0)
         g_string_append (text, ", ");
-      /* Translators: one filament of a history entry: type, colour and weight, e.g. "PLA #00AE42 23.4 g" */
+      /* Translators: one filament of a history entry: type, colour and weight,
+       * e.g. "PLA #00AE42 23.4 g"
+       */
       g_string_append_printf (text, _("%s %s %.1f g"), item->type != NULL ? item->type : "?",
                               item->color != NULL ? item->color : "", item->weight_g);
     }
@@ -103,7 +105,9 @@ describe_file (AfCloudHistoryEntry *entry)
     return g_strdup (_("The cloud no longer keeps the file"));
   local = g_date_time_to_local (expires);
   date = g_date_time_format (local, "%-d %B %Y");
-  /* Translators: when the cloud deletes a printed file, e.g. "The cloud keeps the file until 4 March 2027" */
+  /* Translators: when the cloud deletes a printed file,
+   * e.g. "The cloud keeps the file until 4 March 2027"
+   */
   return g_strdup_printf (_("The cloud keeps the file until %s"), date);
 }
 
