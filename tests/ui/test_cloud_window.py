@@ -20,7 +20,8 @@
 # press. Adding the printer on the LAN then adds the LAN route to the same printer: one card, two
 # routes; the Send panel asks which, says for each what leaves the home
 # network, and the LAN print reaches the printer over the LAN with no cloud
-# job. Screenshots at each step.
+# job. Sign Out clears the keyring and takes the cloud route away, leaving
+# the LAN one. Screenshots at each step.
 #
 # Runs under tests/headless-run.sh --keyring.
 
@@ -326,6 +327,27 @@ def send_over_lan(app, printer, cloud, jobs):
     afui.screenshot(NAME, "cloud-11-lan-finished.png")
 
 
+def sign_out(app, cloud, account):
+    """Sign Out revokes the session and clears the keyring; the printer keeps its LAN route."""
+    open_primary_menu(app)
+    ui.click(app.wait_for("the Sign Out item", role=pyatspi.ROLE_MENU_ITEM, prefix="Sign Out"))
+    ui.show_page(app, "Printers")
+    afui.poll("the cloud badge to go", lambda: afui.find(
+        app.accessible(), role=pyatspi.ROLE_IMAGE, name=BADGE) is None, app=app, limit=600)
+    app.wait_for("the printer, still there over the LAN", role=pyatspi.ROLE_LIST_ITEM,
+                 name=PRINTER_NAME)
+    found = subprocess.run(["secret-tool", "search", "--all", "xdg:schema",
+                            "tech.atomform.Connect.Token"], capture_output=True, text=True)
+    afui.check("tech.atomform.Connect.Token" not in found.stdout + found.stderr,
+               "no token is left in the keyring")
+    open_primary_menu(app)
+    app.wait_for("Sign In, again", role=pyatspi.ROLE_MENU_ITEM, prefix="Sign In")
+    afui.screenshot(ui.WINDOW, "cloud-12-signed-out.png")
+    close_menu()
+    ui.show_page(app, "History")
+    app.wait_for("the signed-out history", role=pyatspi.ROLE_LABEL, name="No History")
+
+
 def test():
     exe, reference_cloud, virtual_printer, app_id = sys.argv[1:5]
     sys.path.insert(0, os.path.dirname(os.path.abspath(reference_cloud)))
@@ -355,6 +377,7 @@ def test():
                 afui.check(lan_starts(printer) == 0, "the cloud prints went through the cloud")
                 add_lan_route(app, printer)
                 send_over_lan(app, printer, cloud, jobs_before + 2)
+                sign_out(app, cloud, account)
             except afui.Failure:
                 for title in (NAME, ui.WINDOW):
                     if afui._window_id(title) is not None:
