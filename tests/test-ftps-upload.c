@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <pwd.h>
 #include <glib/gstdio.h>
 
 #include "af-core.h"
@@ -263,7 +264,22 @@ make_user (void)
   const char *chpasswd[] = { "chpasswd", NULL };
   const char *chown_argv[] = { "chown", USER, server.storage, NULL };
 
-  if (!run ("id " USER, NULL))
+  struct passwd *entry = getpwnam (USER);
+
+  /* A run that was killed leaves its user behind, with a home in a
+   * temporary folder that is gone: that user is ours to take over.
+   */
+  if (entry != NULL && g_str_has_prefix (entry->pw_dir, g_get_tmp_dir ()) &&
+      strstr (entry->pw_dir, "/af-ftps-") != NULL &&
+      !g_file_test (entry->pw_dir, G_FILE_TEST_EXISTS))
+    {
+      const char *usermod[] = { "usermod", "-d", server.storage, USER, NULL };
+
+      if (!run_argv (usermod, NULL))
+        return FALSE;
+      server.created_user = TRUE;
+    }
+  else if (entry == NULL)
     {
       if (!run_argv (useradd, NULL))
         return FALSE;
