@@ -10,7 +10,7 @@ set -eu
 packages="
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libgdk-pixbuf-2.0-dev libgtk-4-dev libadwaita-1-dev
-  libcurl4-openssl-dev libcurl3-gnutls libzip-dev zlib1g-dev libjson-glib-dev libsecret-1-dev
+  libcurl4-openssl-dev libcurl3-gnutls libzip-dev zlib1g-dev libjson-glib-dev libsecret-1-dev libsqlite3-dev
   libmosquitto-dev libssl-dev libqoi-dev
   gettext desktop-file-utils appstream shared-mime-info libxml2-utils libglib2.0-bin libgtk-4-bin
   xvfb xauth x11-utils dbus dbus-bin dbus-x11 at-spi2-core gnome-keyring libsecret-tools

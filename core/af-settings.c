@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "af-settings.h"
+#include "af-network-policy.h"
 
 struct _AfSettings
 {
@@ -21,6 +22,7 @@ struct _AfSettings
   gboolean   window_maximized;
   char      *last_folder;
   gboolean   delete_after_print;
+  gboolean   lan_only;
 };
 
 G_DEFINE_FINAL_TYPE (AfSettings, af_settings, G_TYPE_OBJECT)
@@ -32,6 +34,7 @@ enum {
   PROP_WINDOW_MAXIMIZED,
   PROP_LAST_FOLDER,
   PROP_DELETE_AFTER_PRINT,
+  PROP_LAN_ONLY,
   N_PROPS
 };
 
@@ -77,6 +80,7 @@ af_settings_get_property (GObject    *object,
     case PROP_WINDOW_MAXIMIZED: g_value_set_boolean (value, self->window_maximized); break;
     case PROP_LAST_FOLDER: g_value_set_string (value, self->last_folder); break;
     case PROP_DELETE_AFTER_PRINT: g_value_set_boolean (value, self->delete_after_print); break;
+    case PROP_LAN_ONLY: g_value_set_boolean (value, self->lan_only); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -105,6 +109,11 @@ af_settings_set_property (GObject      *object,
       break;
     case PROP_DELETE_AFTER_PRINT:
       set_boolean (self, &self->delete_after_print, g_value_get_boolean (value), prop_id);
+      break;
+    case PROP_LAN_ONLY:
+      /* The policy is what the cloud client and the registry check. */
+      af_network_policy_set_lan_only (g_value_get_boolean (value));
+      set_boolean (self, &self->lan_only, g_value_get_boolean (value), prop_id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -142,6 +151,7 @@ af_settings_class_init (AfSettingsClass *klass)
   properties[PROP_LAST_FOLDER] = g_param_spec_string ("last-folder", NULL, NULL, "", flags);
   properties[PROP_DELETE_AFTER_PRINT] =
     g_param_spec_boolean ("delete-after-print", NULL, NULL, TRUE, flags);
+  properties[PROP_LAN_ONLY] = g_param_spec_boolean ("lan-only", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -214,6 +224,23 @@ af_settings_get_delete_after_print (AfSettings *self)
   g_return_val_if_fail (AF_IS_SETTINGS (self), TRUE);
 
   return self->delete_after_print;
+}
+
+gboolean
+af_settings_get_lan_only (AfSettings *self)
+{
+  g_return_val_if_fail (AF_IS_SETTINGS (self), FALSE);
+
+  return self->lan_only;
+}
+
+void
+af_settings_set_lan_only (AfSettings *self,
+                          gboolean    lan_only)
+{
+  g_return_if_fail (AF_IS_SETTINGS (self));
+
+  g_object_set (self, "lan-only", lan_only, NULL);
 }
 
 const char *

@@ -23,12 +23,17 @@ G_DECLARE_FINAL_TYPE (AfSettings, af_settings, AF, SETTINGS, GObject)
  * place) the properties keep the schema's defaults in memory.
  *
  * Properties: window-width, window-height (int), window-maximized (bool),
- * last-folder (string, a URI or ""), delete-after-print (bool).
+ * last-folder (string, a URI or ""), delete-after-print (bool), lan-only
+ * (bool: mirrored into af_network_policy_set_lan_only(), which the cloud
+ * client's request path and the printer registry enforce).
  */
 AfSettings *af_settings_new                    (const char *schema_id) G_GNUC_WARN_UNUSED_RESULT;
 /* The one object for APP_ID, shared for the program's life. */
 AfSettings *af_settings_get_default            (void);
 gboolean    af_settings_get_delete_after_print (AfSettings *self);
+gboolean    af_settings_get_lan_only           (AfSettings *self);
+void        af_settings_set_lan_only           (AfSettings *self,
+                                                gboolean    lan_only);
 const char *af_settings_get_last_folder        (AfSettings *self);
 void        af_settings_set_last_folder        (AfSettings *self,
                                                 const char *uri);
