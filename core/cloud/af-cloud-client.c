@@ -20,6 +20,7 @@
 #include "af-cloud-error.h"
 #include "af-cloud-private.h"
 #include "af-cloud-tokens.h"
+#include "af-network-policy.h"
 
 /*
  * Every request runs libcurl's easy interface on a worker thread (a GTask
@@ -614,6 +615,37 @@ set_transfer_error (AfCloudClient  *self,
     }
 }
 
+/* Each easy handle is one connection (none is reused), so each try is one
+ * row of the network activity log: host, port, purpose and bytes, never
+ * the path (it may name an entry) or a token.
+ */
+static void
+record_activity (AfCloudClient  *self,
+                 AfCloudRequest *request,
+                 CURL           *curl,
+                 CURLcode        code)
+{
+  g_autoptr(GUri) uri = g_uri_parse (self->base_url, G_URI_FLAGS_NONE, NULL);
+  curl_off_t up = 0, down = 0;
+  long request_size = 0, header_size = 0, port = 0;
+
+  if (uri == NULL)
+    return;
+  curl_easy_getinfo (curl, CURLINFO_SIZE_UPLOAD_T, &up);
+  curl_easy_getinfo (curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
+  curl_easy_getinfo (curl, CURLINFO_REQUEST_SIZE, &request_size);
+  curl_easy_getinfo (curl, CURLINFO_HEADER_SIZE, &header_size);
+  curl_easy_getinfo (curl, CURLINFO_PRIMARY_PORT, &port);
+  if (port <= 0)
+    port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 443;
+  af_network_activity_record (g_uri_get_host (uri), (guint) port,
+                              g_str_has_prefix (request->path, "/v1/uploads")
+                              ? AF_NETWORK_PURPOSE_CLOUD_UPLOAD : AF_NETWORK_PURPOSE_CLOUD_API,
+                              (guint64) up + (guint64) MAX (request_size, 0),
+                              (guint64) down + (guint64) MAX (header_size, 0),
+                              code == CURLE_OK);
+}
+
 /* One try on the wire. TRUE with *response_out for any HTTP answer. */
 static gboolean
 perform (AfCloudClient    *self,
@@ -674,6 +706,7 @@ perform (AfCloudClient    *self,
   request->n_sent++;
   code = curl_easy_perform (curl);
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+  record_activity (self, request, curl, code);
   curl_easy_cleanup (curl);
   wipe_headers (headers);
 
@@ -812,6 +845,11 @@ af_cloud_client_send (AfCloudClient   *self,
   g_return_val_if_fail (AF_IS_CLOUD_CLIENT (self), NULL);
   g_return_val_if_fail (request != NULL, NULL);
 
+  /* LAN-only mode: the one gate every cloud request (token refreshes and
+   * the service status included) passes, before the keyring or the wire.
+   */
+  if (!af_network_policy_check_cloud (error))
+    return NULL;
   ensure_curl ();
   for (;;)
     {

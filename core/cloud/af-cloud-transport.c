@@ -14,6 +14,7 @@
 
 #include "af-cloud-error.h"
 #include "af-cloud-transport.h"
+#include "af-network-policy.h"
 #include "af-cloud-upload.h"
 #include "af-lan-error.h"
 #include "af-print-error.h"
@@ -236,8 +237,18 @@ af_cloud_transport_connect_async (AfTransport         *transport,
                                   gpointer             user_data)
 {
   GTask *task = g_task_new (transport, cancellable, callback, user_data);
+  GError *error = NULL;
 
   g_task_set_source_tag (task, af_cloud_transport_connect_async);
+  /* LAN-only mode: not even the cloud broker (the API calls are refused
+   * by the client's own gate as well).
+   */
+  if (!af_network_policy_check_cloud (&error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
   g_task_set_task_data (task, g_new0 (ConnectData, 1), (GDestroyNotify)connect_data_free);
   run_prepare (task);
 }

@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-ftps-upload.h"
+#include "af-network-policy.h"
 #include "af-lan-error.h"
 #include "af-secrets.h"
 #include "af-tls.h"
@@ -416,6 +417,22 @@ build_url (Upload     *upload,
                           upload->port, escaped);
 }
 
+/* One handle is one control connection (libcurl reuses it for every
+ * command of the transfer): one row of the network activity log, with the
+ * file's bytes sent; never the file name.
+ */
+static void
+record_activity (CURL     *curl,
+                 Upload   *upload,
+                 gboolean  succeeded)
+{
+  curl_off_t down = 0;
+
+  curl_easy_getinfo (curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
+  af_network_activity_record (upload->host, upload->port, AF_NETWORK_PURPOSE_LAN_FTPS,
+                              upload->sent, (guint64) MAX (down, 0), succeeded);
+}
+
 /* Options every request of one upload shares: transport, TLS, login. The
  * access code goes through CURLOPT_PASSWORD, never into the URL, so it
  * cannot end up in a log line.
@@ -742,6 +759,7 @@ upload_thread (GTask        *task,
       && !g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_CHANGED)
       && !g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_CERT_INVALID))
     delete_remote (curl, upload, "the partial upload");
+  record_activity (curl, upload, error == NULL);
   curl_easy_cleanup (curl);
 
   if (error == NULL && upload->progress != NULL)
@@ -867,6 +885,7 @@ delete_thread (GTask        *task,
       return;
     }
   ok = delete_remote (curl, upload, "a file of ours");
+  record_activity (curl, upload, ok);
   curl_easy_cleanup (curl);
 
   if (g_task_return_error_if_cancelled (task))

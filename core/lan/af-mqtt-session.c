@@ -20,6 +20,7 @@
 #include "af-json.h"
 #include "af-lan-error.h"
 #include "af-mqtt-session.h"
+#include "af-network-policy.h"
 #include "af-printer-models.h"
 #include "af-secrets.h"
 #include "af-tls.h"
@@ -85,6 +86,13 @@ typedef struct
   guint             port;
   int               result;
   int               saved_errno;
+  /* For the network activity log: payload bytes each way, whether the
+   * socket was tried, and whose broker it is.
+   */
+  guint64           bytes_sent;
+  guint64           bytes_received;
+  gboolean          attempted;
+  gboolean          cloud;
 } Link;
 
 struct _AfMqttSession
@@ -207,6 +215,12 @@ link_free (Link *link)
   if (link == NULL)
     return;
 
+  if (link->attempted)
+    af_network_activity_record (link->host, link->port,
+                                link->cloud ? AF_NETWORK_PURPOSE_CLOUD_BROKER
+                                            : AF_NETWORK_PURPOSE_LAN_MQTT,
+                                link->bytes_sent, link->bytes_received,
+                                link->result == MOSQ_ERR_SUCCESS);
   g_clear_pointer (&link->mosq, mosquitto_destroy);
   g_clear_pointer (&link->policy, af_tls_policy_free);
   g_free (link->host);
@@ -287,6 +301,8 @@ publish (AfMqttSession *self,
   payload = af_json_to_data (message, FALSE);
   rc = mosquitto_publish (self->link->mosq, NULL, self->request_topic,
                           (int)strlen (payload), payload, qos, false);
+  if (rc == MOSQ_ERR_SUCCESS)
+    self->link->bytes_sent += strlen (payload);
   if (rc != MOSQ_ERR_SUCCESS)
     g_debug ("Publishing to printer %s failed: %s", self->redacted, mosquitto_strerror (rc));
 }
@@ -493,6 +509,8 @@ on_message (struct mosquitto                *mosq,
 {
   AfMqttSession *self = data;
 
+  if (self->link != NULL && message->payloadlen > 0)
+    self->link->bytes_received += (guint64) message->payloadlen;
   if (message->payload == NULL || g_strcmp0 (message->topic, self->report_topic) != 0)
     return;
 
@@ -869,6 +887,7 @@ attempt_thread (GTask        *task,
   Link *link = data;
 
   errno = 0;
+  link->attempted = TRUE;
   link->result = mosquitto_connect (link->mosq, link->host, (int)link->port, KEEPALIVE_SECONDS);
   link->saved_errno = errno;
 
@@ -881,6 +900,11 @@ init_library (gpointer data)
   mosquitto_lib_init ();
   return NULL;
 }
+
+static gboolean lan_endpoint_cb (AfMqttSession   *session,
+                                 AfMqttEndpoint  *endpoint,
+                                 gpointer         user_data,
+                                 GError         **error);
 
 static Link *
 link_new (AfMqttSession   *self,
@@ -896,6 +920,7 @@ link_new (AfMqttSession   *self,
 
   link->host = g_steal_pointer (&endpoint->host);
   link->port = endpoint->port;
+  link->cloud = self->endpoint_func != lan_endpoint_cb;
   link->policy = g_steal_pointer (&endpoint->trust);
   link->mosq = mosquitto_new (NULL, true, self);
 
