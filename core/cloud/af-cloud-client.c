@@ -49,6 +49,7 @@ struct _AfCloudRequest
   gboolean             anonymous;
   gboolean             retry;
   guint                n_sent;
+  gint64               retry_after;   /* the last answer's Retry-After, -1 none */
   guint                stall_seconds;
   AfCloudSendProgress  progress;
   gpointer             progress_data;
@@ -129,6 +130,7 @@ af_cloud_request_new (const char *method,
   request->path = g_strdup (path);
   request->headers = g_ptr_array_new_with_free_func (g_free);
   request->retry = g_strcmp0 (method, "PATCH") != 0;
+  request->retry_after = -1;
   request->stall_seconds = STALL_SECONDS;
   if (g_strcmp0 (method, "POST") == 0)
     request->idempotency_key = g_uuid_string_random ();
@@ -266,6 +268,14 @@ af_cloud_request_set_idempotency_key (AfCloudRequest *request,
 
   g_free (request->idempotency_key);
   request->idempotency_key = g_strdup (key);
+}
+
+gint64
+af_cloud_request_get_retry_after (AfCloudRequest *request)
+{
+  g_return_val_if_fail (request != NULL, -1);
+
+  return request->retry_after;
 }
 
 guint
@@ -885,6 +895,9 @@ af_cloud_client_send (AfCloudClient   *self,
 
           if (response->status < 400)
             {
+              request->retry_after =
+                af_cloud_parse_retry_after (af_cloud_response_get_header (response, "retry-after"),
+                                            g_get_real_time () / G_USEC_PER_SEC);
               if (size > 0 && content_type != NULL && strstr (content_type, "json") != NULL &&
                   (response->json = af_cloud_parse_json (data, size, error)) == NULL)
                 return NULL;
@@ -910,6 +923,7 @@ af_cloud_client_send (AfCloudClient   *self,
           retry_after = af_cloud_parse_retry_after (af_cloud_response_get_header (response,
                                                                                   "retry-after"),
                                                     g_get_real_time () / G_USEC_PER_SEC);
+          request->retry_after = retry_after;
           local_error = af_cloud_error_from_response (response->status, content_type, data, size,
                                                       retry_after, &problem_type);
           g_debug ("%s %s: %u %s", request->method, request->path, response->status,

@@ -79,6 +79,10 @@ void            af_cloud_request_set_retry  (AfCloudRequest *request,
 const char     *af_cloud_request_get_idempotency_key (AfCloudRequest *request);
 void            af_cloud_request_set_idempotency_key (AfCloudRequest *request,
                                                       const char     *key);
+/* The Retry-After (seconds) of the last answer to this request, 2xx
+ * included (the privacy routes send it as a polling hint), or -1.
+ */
+gint64          af_cloud_request_get_retry_after (AfCloudRequest *request);
 /* How many times the request went on the wire (for tests and logs). */
 guint           af_cloud_request_get_n_sent (AfCloudRequest *request);
 

@@ -303,6 +303,10 @@ client_error (guint    status,
         return g_error_new (AF_CLOUD_ERROR, AF_CLOUD_ERROR_REJECTED,
                             _("AtomForm’s cloud refused the print. %s"), detail);
       break;
+    case 412:
+      return g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRECONDITION,
+                                  _("The settings changed on another device meanwhile. They "
+                                    "were read again; try your change again."));
     case 429:
       return rate_limited_error (-1);
     default:

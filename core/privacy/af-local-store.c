@@ -506,6 +506,14 @@ af_local_store_forget_cloud_entries (AfLocalStore       *self,
 
   g_return_val_if_fail (AF_IS_LOCAL_STORE (self), FALSE);
   g_mutex_lock (&self->lock);
+  if (cloud_entry_ids == NULL)
+    {
+      stmt = prepare (self, "DELETE FROM history WHERE cloud_entry_id IS NOT NULL"
+                            " RETURNING thumbnail", error);
+      ok = stmt != NULL && delete_history_rows (self, stmt, error);
+      g_mutex_unlock (&self->lock);
+      return ok;
+    }
   stmt = prepare (self, "DELETE FROM history WHERE cloud_entry_id = ? RETURNING thumbnail",
                   error);
   ok = stmt != NULL;
@@ -797,6 +805,26 @@ af_local_store_outbox_count_pending (AfLocalStore *self)
   n = count_pending_locked (self);
   g_mutex_unlock (&self->lock);
   return n;
+}
+
+AfPrivacyAction *
+af_local_store_outbox_get (AfLocalStore *self,
+                           gint64        id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  AfPrivacyAction *action = NULL;
+
+  g_return_val_if_fail (AF_IS_LOCAL_STORE (self), NULL);
+  g_mutex_lock (&self->lock);
+  stmt = prepare (self, "SELECT " ACTION_COLUMNS " FROM outbox WHERE id = ?", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        action = action_from_row (stmt);
+    }
+  g_mutex_unlock (&self->lock);
+  return action;
 }
 
 /* --- The cache of cloud answers --------------------------------------- */

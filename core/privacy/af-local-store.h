@@ -109,8 +109,8 @@ gboolean      af_local_store_add_history      (AfLocalStore    *self,
 GListModel   *af_local_store_list_history     (AfLocalStore    *self,
                                                GError         **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Deletes the rows whose cloud entry is among cloud_entry_ids (NULL-
- * terminated), with their thumbnails: a cloud history deletion removes the
- * local trace too.
+ * terminated; NULL: every row with a cloud entry), with their thumbnails: a
+ * cloud history deletion removes the local trace too.
  */
 gboolean      af_local_store_forget_cloud_entries (AfLocalStore *self,
                                                    const char  *const *cloud_entry_ids,
@@ -162,6 +162,9 @@ gboolean         af_local_store_outbox_update_payload (AfLocalStore *self,
                                                        const char   *payload,
                                                        GError      **error);
 guint            af_local_store_outbox_count_pending (AfLocalStore *self);
+/* One action by row id, or NULL. */
+AfPrivacyAction *af_local_store_outbox_get (AfLocalStore *self,
+                                            gint64        id) G_GNUC_WARN_UNUSED_RESULT;
 
 /* --- The cache of cloud answers --------------------------------------- */
 
