@@ -668,6 +668,11 @@ af_cli_history (char   ***args,
   g_autoptr(GListStore) found = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
 
+  if (g_strv_length (*args) > 1 && g_strcmp0 ((*args)[1], "delete") == 0)
+    {
+      g_auto(GStrv) rest = g_strdupv (*args + 1);
+      return af_cli_history_delete (&rest, error);
+    }
   context = af_cli_option_context_new (NULL,
                                        _("Shows the print history of your AtomForm account: "
                                          "when, where and with which filament, and until when "

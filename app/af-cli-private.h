@@ -59,6 +59,15 @@ gboolean        af_cli_whoami             (char         ***args,
                                            GError       **error);
 gboolean        af_cli_history            (char         ***args,
                                            GError       **error);
+/* The privacy commands (af-cli-privacy.c). */
+gboolean        af_cli_privacy            (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_history_delete     (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_activity           (char         ***args,
+                                           GError       **error);
+gboolean        af_cli_forget_local_data  (char         ***args,
+                                           GError       **error);
 /* A client for the cloud-base-url and cloud-ca-file settings. */
 AfCloudClient  *af_cli_cloud_client_new   (GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The signed-in account's printer named (name, serial or id), listed and

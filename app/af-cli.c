@@ -39,6 +39,9 @@ static const AfCliCommand commands[] = {
   { "logout", af_cli_logout },
   { "whoami", af_cli_whoami },
   { "history", af_cli_history },
+  { "privacy", af_cli_privacy },
+  { "activity", af_cli_activity },
+  { "forget-local-data", af_cli_forget_local_data },
 };
 
 G_DEFINE_QUARK (af-cli-error-quark, af_cli_error)
@@ -83,6 +86,11 @@ af_cli_get_commands_help (void)
            "  history [--json] [--printer P] [--limit N]\n"
            "                                   Show the account's print history\n"
            "  send FILE --printer P --cloud    Print FILE through AtomForm's cloud\n"
+           "  history delete ID…|--all         Delete print history entries\n"
+           "  privacy show|set|consents|withdraw|request|requests|cancel|download\n"
+           "                                   Your privacy settings, consents and requests\n"
+           "  activity [--json]                Every network connection this app made\n"
+           "  forget-local-data                Clear local history, thumbnails, activity log\n"
            "\n"
            "Run “atomform-connect COMMAND --help” for the options of a command.");
 }
@@ -125,6 +133,10 @@ exit_status_for_error (const GError *error)
   /* What a print job found on the printer, whatever the route. */
   if (error->domain == AF_PRINT_ERROR)
     return error->code == AF_PRINT_ERROR_INCOMPATIBLE_FILE ? AF_EXIT_USAGE : AF_EXIT_FAILURE;
+
+  if (error->domain == AF_PRIVACY_ERROR)
+    return error->code == AF_PRIVACY_ERROR_INVALID || error->code == AF_PRIVACY_ERROR_LIMIT
+           ? AF_EXIT_USAGE : AF_EXIT_FAILURE;
 
   if (error->domain == AF_GCODE_ERROR ||
       error->domain == AF_CLI_ERROR ||
@@ -178,6 +190,10 @@ af_cli_run (int    argc,
   prgname = g_strdup_printf ("%s %s", AF_CLI_NAME, command->name);
   g_set_prgname (prgname);
 
+  /* Mirrors the lan-only setting into the network policy before any
+   * command can open a connection.
+   */
+  af_settings_get_default ();
   args = g_strdupv (argv + 1);
   if (command->run (&args, &error) && flush_stdout (&error))
     return AF_EXIT_OK;

@@ -23,6 +23,7 @@
 #include "af-lan.h"
 #include "af-print.h"
 #include "af-cloud.h"
+#include "af-privacy.h"
 
 G_BEGIN_DECLS
 
