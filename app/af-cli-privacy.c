@@ -597,6 +597,21 @@ af_cli_privacy (char   ***args,
   return FALSE;
 }
 
+void
+af_cli_privacy_record_print (GFile      *file,
+                             const char *printer,
+                             const char *route)
+{
+  g_autoptr(AfPrivacy) privacy = privacy_new (FALSE, NULL);
+  g_autofree char *title = g_file_get_basename (file);
+  g_autoptr(GError) error = NULL;
+
+  /* The last known incognito setting decides; the print itself is done. */
+  if (privacy != NULL && !af_privacy_record_print (privacy, title, printer, route, NULL, NULL,
+                                                   &error))
+    g_debug ("Not in the local history: %s", error->message);
+}
+
 /* --- history delete, activity, forget-local-data ------------------------------ */
 
 gboolean

@@ -62,6 +62,12 @@ gboolean        af_cli_history            (char         ***args,
 /* The privacy commands (af-cli-privacy.c). */
 gboolean        af_cli_privacy            (char         ***args,
                                            GError       **error);
+/* Records a submitted print in the local history, unless incognito
+ * printing is on (then nothing is written on this computer).
+ */
+void            af_cli_privacy_record_print (GFile        *file,
+                                             const char   *printer,
+                                             const char   *route);
 gboolean        af_cli_history_delete     (char         ***args,
                                            GError       **error);
 gboolean        af_cli_activity           (char         ***args,

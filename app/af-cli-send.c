@@ -609,6 +609,8 @@ send_file (GFile        *file,
        send_connected (transport, file, info, plate, user_map, options, cancellable, error);
   if (transport != NULL && AF_IS_CLOUD_TRANSPORT (transport))
     af_mqtt_session_disconnect (af_cloud_transport_get_session (AF_CLOUD_TRANSPORT (transport)));
+  if (ok)
+    af_cli_privacy_record_print (file, options->printer, options->cloud ? "cloud" : "lan");
 
   af_printer_registry_shutdown (registry);
   return ok;
