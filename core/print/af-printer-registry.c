@@ -965,6 +965,46 @@ af_printer_registry_forget (AfPrinterRegistry *self,
   g_hash_table_remove (self->connections, serial);
 }
 
+static void
+clear_code_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!af_secrets_clear_access_code_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+af_printer_registry_forget_access_code_async (AfPrinterRegistry   *self,
+                                              const char          *serial,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
+  g_return_if_fail (serial != NULL);
+  g_task_set_source_tag (task, af_printer_registry_forget_access_code_async);
+  /* The connection holds a copy of the code: it goes first. */
+  af_printer_registry_forget (self, serial);
+  af_secrets_clear_access_code_async (serial, cancellable, clear_code_cb, task);
+}
+
+gboolean
+af_printer_registry_forget_access_code_finish (AfPrinterRegistry  *self,
+                                               GAsyncResult       *result,
+                                               GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 void
 af_printer_registry_shutdown (AfPrinterRegistry *self)
 {

@@ -172,6 +172,18 @@ AfPrinter         *af_printer_registry_add_finish     (AfPrinterRegistry       *
 /* Disconnects and drops the connection of a printer that was removed. */
 void               af_printer_registry_forget         (AfPrinterRegistry       *self,
                                                        const char              *serial);
+/* Privacy, "on this computer": drops the printer's connection and removes
+ * its access code from the keyring; the printer stays saved and asks for
+ * the code on its next connection.
+ */
+void               af_printer_registry_forget_access_code_async  (AfPrinterRegistry   *self,
+                                                                  const char          *serial,
+                                                                  GCancellable        *cancellable,
+                                                                  GAsyncReadyCallback  callback,
+                                                                  gpointer             user_data);
+gboolean           af_printer_registry_forget_access_code_finish (AfPrinterRegistry   *self,
+                                                                  GAsyncResult        *result,
+                                                                  GError             **error);
 /* Cancels everything and disconnects: for the application's shutdown, and
  * done by the registry's dispose.
  */
