@@ -18,6 +18,7 @@
 #include "af-lan-transport.h"
 #include "af-mqtt-session.h"
 #include "af-printer-registry.h"
+#include "af-network-policy.h"
 
 /* Every connection this program makes to a printer is created in this file
  * (tests/check-connections.sh fails the build's tests otherwise), so that a
@@ -232,6 +233,11 @@ static AfCloudClient *
 open_cloud_route (AfPrinterRegistry  *self,
                   GError            **error)
 {
+  /* LAN-only mode: no cloud printers, no cloud transport (the cloud
+   * client's own request path refuses as well).
+   */
+  if (!af_network_policy_check_cloud (error))
+    return NULL;
   if (self->cloud == NULL || !af_cloud_client_is_signed_in (self->cloud))
     {
       g_set_error_literal (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_SIGNED_IN,
