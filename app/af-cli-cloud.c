@@ -340,6 +340,11 @@ af_cli_cloud_connect (AfPrinterRegistry  *registry,
   g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (registry), NULL);
   g_return_val_if_fail (printer_name != NULL, NULL);
 
+  /* The registry's gate refuses in LAN-only mode, and its refresh then
+   * lists no bound printer: say why rather than "not bound".
+   */
+  if (!af_network_policy_check_cloud (error))
+    return NULL;
   printer = find_cloud_printer (registry, printer_name, cancellable, error);
   if (printer == NULL)
     return NULL;
