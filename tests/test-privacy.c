@@ -147,6 +147,7 @@ test_outbox_limits (void)
         af_local_store_outbox_add (store, AF_PRIVACY_ACTION_WITHDRAW_CONSENT,
                                    "{\"purpose_id\":\"marketing\"}", &error);
       g_assert_no_error (error);
+      g_assert_nonnull (action);
     }
   g_assert_cmpuint (af_local_store_outbox_count_pending (store), ==, AF_LOCAL_STORE_MAX_OUTBOX);
   /* One past: refused, never dropped silently. */
