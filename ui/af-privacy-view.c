@@ -335,6 +335,8 @@ confirm (AfPrivacyView          *self,
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
                                                                             : NULL,
                                                        heading, body));
+  /* The title names the window for screen readers and window lists. */
+  gtk_window_set_title (GTK_WINDOW (dialog), heading);
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "confirm", answer, NULL);
   adw_message_dialog_set_response_appearance (dialog, "confirm", appearance);
   adw_message_dialog_set_default_response (dialog, "cancel");
@@ -463,10 +465,10 @@ request_confirmed (AfPrivacyView    *self,
 }
 
 static void
-data_right_activated_cb (AdwActionRow  *row,
-                         AfPrivacyView *self)
+data_right_clicked_cb (GtkButton     *button,
+                       AfPrivacyView *self)
 {
-  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "af-index"));
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "af-index"));
   g_autofree char *body = NULL;
   AdwMessageDialog *dialog;
   GtkWidget *entry;
@@ -494,15 +496,17 @@ add_data_right_rows (AfPrivacyView *self)
   for (guint i = 0; i < G_N_ELEMENTS (data_rights); i++)
     {
       GtkWidget *row = adw_action_row_new ();
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Ask…"));
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(data_rights[i].title));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(data_rights[i].subtitle));
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 gtk_image_new_from_icon_name ("go-next-symbolic"));
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      g_object_set_data (G_OBJECT (row), "af-index", GUINT_TO_POINTER (i));
-      g_signal_connect_object (row, "activated", G_CALLBACK (data_right_activated_cb), self, 0);
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      /* Its name is the row's title: the row is its label (activatable-widget). */
+      g_object_set_data (G_OBJECT (button), "af-index", GUINT_TO_POINTER (i));
+      g_signal_connect_object (button, "clicked", G_CALLBACK (data_right_clicked_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
       adw_preferences_group_add (self->data_group, row);
     }
 }
@@ -801,7 +805,7 @@ flushed_cb (GObject      *source_object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   af_privacy_refresh_async (self->privacy, self->cancellable, refreshed_cb,
-                            g_steal_pointer (&self));
+                            g_object_ref (self));
 }
 
 /**
