@@ -502,11 +502,11 @@ add_data_right_rows (AfPrivacyView *self)
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(data_rights[i].subtitle));
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      /* Its name is the row's title: the row is its label (activatable-widget). */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _(data_rights[i].title), -1);
       g_object_set_data (G_OBJECT (button), "af-index", GUINT_TO_POINTER (i));
       g_signal_connect_object (button, "clicked", G_CALLBACK (data_right_clicked_cb), self, 0);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
       adw_preferences_group_add (self->data_group, row);
     }
 }
