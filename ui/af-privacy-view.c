@@ -12,7 +12,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-privacy-view.h"
-#include "af-secrets.h"
 #include "af-settings.h"
 
 /* The Privacy view (docs/privacy.md, "The window"). Everything it does goes
@@ -915,7 +914,8 @@ code_cleared_cb (GObject      *source_object,
   ForgetCodes *data = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!af_secrets_clear_access_code_finish (result, &error))
+  if (!af_printer_registry_forget_access_code_finish (AF_PRINTER_REGISTRY (source_object),
+                                                      result, &error))
     {
       g_debug ("Access code not cleared: %s", error->message);
       data->failed++;
@@ -951,8 +951,9 @@ forget_codes_confirmed (AfPrivacyView    *self,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(AfPrinter) printer = g_list_model_get_item (printers, i);
-      af_secrets_clear_access_code_async (af_printer_get_serial (printer), NULL,
-                                          code_cleared_cb, data);
+      af_printer_registry_forget_access_code_async (self->registry,
+                                                    af_printer_get_serial (printer), NULL,
+                                                    code_cleared_cb, data);
     }
 }
 
