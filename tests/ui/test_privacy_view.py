@@ -10,8 +10,9 @@
 # the server), withdraws a consent (pending with its deadline, withdrawn
 # after 72 test-clock hours and a refresh), asks for a copy of the data
 # (shown with its one-month due date, the server's), deletes the history
-# entry through win.delete-history-entry (pending, then gone from the
-# server's database), and turns LAN-only mode on, with a change kept on
+# entry with the History view's Delete button, which goes through
+# win.delete-history-entry and the privacy outbox (pending, then gone from
+# the server's database), and turns LAN-only mode on, with a change kept on
 # this computer meanwhile and sent once it is off again. A screenshot is
 # kept at each step, and every control of the view must have a name.
 #
@@ -254,15 +255,6 @@ def check_names(app):
     afui.check(not unnamed, "controls without a name: %r" % unnamed)
 
 
-def delete_history_entry(app, entry_id):
-    """Calls win.delete-history-entry as a History view does, on the bus."""
-    object_path = "/" + APP_ID.replace(".", "/") + "/window/1"
-    subprocess.run(["gdbus", "call", "--session", "--dest", APP_ID,
-                    "--object-path", object_path, "--method", "org.gtk.Actions.Activate",
-                    "delete-history-entry", "[<'%s'>]" % entry_id, "{}"],
-                   env=CLI_ENV, check=True, capture_output=True, timeout=30)
-
-
 def test():
     global CLOUD
     CLOUD = rc_client.Cloud(tempfile.mkdtemp(prefix="af-privacy-view-cloud-"),
@@ -278,8 +270,7 @@ def test():
         cloud_print(account)
         history = server_data(account)["history"]
         afui.check(len(history) == 1, "one history entry on the server, not %r" % history)
-        entry_id = history[0]["id"]
-        run_window(account, entry_id)
+        run_window(account, history[0]["title"])
     finally:
         CLOUD.stop()
 
@@ -295,7 +286,7 @@ def notifications(path):
         return [json.loads(line) for line in f]
 
 
-def run_window(account, entry_id):
+def run_window(account, entry_title):
     # The desktop's notification server, so request events can be seen.
     notified = os.path.join(tempfile.mkdtemp(prefix="af-privacy-view-"), "notifications")
     server = subprocess.Popen(["/usr/bin/python3",
@@ -304,14 +295,14 @@ def run_window(account, entry_id):
                               stdout=subprocess.PIPE, text=True, env=CLI_ENV)
     try:
         afui.check(server.stdout.readline().strip() == "ready", "the notification server")
-        drive_window(account, entry_id, notified)
+        drive_window(account, entry_title, notified)
     finally:
         server.terminate()
         server.wait(10)
         server.stdout.close()
 
 
-def drive_window(account, entry_id, notified):
+def drive_window(account, entry_title, notified):
     with afui.App(EXE) as app:
         app.top_level(WINDOW)
         printersui.show_page(app, "Privacy")
@@ -365,8 +356,11 @@ def drive_window(account, entry_id, notified):
                    "one month to answer: %r" % access[0])
         step("access-request")
 
-        # History: a deletion through the same outbox, pending on the server.
-        delete_history_entry(app, entry_id)
+        # History: a deletion from the History view, through the same outbox,
+        # pending on the server.
+        printersui.show_page(app, "History")
+        press(app, "Delete %s from history" % entry_title)
+        printersui.show_page(app, "Privacy")
         wait_row_text(app, "Print history deletion", r"Received, pending · due by",
                       "the history deletion pending")
         deletions = [r for r in server_data(account)["privacy_requests"]
