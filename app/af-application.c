@@ -27,9 +27,70 @@ struct _AfApplication
    * so the command line never starts discovery.
    */
   AfPrinterRegistry *printer_registry;
+  /* The privacy outbox and requests every window shows, made with the first
+   * window; NULL when the local data file cannot be opened.
+   */
+  AfPrivacy         *privacy;
 };
 
 G_DEFINE_FINAL_TYPE (AfApplication, af_application, ADW_TYPE_APPLICATION)
+
+/* A request completed, was rejected or passed its deadline: said once, as
+ * a notification, whichever window is open.
+ */
+static void
+request_event_cb (AfPrivacy        *privacy,
+                  AfPrivacyRequest *request,
+                  AfPrivacyEvent    event,
+                  AfApplication    *self)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+
+  af_privacy_describe_event (request, event, &title, &body);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  id = g_strdup_printf ("privacy-%s-%d", af_privacy_request_get_id (request), (int) event);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+static void
+session_loaded_cb (GObject      *source_object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(AfApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!af_cloud_client_load_session_finish (AF_CLOUD_CLIENT (source_object), result, &error))
+    g_debug ("No cloud session: %s", error->message);
+  if (self->privacy != NULL)
+    af_privacy_start_polling (self->privacy, 60);
+}
+
+/* The registry's cloud client (the command line's settings) and the same
+ * local data file as the command line's; the session is read from the
+ * keyring in the background, then the outbox is sent and the open requests
+ * followed.
+ */
+static void
+create_privacy (AfApplication *self)
+{
+  AfCloudClient *client = af_printer_registry_get_cloud_client (self->printer_registry);
+  AfLocalStore *store = af_local_store_get_default ();
+
+  if (client == NULL || store == NULL)
+    {
+      g_debug ("No privacy: %s", client == NULL ? "no cloud client" : "no local data file");
+      return;
+    }
+  self->privacy = af_privacy_new (client, store);
+  g_signal_connect_object (self->privacy, "request-event", G_CALLBACK (request_event_cb), self,
+                           0);
+  af_cloud_client_load_session_async (client, NULL, session_loaded_cb, g_object_ref (self));
+}
 
 static AfWindow *
 new_window (AfApplication *self)
@@ -52,10 +113,13 @@ new_window (AfApplication *self)
         af_printer_registry_set_cloud_client (self->printer_registry, client);
       else
         g_debug ("No cloud: %s", error->message);
+      create_privacy (self);
     }
 
   window = af_window_new (ADW_APPLICATION (self));
   af_window_set_printer_registry (window, self->printer_registry);
+  if (self->privacy != NULL)
+    af_window_set_privacy (window, self->privacy);
 
   return window;
 }
@@ -259,6 +323,9 @@ af_application_shutdown (GApplication *app)
   if (self->printer_registry != NULL)
     af_printer_registry_shutdown (self->printer_registry);
   g_clear_object (&self->printer_registry);
+  if (self->privacy != NULL)
+    af_privacy_stop_polling (self->privacy);
+  g_clear_object (&self->privacy);
 
   G_APPLICATION_CLASS (af_application_parent_class)->shutdown (app);
 }

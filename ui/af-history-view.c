@@ -279,6 +279,31 @@ reprint_action (GtkWidget  *widget,
                                      reprint_cb, g_object_ref (self));
 }
 
+/* --- Delete ---------------------------------------------------------------- */
+
+/* A deletion is a privacy request: the window sends it through the privacy
+ * outbox (af-window-privacy.c), so it is kept even offline and followed in
+ * the Privacy view until the cloud has deleted the entry (within 72 hours).
+ */
+static GtkWidget *
+new_delete_button (AfCloudHistoryEntry *entry)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  g_autofree char *name = NULL;
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Delete From History"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.delete-history-entry");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s",
+                                    af_cloud_history_entry_get_id (entry));
+  /* Translators: the accessible name of a history entry's Delete button; %s is its title */
+  name = g_strdup_printf (_("Delete %s from history"), af_cloud_history_entry_get_title (entry));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+  return button;
+}
+
 /* --- Loading ------------------------------------------------------------- */
 
 static GtkWidget *
@@ -297,6 +322,7 @@ new_row (AfHistoryView       *self,
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), new_thumbnail (self, client, entry));
   if (af_cloud_history_entry_get_file_available (entry))
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), new_reprint_button (entry));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), new_delete_button (entry));
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   subtitle, -1);
   return row;

@@ -14,6 +14,7 @@
 #include "af-print.h"
 #include "af-settings.h"
 #include "af-printers-view.h"
+#include "af-privacy-view.h"
 #include "af-recent-menu.h"
 #include "af-send-panel.h"
 #include "af-window.h"
@@ -38,6 +39,7 @@ struct _AfWindow
   AfPrintersView       *printers_view;
   AfHistoryView        *history_view;
   GMenu                *account_section;
+  AfPrivacyView        *privacy_view;
 
   /* The application's printers, shared with its other windows. */
   AfPrinterRegistry     *printer_registry;
@@ -55,6 +57,9 @@ struct _AfWindow
   AfCloudBrowserSignIn *sign_in;
   AdwMessageDialog     *sign_in_dialog;
   GCancellable         *account_cancellable;
+
+  /* The application's privacy mechanism, shared with its other windows. */
+  AfPrivacy            *privacy;
 };
 
 /* af-window-actions.c: opening files by chooser, recent menu and drag and drop;
@@ -71,5 +76,10 @@ void _af_window_update_send_toggle (AfWindow      *self);
 void _af_window_class_account_init (AfWindowClass *klass);
 void _af_window_account_start      (AfWindow      *self);
 void _af_window_account_dispose    (AfWindow      *self);
+/* af-window-privacy.c: the Privacy view and deleting history through the
+ * privacy outbox.
+ */
+void _af_window_class_privacy_init (AfWindowClass *klass);
+void _af_window_privacy_init       (AfWindow      *self);
 
 G_END_DECLS

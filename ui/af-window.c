@@ -70,7 +70,9 @@ show_file (AfWindow     *self,
   adw_view_stack_set_visible_child_name (self->view_stack, "file");
   _af_window_update_send_toggle (self);
 
-  af_recent_menu_add_file (file);
+  /* Incognito leaves no recent-files entry on this computer either. */
+  if (self->privacy == NULL || !af_privacy_is_incognito (self->privacy))
+    af_recent_menu_add_file (file);
 }
 
 /* The file already shown stays shown: a bad file must not cost the good one.
@@ -253,6 +255,7 @@ af_window_dispose (GObject *object)
   g_clear_object (&self->recent_menu);
   g_clear_object (&self->settings);
   g_clear_object (&self->printer_registry);
+  g_clear_object (&self->privacy);
 
   G_OBJECT_CLASS (af_window_parent_class)->dispose (object);
 }
@@ -271,6 +274,7 @@ af_window_class_init (AfWindowClass *klass)
   g_type_ensure (AF_TYPE_PRINTERS_VIEW);
   g_type_ensure (AF_TYPE_HISTORY_VIEW);
   g_type_ensure (AF_TYPE_SEND_PANEL);
+  g_type_ensure (AF_TYPE_PRIVACY_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/tech/atomform/Connect/af-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AfWindow, switcher_title);
@@ -290,6 +294,7 @@ af_window_class_init (AfWindowClass *klass)
 
   _af_window_class_actions_init (klass);
   _af_window_class_account_init (klass);
+  _af_window_class_privacy_init (klass);
 }
 
 static void
@@ -301,6 +306,7 @@ af_window_init (AfWindow *self)
   self->settings = g_object_ref (af_settings_get_default ());
   restore_window_size (self);
   _af_window_actions_init (self);
+  _af_window_privacy_init (self);
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include "af-lan.h"
 #include "af-print.h"
+#include "af-privacy.h"
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,10 @@ GFile    *af_window_get_file (AfWindow       *self);
  */
 void      af_window_set_printer_registry (AfWindow          *self,
                                          AfPrinterRegistry *registry);
+/* Gives the window the application's privacy mechanism, for its Privacy
+ * view and for deleting history. Called once, after the registry.
+ */
+void      af_window_set_privacy          (AfWindow          *self,
+                                         AfPrivacy         *privacy);
 
 G_END_DECLS
