@@ -21,6 +21,28 @@
 
 #define PROGRESS_INTERVAL_MS 200
 
+/* Whether a poll's thread still runs, shared with that thread: dispose
+ * waits for it, so no request of this transport outlives it (a process
+ * that exits right after a print must not have libcurl running).
+ */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean running;
+} PollSync;
+
+#define POLL_DISPOSE_WAIT_S 10
+
+static void
+poll_sync_clear (gpointer data)
+{
+  PollSync *sync = data;
+
+  g_mutex_clear (&sync->lock);
+  g_cond_clear (&sync->cond);
+}
+
 /* What the session's endpoint function reads; owned by the session. */
 typedef struct
 {
@@ -53,6 +75,8 @@ struct _AfCloudTransport
   GSource        *poll_source;
   GCancellable   *poll_cancellable;
   gboolean        poll_running;
+  PollSync       *poll_sync;
+  GTask          *pending_delete; /* waits for the end read in flight */
   /* After the job's end state: the one GET that confirms it. */
   gulong          follow_handler;
   gboolean        end_confirmed;
@@ -775,14 +799,22 @@ merge_job (AfCloudTransport *self,
 
 typedef struct
 {
-  char       *job_id;
-  AfCloudJob *job;
-  gint64      retry_after;
+  AfCloudClient *client;
+  GWeakRef       transport;
+  GCancellable  *cancellable;
+  PollSync      *sync;
+  char          *job_id;
+  AfCloudJob    *job;
+  gint64         retry_after;
 } PollData;
 
 static void
 poll_data_free (PollData *data)
 {
+  g_object_unref (data->client);
+  g_weak_ref_clear (&data->transport);
+  g_object_unref (data->cancellable);
+  g_atomic_rc_box_release_full (data->sync, poll_sync_clear);
   g_free (data->job_id);
   g_clear_object (&data->job);
   g_free (data);
@@ -797,7 +829,6 @@ poll_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  AfCloudTransport *self = source_object;
   PollData *data = task_data;
   g_autofree char *path = g_strdup_printf ("/v1/jobs/%s", data->job_id);
   g_autoptr(AfCloudRequest) request = af_cloud_request_new ("GET", path);
@@ -805,16 +836,28 @@ poll_thread (GTask        *task,
   GError *error = NULL;
 
   af_cloud_request_set_retry (request, FALSE);
-  response = af_cloud_client_send_cached (self->client, request, cancellable, &error);
+  response = af_cloud_client_send_cached (data->client, request, cancellable, &error);
   data->retry_after = af_cloud_request_get_retry_after (request);
-  if (response == NULL ||
-      (data->job = af_cloud_job_from_json (af_cloud_response_get_object (response),
-                                           &error)) == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
+  if (response != NULL)
+    data->job = af_cloud_job_from_json (af_cloud_response_get_object (response), &error);
+
+  g_mutex_lock (&data->sync->lock);
+  data->sync->running = FALSE;
+  g_cond_broadcast (&data->sync->cond);
+  g_mutex_unlock (&data->sync->lock);
+  if (data->job == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+complete_pending_delete (AfCloudTransport *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->pending_delete);
+
+  if (task != NULL)
+    g_task_return_boolean (task, TRUE);
 }
 
 static void schedule_poll (AfCloudTransport *self,
@@ -825,14 +868,19 @@ polled_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  AfCloudTransport *self = AF_CLOUD_TRANSPORT (source);
   PollData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(AfCloudTransport) self = g_weak_ref_get (&data->transport);
   g_autoptr(GError) error = NULL;
-  guint delay = self->poll_interval_s;
+  guint delay;
 
+  /* Gone or being disposed: nothing to follow any more. */
+  if (self == NULL || g_cancellable_is_cancelled (data->cancellable))
+    return;
+  delay = self->poll_interval_s;
   self->poll_running = FALSE;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
+      complete_pending_delete (self);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       g_debug ("Polling job %s: %s", data->job_id, error->message);
@@ -843,6 +891,7 @@ polled_cb (GObject      *source,
     }
   g_set_object (&self->job, data->job);
   merge_job (self, data->job);
+  complete_pending_delete (self);
   if (af_cloud_job_is_ended (data->job))
     {
       g_debug ("Cloud job %s ended: %s", data->job_id, af_cloud_job_get_state (data->job));
@@ -861,10 +910,18 @@ poll_now (AfCloudTransport *self)
   if (self->poll_running || self->job == NULL)
     return;
   self->poll_running = TRUE;
+  g_mutex_lock (&self->poll_sync->lock);
+  self->poll_sync->running = TRUE;
+  g_mutex_unlock (&self->poll_sync->lock);
   data = g_new0 (PollData, 1);
+  data->client = g_object_ref (self->client);
+  g_weak_ref_init (&data->transport, self);
+  data->cancellable = g_object_ref (self->poll_cancellable);
+  data->sync = g_atomic_rc_box_acquire (self->poll_sync);
   data->job_id = g_strdup (af_cloud_job_get_id (self->job));
   data->retry_after = -1;
-  task = g_task_new (self, self->poll_cancellable, polled_cb, NULL);
+  /* Not the source object: dispose must be able to run while it is out. */
+  task = g_task_new (NULL, self->poll_cancellable, polled_cb, NULL);
   g_task_set_source_tag (task, poll_now);
   g_task_set_task_data (task, data, (GDestroyNotify)poll_data_free);
   g_task_run_in_thread (task, poll_thread);
@@ -906,6 +963,21 @@ stop_following (AfCloudTransport *self)
       g_clear_pointer (&self->poll_source, g_source_unref);
     }
   g_cancellable_cancel (self->poll_cancellable);
+}
+
+/* The poll in flight, cancelled, ends within a moment (libcurl's progress
+ * callback checks the cancellable); wait for it, boundedly.
+ */
+static void
+wait_for_poll (AfCloudTransport *self)
+{
+  gint64 deadline = g_get_monotonic_time () + POLL_DISPOSE_WAIT_S * G_USEC_PER_SEC;
+
+  g_mutex_lock (&self->poll_sync->lock);
+  while (self->poll_sync->running)
+    if (!g_cond_wait_until (&self->poll_sync->cond, &self->poll_sync->lock, deadline))
+      break;
+  g_mutex_unlock (&self->poll_sync->lock);
 }
 
 /* Over MQTT: when the printer reports our job's end, the cloud's record is
@@ -1094,7 +1166,15 @@ af_cloud_transport_delete_async (AfTransport         *transport,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, af_cloud_transport_delete_async);
-  /* Once a job uses the upload, the file follows the history rules. */
+  /* Once a job uses the upload, the file follows the history rules. The
+   * print has ended when this is asked: the end read in flight finishes
+   * first, so the caller that waits for this sees the job's final record.
+   */
+  if (self->job != NULL && self->poll_running && self->pending_delete == NULL)
+    {
+      self->pending_delete = g_steal_pointer (&task);
+      return;
+    }
   if (self->job != NULL || self->upload_id == NULL)
     {
       g_task_return_boolean (task, TRUE);
@@ -1112,6 +1192,8 @@ af_cloud_transport_dispose (GObject *object)
   AfCloudTransport *self = AF_CLOUD_TRANSPORT (object);
 
   stop_following (self);
+  if (self->poll_sync != NULL)
+    wait_for_poll (self);
   if (self->session != NULL)
     af_mqtt_session_disconnect (self->session);
   g_clear_object (&self->session);
@@ -1135,6 +1217,7 @@ af_cloud_transport_finalize (GObject *object)
   g_free (self->job_key);
   g_free (self->upload_id);
   g_free (self->upload_name);
+  g_atomic_rc_box_release_full (self->poll_sync, poll_sync_clear);
 
   G_OBJECT_CLASS (af_cloud_transport_parent_class)->finalize (object);
 }
@@ -1169,6 +1252,9 @@ af_cloud_transport_init (AfCloudTransport *self)
   self->job_key = g_uuid_string_random ();
   self->poll_interval_s = AF_CLOUD_TRANSPORT_POLL_S;
   self->poll_cancellable = g_cancellable_new ();
+  self->poll_sync = g_atomic_rc_box_new0 (PollSync);
+  g_mutex_init (&self->poll_sync->lock);
+  g_cond_init (&self->poll_sync->cond);
 }
 
 AfTransport *
