@@ -13,12 +13,22 @@
 #include <gio/gio.h>
 
 #include "af-core.h"
+#include "af-test-cloud.h"
+#include "af-test-util.h"
 
 /* The pure parts of core/cloud: problem+json mapping, back-off,
  * Retry-After, the version check, PKCE, the response limits, the job
  * options beside LAN's project_file, and the sign-in listener's one request
- * on real loopback sockets. The client against the reference cloud is
- * tests/test-cloud-cli.py.
+ * on real loopback sockets.
+ *
+ * With --live (meson test cloud-live, under headless-run.sh --keyring):
+ * the client, AfCloudTransport and the cloud broker's MQTT session against
+ * the reference cloud (real HTTPS, SQLite, mosquitto) with a bound virtual
+ * printer in cloud mode and the tokens in a real keyring: conditional
+ * requests, renames with If-Match, resumed uploads (server-side byte
+ * counts), polling when the broker is out of reach, the end-state read,
+ * SUBACK 0x80 and the broker's refusals in the cloud's words. The command
+ * line against the same cloud is tests/test-cloud-cli.py.
  */
 
 #define PROBLEM(type, status, extra) \
@@ -596,12 +606,636 @@ test_ids (void)
                                        "4567890123"));
 }
 
+
+/* --- Against the reference cloud (--live) -------------------------------- */
+
+typedef struct
+{
+  AfTestCloud   *cloud;
+  AfCloudClient *client;
+  char          *account_id;
+  char          *email;
+  AfTestPrinter *printer;
+  char          *printer_id;
+} Live;
+
+static Live live;
+
+#define P1S_ARCHIVE "bambustudio-02.07-p1s.gcode.3mf"
+
+static gboolean
+timeout_flag_cb (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main context until done (a gboolean) or the seconds passed. */
+static gboolean
+spin_until (const gboolean *done,
+            guint           seconds)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (seconds, timeout_flag_cb, &timed_out);
+
+  while (!*done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return *done;
+}
+
+static void
+spin_for_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct
+{
+  GAsyncResult *result;
+  gboolean      done;
+} Async;
+
+static void
+async_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Async *async = user_data;
+
+  async->result = g_object_ref (result);
+  async->done = TRUE;
+}
+
+static GAsyncResult *
+async_wait (Async *async)
+{
+  g_assert_true (spin_until (&async->done, 300));
+  async->done = FALSE;
+  return async->result;
+}
+
+static JsonObject *
+upload_counters (const char *upload_id)
+{
+  g_autoptr(JsonObject) counters = af_test_cloud_counters (live.cloud);
+  JsonObject *uploads = json_object_get_object_member (counters, "uploads");
+
+  g_assert_true (json_object_has_member (uploads, upload_id));
+  return json_object_ref (json_object_get_object_member (uploads, upload_id));
+}
+
+static char *
+corpus_archive (void)
+{
+  return g_build_filename (af_test_corpus_dir (), "3mf", P1S_ARCHIVE, NULL);
+}
+
+/* A GET the client has read before is asked with If-None-Match and its
+ * 304 answered from memory.
+ */
+static void
+test_live_not_modified (void)
+{
+  g_autoptr(AfCloudAccount) first = NULL;
+  g_autoptr(AfCloudAccount) second = NULL;
+  g_autoptr(AfCloudPrinter) printer = NULL;
+  g_autoptr(GError) error = NULL;
+  guint hits = af_cloud_client_get_cache_hits (live.client);
+  gint64 asked = af_test_cloud_route_count (live.cloud, "GET /v1/account");
+  Async async = { NULL, FALSE };
+
+  first = af_cloud_client_get_account (live.client, NULL, &error);
+  g_assert_no_error (error);
+  af_cloud_client_get_account_async (live.client, NULL, async_done_cb, &async);
+  second = af_cloud_client_get_account_finish (live.client, async_wait (&async), &error);
+  g_clear_object (&async.result);
+  g_assert_no_error (error);
+  /* Both went to the cloud; at least the second was answered 304. */
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "GET /v1/account"), ==, asked + 2);
+  g_assert_cmpuint (af_cloud_client_get_cache_hits (live.client), >=, hits + 1);
+  g_assert_cmpstr (af_cloud_account_get_email (second), ==, live.email);
+  g_assert_cmpstr (af_cloud_account_get_mqtt_username (second), ==,
+                   af_cloud_account_get_mqtt_username (first));
+
+  hits = af_cloud_client_get_cache_hits (live.client);
+  af_cloud_client_get_printer_async (live.client, live.printer_id, NULL, async_done_cb, &async);
+  printer = af_cloud_client_get_printer_finish (live.client, async_wait (&async), &error);
+  g_clear_object (&async.result);
+  g_assert_no_error (error);
+  g_clear_object (&printer);
+  printer = af_cloud_client_get_printer (live.client, live.printer_id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (af_cloud_client_get_cache_hits (live.client), >=, hits + 1);
+  g_assert_cmpstr (af_cloud_printer_get_id (printer), ==, live.printer_id);
+}
+
+/* A rename sends the ETag it last saw; a change made elsewhere in between
+ * is a clear error naming the current name, never overwritten, and the
+ * next rename applies to the reloaded printer.
+ */
+static void
+test_live_rename_if_match (void)
+{
+  g_autoptr(AfCloudClient) elsewhere = NULL;
+  g_autoptr(AfCloudPrinter) seen = NULL;
+  g_autoptr(AfCloudPrinter) renamed = NULL;
+  g_autoptr(AfCloudPrinter) now = NULL;
+  g_autoptr(GError) error = NULL;
+  Async async = { NULL, FALSE };
+
+  seen = af_cloud_client_get_printer (live.client, live.printer_id, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Another copy of the app, same session (from the keyring). */
+  elsewhere = af_cloud_client_new (af_test_cloud_get_base_url (live.cloud),
+                                   af_test_cloud_get_ca_file (live.cloud));
+  g_assert_true (af_cloud_client_load_session (elsewhere, NULL, &error));
+  g_assert_no_error (error);
+  renamed = af_cloud_client_rename_printer (elsewhere, live.printer_id, "Garage P1S", NULL,
+                                            &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (af_cloud_printer_get_name (renamed), ==, "Garage P1S");
+
+  af_cloud_client_rename_printer_async (live.client, live.printer_id, "Attic P1S", NULL,
+                                        async_done_cb, &async);
+  g_assert_null (af_cloud_client_rename_printer_finish (live.client, async_wait (&async),
+                                                        &error));
+  g_clear_object (&async.result);
+  g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_CHANGED_ELSEWHERE);
+  g_assert_nonnull (strstr (error->message, "changed elsewhere"));
+  g_assert_nonnull (strstr (error->message, "“Garage P1S”"));
+  g_clear_error (&error);
+  now = af_cloud_client_get_printer (elsewhere, live.printer_id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (af_cloud_printer_get_name (now), ==, "Garage P1S");
+  g_clear_object (&now);
+
+  /* The user still wants it: the second rename applies to what was reloaded. */
+  now = af_cloud_client_rename_printer (live.client, live.printer_id, "Attic P1S", NULL,
+                                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (af_cloud_printer_get_name (now), ==, "Attic P1S");
+  g_clear_object (&now);
+  now = af_cloud_client_get_printer (elsewhere, live.printer_id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (af_cloud_printer_get_name (now), ==, "Attic P1S");
+}
+
+typedef struct
+{
+  gsize    size;
+  gboolean armed;
+} CutAtHalf;
+
+/* On the upload's thread, before the second chunk goes: the cut then
+ * falls at 50 %, inside that chunk, past what the cloud already holds.
+ */
+static void
+arm_cut_cb (guint64  sent,
+            guint64  total,
+            gpointer user_data)
+{
+  CutAtHalf *cut = user_data;
+  g_autofree char *spec = NULL;
+
+  if (cut->armed || sent < AF_CLOUD_UPLOAD_CHUNK)
+    return;
+  cut->armed = TRUE;
+  spec = g_strdup_printf ("{\"kind\": \"drop-upload\", "
+                          "\"route\": \"PATCH /v1/uploads/{upload_id}\", "
+                          "\"count\": 1, \"at_upload_offset\": %" G_GSIZE_FORMAT "}",
+                          cut->size / 2);
+  af_test_cloud_fault (live.cloud, spec);
+}
+
+/* A connection cut at 50 % of a 10 MiB upload (three chunks; the cut is in
+ * the second): the client asks the server's offset and continues there;
+ * the cloud appended each byte once and received again only what of the
+ * chunk in flight had arrived, less than one chunk.
+ */
+static void
+test_live_upload_cut_resumes (void)
+{
+  CutAtHalf cut = { 10 * 1024 * 1024 + 12345, FALSE };
+  gsize size = cut.size;
+  g_autofree guint8 *data = g_malloc (size);
+  g_autofree char *dir = g_dir_make_tmp ("af-cloud-cut-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *upload_id = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 heads = af_test_cloud_route_count (live.cloud, "HEAD /v1/uploads/{upload_id}");
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8)g_random_int ();
+  path = af_test_write_file (dir, "big.gcode.3mf", data, size);
+  file = g_file_new_for_path (path);
+
+  g_assert_true (af_cloud_upload_file (live.client, file, "big.gcode.3mf", NULL, &upload_id,
+                                       arm_cut_cb, &cut, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cut.armed);
+  af_test_cloud_clear_faults (live.cloud);
+
+  got = upload_counters (upload_id);
+  g_assert_cmpint (json_object_get_int_member (got, "cut_chunks"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (got, "patches"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (got, "bytes_appended"), ==, (gint64)size);
+  /* Re-sent: the part of the second chunk that arrived before the cut. */
+  g_assert_cmpint (json_object_get_int_member (got, "bytes_received"), ==,
+                   (gint64)(size + size / 2 - AF_CLOUD_UPLOAD_CHUNK));
+  g_assert_cmpint (json_object_get_int_member (got, "bytes_received") - (gint64)size, <=,
+                   AF_CLOUD_UPLOAD_CHUNK);
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "HEAD /v1/uploads/{upload_id}"), ==,
+                   heads + 1);
+  af_test_remove_tree (dir);
+}
+
+static AfTransport *
+connect_transport (const char *printer_id,
+                   GError    **error)
+{
+  g_autoptr(AfCloudPrinter) printer = NULL;
+  g_autoptr(AfTransport) transport = NULL;
+  Async async = { NULL, FALSE };
+  gboolean ok;
+
+  printer = af_cloud_client_get_printer (live.client, printer_id, NULL, error);
+  if (printer == NULL)
+    return NULL;
+  transport = af_cloud_transport_new (live.client, printer);
+  af_transport_connect_async (transport, NULL, async_done_cb, &async);
+  ok = af_transport_connect_finish (transport, async_wait (&async), error);
+  g_clear_object (&async.result);
+  return ok ? g_steal_pointer (&transport) : NULL;
+}
+
+static void
+start_print (AfTransport *transport)
+{
+  g_autoptr(AfPrintOptions) options = af_print_options_new ();
+  g_autoptr(GError) error = NULL;
+  Async async = { NULL, FALSE };
+
+  af_transport_start_async (transport, P1S_ARCHIVE, options, NULL, async_done_cb, &async);
+  g_assert_true (af_transport_start_finish (transport, async_wait (&async), &error));
+  g_assert_no_error (error);
+  g_clear_object (&async.result);
+}
+
+static void
+upload (AfTransport *transport,
+        GFile       *file)
+{
+  g_autoptr(GError) error = NULL;
+  Async async = { NULL, FALSE };
+
+  af_transport_upload_async (transport, file, P1S_ARCHIVE, 60, 0, NULL, NULL, NULL, NULL,
+                             async_done_cb, &async);
+  g_assert_true (af_transport_upload_finish (transport, async_wait (&async), &error));
+  g_assert_no_error (error);
+  g_clear_object (&async.result);
+}
+
+static gboolean
+job_ended (AfCloudTransport *transport)
+{
+  AfCloudJob *job = af_cloud_transport_get_job (transport);
+
+  return job != NULL && af_cloud_job_is_ended (job);
+}
+
+static void
+wait_job_ended (AfCloudTransport *transport,
+                guint             seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!job_ended (transport) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* 409 upload-incomplete: a pending print restored after a restart, whose
+ * upload was cut off, resumes the upload from the server's offset and
+ * creates the job with the same key: one job, each byte stored once.
+ */
+static void
+test_live_upload_incomplete_resumes (void)
+{
+  g_autofree char *path = corpus_archive ();
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL,
+                                                 NULL);
+  gint64 size = g_file_info_get_size (info);
+  g_autofree char *creation_key = g_uuid_string_random ();
+  g_autofree char *upload_id = NULL;
+  g_autofree char *spec = NULL;
+  g_autoptr(AfTransport) transport = NULL;
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(JsonObject) counters = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 jobs_asked;
+  JsonObject *by_key;
+  GList *keys;
+
+  /* Every try cut at half: the upload stays short of its length. */
+  spec = g_strdup_printf ("{\"kind\": \"drop-upload\", "
+                          "\"route\": \"PATCH /v1/uploads/{upload_id}\", "
+                          "\"count\": %d, \"at_upload_offset\": %" G_GINT64_FORMAT "}",
+                          AF_CLOUD_MAX_TRIES, size / 2);
+  af_test_cloud_fault (live.cloud, spec);
+  g_assert_false (af_cloud_upload_file (live.client, file, P1S_ARCHIVE, creation_key, &upload_id,
+                                        NULL, NULL, NULL, &error));
+  g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NETWORK);
+  g_clear_error (&error);
+  af_test_cloud_clear_faults (live.cloud);
+  g_assert_nonnull (upload_id);
+  g_clear_pointer (&got, json_object_unref);
+  got = upload_counters (upload_id);
+  g_assert_cmpint (json_object_get_int_member (got, "bytes_appended"), <, size);
+
+  transport = connect_transport (live.printer_id, &error);
+  g_assert_no_error (error);
+  af_cloud_transport_set_pending_upload (AF_CLOUD_TRANSPORT (transport), upload_id, creation_key,
+                                         file, P1S_ARCHIVE);
+  jobs_asked = af_test_cloud_route_count (live.cloud, "POST /v1/jobs");
+  start_print (transport);
+
+  /* Refused once as incomplete, then created. */
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "POST /v1/jobs"), ==, jobs_asked + 2);
+  g_clear_pointer (&got, json_object_unref);
+  got = upload_counters (upload_id);
+  g_assert_cmpint (json_object_get_int_member (got, "bytes_appended"), ==, size);
+  counters = af_test_cloud_counters (live.cloud);
+  by_key = json_object_get_object_member (counters, "jobs_by_idempotency_key");
+  keys = json_object_get_members (by_key);
+  for (GList *l = keys; l != NULL; l = l->next)
+    g_assert_cmpint (json_object_get_int_member (by_key, l->data), ==, 1);
+  g_list_free (keys);
+  g_assert_nonnull (af_cloud_transport_get_job (AF_CLOUD_TRANSPORT (transport)));
+  wait_job_ended (AF_CLOUD_TRANSPORT (transport), 120);
+  g_assert_cmpstr (af_cloud_job_get_state (af_cloud_transport_get_job (
+                     AF_CLOUD_TRANSPORT (transport))), ==, "finished");
+}
+
+/* Over MQTT, the end the printer reports is confirmed by one read of the job. */
+static void
+test_live_end_confirmed (void)
+{
+  g_autofree char *path = corpus_archive ();
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(AfTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  AfCloudTransport *cloud;
+  gint64 reads;
+
+  transport = connect_transport (live.printer_id, &error);
+  g_assert_no_error (error);
+  cloud = AF_CLOUD_TRANSPORT (transport);
+  g_assert_false (af_cloud_transport_is_polling (cloud));
+  upload (transport, file);
+  reads = af_test_cloud_route_count (live.cloud, "GET /v1/jobs/{job_id}");
+  start_print (transport);
+  wait_job_ended (cloud, 120);
+  g_assert_cmpstr (af_cloud_job_get_state (af_cloud_transport_get_job (cloud)), ==, "finished");
+  g_assert_cmpint (af_printer_status_get_state (af_printer_get_status (
+                     af_transport_get_printer (transport))), ==, AF_PRINT_STATE_FINISH);
+  /* Read once, at the end; live status came over MQTT. */
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "GET /v1/jobs/{job_id}"), ==, reads + 1);
+}
+
+/* The broker out of reach: connect still succeeds, says live status is
+ * unavailable, and the job is polled until it ends; a 429's Retry-After
+ * postpones the next poll.
+ */
+static void
+test_live_polls_without_broker (void)
+{
+  g_autofree char *path = corpus_archive ();
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(AfTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  AfCloudTransport *cloud;
+  AfPrinter *printer;
+  gint64 reads;
+  gint64 before;
+
+  af_test_cloud_fault (live.cloud, "{\"kind\": \"broker-unreachable\", "
+                                   "\"route\": \"GET /v1/account\", \"count\": -1}");
+  transport = connect_transport (live.printer_id, &error);
+  g_assert_no_error (error);
+  cloud = AF_CLOUD_TRANSPORT (transport);
+  printer = af_transport_get_printer (transport);
+  g_assert_true (af_cloud_transport_is_polling (cloud));
+  g_assert_true (af_transport_is_connected (transport));
+  g_assert_cmpuint (af_cloud_transport_get_poll_interval (cloud), ==, 15);
+  g_assert_nonnull (strstr (af_printer_get_last_error (printer), "every 15 seconds"));
+  g_assert_null (strstr (af_printer_get_last_error (printer), "MOSQ"));
+  af_cloud_transport_set_poll_interval (cloud, 1);
+
+  upload (transport, file);
+  reads = af_test_cloud_route_count (live.cloud, "GET /v1/jobs/{job_id}");
+  start_print (transport);
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "GET /v1/jobs/{job_id}"), >, reads);
+
+  /* A 429 asking for 4 s: no poll for that long, though the interval is 1 s. */
+  af_test_cloud_fault (live.cloud, "{\"kind\": \"rate-limit\", "
+                                   "\"route\": \"GET /v1/jobs/{job_id}\", "
+                                   "\"count\": 1, \"retry_after\": 4}");
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(JsonObject) faults = af_test_cloud_admin (live.cloud, "GET", "/admin/faults", NULL,
+                                                          &error);
+      JsonArray *list = json_object_get_array_member (faults, "faults");
+      JsonObject *fault = json_array_get_object_element (list, json_array_get_length (list) - 1);
+
+      if (json_object_get_int_member (fault, "fired") == 1)
+        break;
+      spin_for_ms (50);
+    }
+  before = af_test_cloud_route_count (live.cloud, "GET /v1/jobs/{job_id}");
+  spin_for_ms (2500);
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "GET /v1/jobs/{job_id}"), ==, before);
+  af_test_cloud_clear_faults (live.cloud);
+
+  wait_job_ended (cloud, 120);
+  g_assert_cmpstr (af_cloud_job_get_state (af_cloud_transport_get_job (cloud)), ==, "finished");
+  g_assert_cmpint (af_printer_status_get_state (af_printer_get_status (printer)), ==,
+                   AF_PRINT_STATE_FINISH);
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "GET /v1/jobs/{job_id}"), >, before);
+}
+
+/* SUBACK 0x80 for a printer bound to another account since the list was
+ * read: the list is read again and the printer named as no longer bound.
+ */
+static void
+test_live_suback_refused (void)
+{
+  g_autofree char *other_email = NULL;
+  g_autofree char *other_account = NULL;
+  g_autofree char *printer_id = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(AfTestPrinter) printer = NULL;
+  g_autoptr(AfCloudPrinter) seen = NULL;
+  g_autoptr(AfTransport) transport = NULL;
+  g_autoptr(JsonObject) moved = NULL;
+  g_autoptr(GError) error = NULL;
+  Async async = { NULL, FALSE };
+  gint64 lists;
+
+  printer = af_test_cloud_bind_printer (live.cloud, live.client, live.account_id, "Moving P1S",
+                                        &printer_id);
+  seen = af_cloud_client_get_printer (live.client, printer_id, NULL, &error);
+  g_assert_no_error (error);
+
+  other_account = af_test_cloud_create_account (live.cloud, &other_email);
+  body = g_strdup_printf ("{\"account_id\": \"%s\", \"serial\": \"%s\"}", other_account,
+                          af_cloud_printer_get_serial (seen));
+  moved = af_test_cloud_admin (live.cloud, "POST", "/admin/printers", body, &error);
+  g_assert_no_error (error);
+
+  lists = af_test_cloud_route_count (live.cloud, "GET /v1/printers");
+  transport = af_cloud_transport_new (live.client, seen);
+  af_transport_connect_async (transport, NULL, async_done_cb, &async);
+  g_assert_false (af_transport_connect_finish (transport, async_wait (&async), &error));
+  g_clear_object (&async.result);
+  g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRINTER_NOT_BOUND);
+  g_assert_cmpstr (error->message, ==,
+                   "This printer is no longer bound to your AtomForm account. Bind it again in "
+                   "the AtomForm app, or print over the network (LAN).");
+  g_assert_cmpint (af_test_cloud_route_count (live.cloud, "GET /v1/printers"), ==, lists + 1);
+  g_assert_cmpstr (af_printer_get_last_error (af_transport_get_printer (transport)), ==,
+                   error->message);
+  af_test_printer_stop (printer);
+}
+
+typedef struct
+{
+  char *password;
+  guint port;
+} BrokerLogin;
+
+static gboolean
+broker_endpoint_cb (AfMqttSession   *session,
+                    AfMqttEndpoint  *out,
+                    gpointer         user_data,
+                    GError         **error)
+{
+  BrokerLogin *login = user_data;
+  g_autofree char *account_id = af_cloud_client_dup_account_id (live.client);
+
+  out->host = g_strdup ("127.0.0.1");
+  out->port = login->port;
+  out->user = g_strconcat ("u_", account_id, NULL);
+  out->password = af_secret_new (login->password);
+  out->trust = af_tls_policy_new_for_host ("127.0.0.1", af_test_cloud_get_ca_file (live.cloud));
+  out->cloud = TRUE;
+  return TRUE;
+}
+
+/* The cloud broker's refusals and absence are said of the cloud, with what
+ * to do, never as the printer's access code or a library's code.
+ */
+static void
+test_live_broker_wording (void)
+{
+  g_autoptr(AfPrinter) printer = af_printer_new ("01P00A000000001");
+  g_autoptr(AfMqttSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  BrokerLogin login = { (char *)"at_not-a-token", af_test_cloud_get_mqtt_port (live.cloud) };
+  Async async = { NULL, FALSE };
+
+  session = af_mqtt_session_new_for_endpoint (printer, broker_endpoint_cb, &login, NULL);
+  af_mqtt_session_connect_async (session, NULL, async_done_cb, &async);
+  g_assert_false (af_mqtt_session_connect_finish (session, async_wait (&async), &error));
+  g_clear_object (&async.result);
+  g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_ACCESS_DENIED);
+  g_assert_cmpstr (error->message, ==,
+                   "AtomForm’s cloud refused the printer connection. Sign in again.");
+  g_clear_error (&error);
+  af_mqtt_session_disconnect (session);
+  g_clear_object (&session);
+
+  /* Nothing listens there. */
+  login.port = af_test_free_port ();
+  session = af_mqtt_session_new_for_endpoint (printer, broker_endpoint_cb, &login, NULL);
+  af_mqtt_session_connect_async (session, NULL, async_done_cb, &async);
+  g_assert_false (af_mqtt_session_connect_finish (session, async_wait (&async), &error));
+  g_clear_object (&async.result);
+  g_assert_error (error, AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE);
+  g_assert_true (g_str_has_prefix (error->message,
+                                   "Could not reach AtomForm’s cloud status service at "
+                                   "127.0.0.1."));
+  g_assert_null (strstr (error->message, "printer"));
+  g_assert_null (strstr (error->message, "MOSQ"));
+  af_mqtt_session_disconnect (session);
+}
+
+static void
+live_set_up (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  live.cloud = af_test_cloud_start (&error);
+  g_assert_no_error (error);
+  live.account_id = af_test_cloud_create_account (live.cloud, &live.email);
+  live.client = af_test_cloud_sign_in (live.cloud, live.email);
+  live.printer = af_test_cloud_bind_printer (live.cloud, live.client, live.account_id,
+                                             "Cloud P1S", &live.printer_id);
+}
+
+static void
+live_tear_down (void)
+{
+  g_clear_pointer (&live.printer, af_test_printer_free);
+  g_clear_object (&live.client);
+  g_clear_pointer (&live.cloud, af_test_cloud_free);
+  g_free (live.account_id);
+  g_free (live.email);
+  g_free (live.printer_id);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  gboolean with_cloud = argc > 1 && g_strcmp0 (argv[1], "--live") == 0;
+  int status;
+
   g_setenv ("TZ", "UTC", TRUE);
+  if (with_cloud)
+    {
+      argv[1] = argv[0];
+      argv++;
+      argc--;
+    }
   g_test_init (&argc, &argv, NULL);
+
+  if (with_cloud)
+    {
+      g_test_add_func ("/af/cloud/live/not-modified", test_live_not_modified);
+      g_test_add_func ("/af/cloud/live/rename-if-match", test_live_rename_if_match);
+      g_test_add_func ("/af/cloud/live/upload-cut-resumes", test_live_upload_cut_resumes);
+      g_test_add_func ("/af/cloud/live/upload-incomplete-resumes",
+                       test_live_upload_incomplete_resumes);
+      g_test_add_func ("/af/cloud/live/end-confirmed", test_live_end_confirmed);
+      g_test_add_func ("/af/cloud/live/polls-without-broker", test_live_polls_without_broker);
+      g_test_add_func ("/af/cloud/live/suback-refused", test_live_suback_refused);
+      g_test_add_func ("/af/cloud/live/broker-wording", test_live_broker_wording);
+      live_set_up ();
+      status = g_test_run ();
+      live_tear_down ();
+      return status;
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (problem_cases); i++)
     {

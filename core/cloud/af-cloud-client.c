@@ -66,8 +66,28 @@ struct _AfCloudClient
   GMutex         lock;
   AfCloudTokens *tokens;
   guint          generation;
+  GHashTable    *cache;         /* path → CacheEntry, under lock */
+  guint          cache_hits;    /* under lock */
   GMutex         refresh_lock;
 };
+
+/* The last answer with an ETag of one GET, kept in memory for this client
+ * only and dropped when the session changes: revalidated with
+ * If-None-Match, and the ETag a change sends in If-Match.
+ */
+typedef struct
+{
+  char   *etag;
+  GBytes *body;
+} CacheEntry;
+
+static void
+cache_entry_free (CacheEntry *entry)
+{
+  g_free (entry->etag);
+  g_bytes_unref (entry->body);
+  g_free (entry);
+}
 
 G_DEFINE_FINAL_TYPE (AfCloudClient, af_cloud_client, G_TYPE_OBJECT)
 
@@ -955,6 +975,135 @@ af_cloud_client_send (AfCloudClient   *self,
     }
 }
 
+/* --- Conditional requests ----------------------------------------------- */
+
+char *
+af_cloud_client_dup_cached_etag (AfCloudClient *self,
+                                 const char    *path)
+{
+  CacheEntry *entry;
+  char *etag;
+
+  g_mutex_lock (&self->lock);
+  entry = g_hash_table_lookup (self->cache, path);
+  etag = entry != NULL ? g_strdup (entry->etag) : NULL;
+  g_mutex_unlock (&self->lock);
+  return etag;
+}
+
+void
+af_cloud_client_cache_store (AfCloudClient   *self,
+                             const char      *path,
+                             AfCloudResponse *response)
+{
+  const char *etag = af_cloud_response_get_header (response, "etag");
+  CacheEntry *entry;
+  gsize size;
+  gconstpointer data;
+
+  if (etag == NULL || response->status != 200 || response->json == NULL)
+    {
+      af_cloud_client_cache_forget (self, path);
+      return;
+    }
+  data = g_bytes_get_data (response->body, &size);
+  entry = g_new0 (CacheEntry, 1);
+  entry->etag = g_strdup (etag);
+  entry->body = g_bytes_new (data, size);
+  g_mutex_lock (&self->lock);
+  g_hash_table_replace (self->cache, g_strdup (path), entry);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+af_cloud_client_cache_forget (AfCloudClient *self,
+                              const char    *path)
+{
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove (self->cache, path);
+  g_mutex_unlock (&self->lock);
+}
+
+/* The cached body, as a 304 answer carries none. */
+static gboolean
+fill_from_cache (AfCloudClient    *self,
+                 AfCloudResponse  *response,
+                 const char       *path,
+                 GError          **error)
+{
+  g_autoptr(GBytes) body = NULL;
+  CacheEntry *entry;
+  gsize size;
+  const char *data;
+
+  g_mutex_lock (&self->lock);
+  entry = g_hash_table_lookup (self->cache, path);
+  if (entry != NULL)
+    {
+      data = g_bytes_get_data (entry->body, &size);
+      body = g_bytes_new (data, size);
+      self->cache_hits++;
+    }
+  g_mutex_unlock (&self->lock);
+  if (body == NULL)
+    {
+      /* A 304 for an If-None-Match we never sent. */
+      g_set_error_literal (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_BAD_RESPONSE,
+                           _("AtomForm’s cloud sent an answer this app cannot read. Try again "
+                             "later, or update AtomForm Connect."));
+      return FALSE;
+    }
+  data = g_bytes_get_data (body, &size);
+  response->json = af_cloud_parse_json (data, size, error);
+  if (response->json == NULL)
+    return FALSE;
+  g_bytes_unref (response->body);
+  response->body = g_steal_pointer (&body);
+  return TRUE;
+}
+
+AfCloudResponse *
+af_cloud_client_send_cached (AfCloudClient   *self,
+                             AfCloudRequest  *request,
+                             GCancellable    *cancellable,
+                             GError         **error)
+{
+  g_autofree char *etag = NULL;
+  g_autoptr(AfCloudResponse) response = NULL;
+
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (self), NULL);
+  g_return_val_if_fail (g_strcmp0 (request->method, "GET") == 0, NULL);
+
+  etag = af_cloud_client_dup_cached_etag (self, request->path);
+  if (etag != NULL)
+    af_cloud_request_add_header (request, "If-None-Match", etag);
+  response = af_cloud_client_send (self, request, cancellable, error);
+  if (response == NULL)
+    return NULL;
+  if (response->status == 304)
+    {
+      if (!fill_from_cache (self, response, request->path, error))
+        return NULL;
+      g_debug ("GET %s: not modified", request->path);
+      return g_steal_pointer (&response);
+    }
+  af_cloud_client_cache_store (self, request->path, response);
+  return g_steal_pointer (&response);
+}
+
+guint
+af_cloud_client_get_cache_hits (AfCloudClient *self)
+{
+  guint hits;
+
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (self), 0);
+
+  g_mutex_lock (&self->lock);
+  hits = self->cache_hits;
+  g_mutex_unlock (&self->lock);
+  return hits;
+}
+
 static void
 send_thread (GTask        *task,
              gpointer      source_object,
@@ -1007,6 +1156,10 @@ set_tokens (AfCloudClient *self,
             AfCloudTokens *tokens)
 {
   g_mutex_lock (&self->lock);
+  /* Signed out or another account: nothing of the last one stays in memory. */
+  if (tokens == NULL || self->tokens == NULL ||
+      g_strcmp0 (tokens->account_id, self->tokens->account_id) != 0)
+    g_hash_table_remove_all (self->cache);
   g_clear_pointer (&self->tokens, af_cloud_tokens_free);
   self->tokens = tokens;
   self->generation++;
@@ -1345,6 +1498,7 @@ af_cloud_client_finalize (GObject *object)
   g_free (self->base_url);
   g_free (self->ca_file);
   g_clear_pointer (&self->tokens, af_cloud_tokens_free);
+  g_clear_pointer (&self->cache, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->refresh_lock);
 
@@ -1362,6 +1516,8 @@ af_cloud_client_init (AfCloudClient *self)
 {
   g_mutex_init (&self->lock);
   g_mutex_init (&self->refresh_lock);
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)cache_entry_free);
   self->retry_base_ms = AF_CLOUD_RETRY_BASE_MS;
 }
 

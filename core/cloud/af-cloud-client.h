@@ -152,6 +152,11 @@ const char      *af_cloud_client_get_ca_file      (AfCloudClient   *self);
 /* The back-off's base delay (default AF_CLOUD_RETRY_BASE_MS); tests shorten it. */
 void             af_cloud_client_set_retry_base_ms (AfCloudClient  *self,
                                                     guint           base_ms);
+/* How many answers came from this client's in-memory cache after a 304
+ * (GETs of the account, printers and jobs revalidate with If-None-Match);
+ * for tests and logs.
+ */
+guint            af_cloud_client_get_cache_hits   (AfCloudClient   *self);
 /* Blocking, for worker threads: sends request, retrying as the contract
  * says, and returns a 2xx (or 304) answer; anything else is an
  * AF_CLOUD_ERROR. problem_type (may be NULL) receives the short problem

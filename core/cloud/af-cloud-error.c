@@ -294,6 +294,13 @@ client_error (guint    status,
     case 410:
       return g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_GONE,
                                   _("The cloud no longer holds this item."));
+    case 412:
+      /* tus answers a wrong Tus-Resumable with 412 too: that is our bug. */
+      if (g_strcmp0 (type, "invalid-request") != 0)
+        return g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_CHANGED_ELSEWHERE,
+                                    _("It was changed elsewhere in the meantime. Reload it and "
+                                      "try again."));
+      break;
     case 413:
       return g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_TOO_LARGE,
                                   _("The file is larger than AtomForm’s cloud accepts (2 GiB). "
@@ -303,10 +310,6 @@ client_error (guint    status,
         return g_error_new (AF_CLOUD_ERROR, AF_CLOUD_ERROR_REJECTED,
                             _("AtomForm’s cloud refused the print. %s"), detail);
       break;
-    case 412:
-      return g_error_new_literal (AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRECONDITION,
-                                  _("The settings changed on another device meanwhile. They "
-                                    "were read again; try your change again."));
     case 429:
       return rate_limited_error (-1);
     default:

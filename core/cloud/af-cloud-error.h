@@ -49,7 +49,7 @@ typedef enum
   AF_CLOUD_ERROR_BUG,               /* 400/415/428 and reused keys: a bug on our side */
   AF_CLOUD_ERROR_NOT_SENT,          /* the job could not be created; nothing prints */
   AF_CLOUD_ERROR_INVALID_CURSOR,    /* 400 invalid-cursor: reload from the first page */
-  AF_CLOUD_ERROR_PRECONDITION,      /* 412 precondition-failed: re-read, re-apply, never overwrite */
+  AF_CLOUD_ERROR_CHANGED_ELSEWHERE, /* 412 precondition-failed: reload, then change again */
 } AfCloudError;
 
 GQuark af_cloud_error_quark (void);

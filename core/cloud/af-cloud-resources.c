@@ -93,6 +93,15 @@ get_time (JsonObject *object,
   return value != NULL ? g_date_time_new_from_iso8601 (value, NULL) : NULL;
 }
 
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
 /* A generic read-only string property table: each type lists its string
  * fields by offset, so one get_property serves all.
  */
@@ -243,7 +252,7 @@ af_cloud_client_get_account (AfCloudClient  *client,
 
   g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
 
-  response = af_cloud_client_send (client, request, cancellable, error);
+  response = af_cloud_client_send_cached (client, request, cancellable, error);
   if (response == NULL)
     return NULL;
   return af_cloud_account_from_json (af_cloud_response_get_object (response), error);
@@ -251,14 +260,9 @@ af_cloud_client_get_account (AfCloudClient  *client,
 
 /* --- A generic thread call for the _async pairs ------------------------- */
 
-typedef gpointer (*BlockingCall) (AfCloudClient *client,
-                                  gpointer       data,
-                                  GCancellable  *cancellable,
-                                  GError       **error);
-
 typedef struct
 {
-  BlockingCall   call;
+  AfCloudBlockingCall call;
   gpointer       data;
   GDestroyNotify data_free;
   GDestroyNotify result_free;
@@ -288,16 +292,16 @@ call_thread (GTask        *task,
     g_task_return_pointer (task, result, call->result_free);
 }
 
-static void
-run_call (AfCloudClient       *client,
-          gpointer             source_tag,
-          BlockingCall         blocking,
-          gpointer             data,
-          GDestroyNotify       data_free,
-          GDestroyNotify       result_free,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data)
+void
+af_cloud_run_call (AfCloudClient       *client,
+                     gpointer             source_tag,
+                     AfCloudBlockingCall  blocking,
+                     gpointer             data,
+                     GDestroyNotify       data_free,
+                     GDestroyNotify       result_free,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (client, cancellable, callback, user_data);
   CallData *call = g_new0 (CallData, 1);
@@ -311,11 +315,11 @@ run_call (AfCloudClient       *client,
   g_task_run_in_thread (task, call_thread);
 }
 
-static gpointer
-finish_call (AfCloudClient  *client,
-             GAsyncResult   *result,
-             gpointer        source_tag,
-             GError        **error)
+gpointer
+af_cloud_finish_call (AfCloudClient  *client,
+                      GAsyncResult   *result,
+                      gpointer        source_tag,
+                      GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, client), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
@@ -338,8 +342,8 @@ af_cloud_client_get_account_async (AfCloudClient       *client,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  run_call (client, af_cloud_client_get_account_async, get_account_call, NULL, NULL,
-            g_object_unref, cancellable, callback, user_data);
+  af_cloud_run_call (client, af_cloud_client_get_account_async, get_account_call, NULL, NULL,
+                     g_object_unref, cancellable, callback, user_data);
 }
 
 AfCloudAccount *
@@ -347,7 +351,7 @@ af_cloud_client_get_account_finish (AfCloudClient  *client,
                                     GAsyncResult   *result,
                                     GError        **error)
 {
-  return finish_call (client, result, af_cloud_client_get_account_async, error);
+  return af_cloud_finish_call (client, result, af_cloud_client_get_account_async, error);
 }
 
 /* --- Printers ------------------------------------------------------------ */
@@ -502,8 +506,8 @@ af_cloud_client_list_printers_async (AfCloudClient       *client,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  run_call (client, af_cloud_client_list_printers_async, list_printers_call, NULL, NULL,
-            g_object_unref, cancellable, callback, user_data);
+  af_cloud_run_call (client, af_cloud_client_list_printers_async, list_printers_call, NULL, NULL,
+                     g_object_unref, cancellable, callback, user_data);
 }
 
 GListModel *
@@ -511,7 +515,7 @@ af_cloud_client_list_printers_finish (AfCloudClient  *client,
                                       GAsyncResult   *result,
                                       GError        **error)
 {
-  return finish_call (client, result, af_cloud_client_list_printers_async, error);
+  return af_cloud_finish_call (client, result, af_cloud_client_list_printers_async, error);
 }
 
 AfCloudPrinter *
@@ -530,13 +534,187 @@ af_cloud_client_get_printer (AfCloudClient  *client,
 
   path = g_strdup_printf ("/v1/printers/%s", printer_id);
   request = af_cloud_request_new ("GET", path);
-  response = af_cloud_client_send (client, request, cancellable, error);
+  response = af_cloud_client_send_cached (client, request, cancellable, error);
   if (response == NULL)
     return NULL;
   printer = af_cloud_printer_from_json (af_cloud_response_get_object (response));
   if (printer == NULL)
     set_unreadable (error);
   return printer;
+}
+
+static gpointer
+get_printer_call (AfCloudClient *client,
+                  gpointer       data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  return af_cloud_client_get_printer (client, data, cancellable, error);
+}
+
+void
+af_cloud_client_get_printer_async (AfCloudClient       *client,
+                                   const char          *printer_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (af_cloud_id_is_valid (printer_id));
+
+  af_cloud_run_call (client, af_cloud_client_get_printer_async, get_printer_call,
+                     g_strdup (printer_id), g_free, g_object_unref, cancellable, callback,
+                     user_data);
+}
+
+AfCloudPrinter *
+af_cloud_client_get_printer_finish (AfCloudClient  *client,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  return af_cloud_finish_call (client, result, af_cloud_client_get_printer_async, error);
+}
+
+/* One PATCH with the cached ETag in If-Match. */
+static AfCloudResponse *
+patch_name (AfCloudClient  *client,
+            const char     *path,
+            const char     *name,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  g_autoptr(AfCloudRequest) request = af_cloud_request_new ("PATCH", path);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *etag = af_cloud_client_dup_cached_etag (client, path);
+  g_autofree char *text = NULL;
+  gsize length;
+
+  json_builder_begin_object (builder);
+  add_string (builder, "name", name);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, &length);
+  body = g_bytes_new_take (g_steal_pointer (&text), length);
+
+  af_cloud_request_set_body (request, "application/merge-patch+json", body);
+  af_cloud_request_add_header (request, "If-Match", etag);
+  return af_cloud_client_send (client, request, cancellable, error);
+}
+
+AfCloudPrinter *
+af_cloud_client_rename_printer (AfCloudClient  *client,
+                                const char     *printer_id,
+                                const char     *name,
+                                GCancellable   *cancellable,
+                                GError        **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *etag = NULL;
+  g_autoptr(AfCloudResponse) response = NULL;
+  g_autoptr(AfCloudPrinter) current = NULL;
+  g_autoptr(GError) local_error = NULL;
+  AfCloudPrinter *printer;
+
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
+  g_return_val_if_fail (af_cloud_id_is_valid (printer_id), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  path = g_strdup_printf ("/v1/printers/%s", printer_id);
+  /* The change applies to the printer as this client last saw it. */
+  etag = af_cloud_client_dup_cached_etag (client, path);
+  if (etag == NULL &&
+      (current = af_cloud_client_get_printer (client, printer_id, cancellable, error)) == NULL)
+    return NULL;
+
+  response = patch_name (client, path, name, cancellable, &local_error);
+  if (response != NULL)
+    {
+      af_cloud_client_cache_store (client, path, response);
+      printer = af_cloud_printer_from_json (af_cloud_response_get_object (response));
+      if (printer == NULL)
+        set_unreadable (error);
+      return printer;
+    }
+  if (!g_error_matches (local_error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_CHANGED_ELSEWHERE))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  /* Changed elsewhere: never overwrite it blindly. Reload it, so the
+   * user sees what it is now and a second rename applies to that.
+   */
+  af_cloud_client_cache_forget (client, path);
+  g_clear_object (&current);
+  current = af_cloud_client_get_printer (client, printer_id, cancellable, error);
+  if (current == NULL)
+    return NULL;
+  if (g_strcmp0 (af_cloud_printer_get_name (current), name) == 0)
+    return g_steal_pointer (&current);
+  /* Translators: %s is the printer's name as the cloud now has it */
+  g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_CHANGED_ELSEWHERE,
+               _("The printer was changed elsewhere while you renamed it; it is now called "
+                 "“%s”. Reload it and rename it again if you still want to."),
+               af_cloud_printer_get_name (current));
+  return NULL;
+}
+
+typedef struct
+{
+  char *printer_id;
+  char *name;
+} RenameArgs;
+
+static void
+rename_args_free (RenameArgs *args)
+{
+  g_free (args->printer_id);
+  g_free (args->name);
+  g_free (args);
+}
+
+static gpointer
+rename_call (AfCloudClient *client,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  RenameArgs *args = data;
+
+  return af_cloud_client_rename_printer (client, args->printer_id, args->name, cancellable,
+                                         error);
+}
+
+void
+af_cloud_client_rename_printer_async (AfCloudClient       *client,
+                                      const char          *printer_id,
+                                      const char          *name,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  RenameArgs *args;
+
+  g_return_if_fail (af_cloud_id_is_valid (printer_id));
+  g_return_if_fail (name != NULL);
+
+  args = g_new0 (RenameArgs, 1);
+  args->printer_id = g_strdup (printer_id);
+  args->name = g_strdup (name);
+  af_cloud_run_call (client, af_cloud_client_rename_printer_async, rename_call, args,
+                     (GDestroyNotify)rename_args_free, g_object_unref, cancellable, callback,
+                     user_data);
+}
+
+AfCloudPrinter *
+af_cloud_client_rename_printer_finish (AfCloudClient  *client,
+                                       GAsyncResult   *result,
+                                       GError        **error)
+{
+  return af_cloud_finish_call (client, result, af_cloud_client_rename_printer_async, error);
 }
 
 /* --- Jobs ---------------------------------------------------------------- */
@@ -550,6 +728,10 @@ struct _AfCloudJob
   char    *name;
   char    *task_id;
   char    *state;
+  gint64   progress;
+  gint64   layer;
+  gint64   total_layers;
+  gint64   remaining_seconds;
 };
 
 G_DEFINE_FINAL_TYPE (AfCloudJob, af_cloud_job, G_TYPE_OBJECT)
@@ -573,6 +755,19 @@ const char *af_cloud_job_get_history_entry_id (AfCloudJob *self) { return self->
 const char *af_cloud_job_get_name (AfCloudJob *self) { return self->name; }
 const char *af_cloud_job_get_task_id (AfCloudJob *self) { return self->task_id; }
 const char *af_cloud_job_get_state (AfCloudJob *self) { return self->state; }
+gint64 af_cloud_job_get_progress (AfCloudJob *self) { return self->progress; }
+gint64 af_cloud_job_get_layer (AfCloudJob *self) { return self->layer; }
+gint64 af_cloud_job_get_total_layers (AfCloudJob *self) { return self->total_layers; }
+gint64 af_cloud_job_get_remaining_seconds (AfCloudJob *self) { return self->remaining_seconds; }
+
+gboolean
+af_cloud_job_is_ended (AfCloudJob *self)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_JOB (self), FALSE);
+
+  return g_strcmp0 (self->state, "finished") == 0 || g_strcmp0 (self->state, "failed") == 0 ||
+         g_strcmp0 (self->state, "cancelled") == 0;
+}
 
 static AfCloudJob *
 job_from_response (AfCloudResponse  *response,
@@ -594,6 +789,10 @@ af_cloud_job_from_json (JsonObject  *object,
   self->name = dup_text (object, "name");
   self->task_id = dup_text (object, "task_id");
   self->state = dup_text (object, "state");
+  self->progress = CLAMP (af_cloud_json_get_int (object, "progress", -1), -1, 100);
+  self->layer = MAX (af_cloud_json_get_int (object, "layer", -1), -1);
+  self->total_layers = MAX (af_cloud_json_get_int (object, "total_layers", -1), -1);
+  self->remaining_seconds = MAX (af_cloud_json_get_int (object, "remaining_seconds", -1), -1);
   if (self->id == NULL || self->state == NULL || self->task_id == NULL ||
       !g_ascii_string_to_unsigned (self->task_id, 10, 1, G_MAXINT32, &task_id, NULL))
     {
@@ -601,15 +800,6 @@ af_cloud_job_from_json (JsonObject  *object,
       return NULL;
     }
   return g_steal_pointer (&self);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
 }
 
 JsonNode *
@@ -759,7 +949,7 @@ af_cloud_client_get_job (AfCloudClient  *client,
 
   path = g_strdup_printf ("/v1/jobs/%s", job_id);
   request = af_cloud_request_new ("GET", path);
-  response = af_cloud_client_send (client, request, cancellable, error);
+  response = af_cloud_client_send_cached (client, request, cancellable, error);
   if (response == NULL)
     return NULL;
   return job_from_response (response, error);
@@ -798,6 +988,158 @@ af_cloud_client_job_action (AfCloudClient  *client,
   if (response == NULL)
     return NULL;
   return job_from_response (response, error);
+}
+
+typedef struct
+{
+  char           *idempotency_key;
+  char           *printer_id;
+  char           *model_id;
+  char           *upload_id;
+  char           *name;
+  char           *job_id;
+  AfPrintOptions *options;
+  AfPrintCommand  command;
+} JobArgs;
+
+static void
+job_args_free (JobArgs *args)
+{
+  g_free (args->idempotency_key);
+  g_free (args->printer_id);
+  g_free (args->model_id);
+  g_free (args->upload_id);
+  g_free (args->name);
+  g_free (args->job_id);
+  g_clear_pointer (&args->options, af_print_options_free);
+  g_free (args);
+}
+
+static gpointer
+create_job_call (AfCloudClient *client,
+                 gpointer       data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  JobArgs *args = data;
+
+  return af_cloud_client_create_job (client, args->idempotency_key, args->printer_id,
+                                     args->model_id, args->upload_id, args->name, args->options,
+                                     cancellable, error);
+}
+
+void
+af_cloud_client_create_job_async (AfCloudClient        *client,
+                                  const char           *idempotency_key,
+                                  const char           *printer_id,
+                                  const char           *model_id,
+                                  const char           *upload_id,
+                                  const char           *name,
+                                  const AfPrintOptions *options,
+                                  GCancellable         *cancellable,
+                                  GAsyncReadyCallback   callback,
+                                  gpointer              user_data)
+{
+  JobArgs *args;
+
+  g_return_if_fail (idempotency_key != NULL);
+  g_return_if_fail (af_cloud_id_is_valid (printer_id));
+  g_return_if_fail (af_cloud_id_is_valid (upload_id));
+  g_return_if_fail (options != NULL);
+
+  args = g_new0 (JobArgs, 1);
+  args->idempotency_key = g_strdup (idempotency_key);
+  args->printer_id = g_strdup (printer_id);
+  args->model_id = g_strdup (model_id);
+  args->upload_id = g_strdup (upload_id);
+  args->name = g_strdup (name);
+  args->options = af_print_options_copy (options);
+  af_cloud_run_call (client, af_cloud_client_create_job_async, create_job_call, args,
+                     (GDestroyNotify)job_args_free, g_object_unref, cancellable, callback,
+                     user_data);
+}
+
+AfCloudJob *
+af_cloud_client_create_job_finish (AfCloudClient  *client,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  return af_cloud_finish_call (client, result, af_cloud_client_create_job_async, error);
+}
+
+static gpointer
+get_job_call (AfCloudClient *client,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  return af_cloud_client_get_job (client, data, cancellable, error);
+}
+
+void
+af_cloud_client_get_job_async (AfCloudClient       *client,
+                               const char          *job_id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (af_cloud_id_is_valid (job_id));
+
+  af_cloud_run_call (client, af_cloud_client_get_job_async, get_job_call, g_strdup (job_id),
+                     g_free, g_object_unref, cancellable, callback, user_data);
+}
+
+AfCloudJob *
+af_cloud_client_get_job_finish (AfCloudClient  *client,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  return af_cloud_finish_call (client, result, af_cloud_client_get_job_async, error);
+}
+
+static gpointer
+job_action_call (AfCloudClient *client,
+                 gpointer       data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  JobArgs *args = data;
+
+  return af_cloud_client_job_action (client, args->job_id, args->command, args->idempotency_key,
+                                     cancellable, error);
+}
+
+void
+af_cloud_client_job_action_async (AfCloudClient       *client,
+                                  const char          *job_id,
+                                  AfPrintCommand       command,
+                                  const char          *idempotency_key,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  JobArgs *args;
+
+  g_return_if_fail (af_cloud_id_is_valid (job_id));
+  g_return_if_fail (command <= AF_PRINT_COMMAND_STOP);
+
+  args = g_new0 (JobArgs, 1);
+  args->job_id = g_strdup (job_id);
+  args->command = command;
+  /* One key for this action, kept over the retries of the thread. */
+  args->idempotency_key = idempotency_key != NULL ? g_strdup (idempotency_key)
+                                                  : g_uuid_string_random ();
+  af_cloud_run_call (client, af_cloud_client_job_action_async, job_action_call, args,
+                     (GDestroyNotify)job_args_free, g_object_unref, cancellable, callback,
+                     user_data);
+}
+
+AfCloudJob *
+af_cloud_client_job_action_finish (AfCloudClient  *client,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  return af_cloud_finish_call (client, result, af_cloud_client_job_action_async, error);
 }
 
 /* --- History ------------------------------------------------------------- */
@@ -1050,9 +1392,9 @@ af_cloud_client_list_history_async (AfCloudClient       *client,
   args->printer_id = g_strdup (printer_id);
   args->cursor = g_strdup (cursor);
   args->limit = limit;
-  run_call (client, af_cloud_client_list_history_async, list_history_call, args,
-            (GDestroyNotify)history_args_free, (GDestroyNotify)af_cloud_history_page_free,
-            cancellable, callback, user_data);
+  af_cloud_run_call (client, af_cloud_client_list_history_async, list_history_call, args,
+                     (GDestroyNotify)history_args_free, (GDestroyNotify)af_cloud_history_page_free,
+                     cancellable, callback, user_data);
 }
 
 AfCloudHistoryPage *
@@ -1060,7 +1402,7 @@ af_cloud_client_list_history_finish (AfCloudClient  *client,
                                      GAsyncResult   *result,
                                      GError        **error)
 {
-  return finish_call (client, result, af_cloud_client_list_history_async, error);
+  return af_cloud_finish_call (client, result, af_cloud_client_list_history_async, error);
 }
 
 GBytes *
@@ -1108,8 +1450,9 @@ af_cloud_client_get_thumbnail_async (AfCloudClient       *client,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  run_call (client, af_cloud_client_get_thumbnail_async, thumbnail_call, g_strdup (entry_id),
-            g_free, (GDestroyNotify)g_bytes_unref, cancellable, callback, user_data);
+  af_cloud_run_call (client, af_cloud_client_get_thumbnail_async, thumbnail_call,
+                     g_strdup (entry_id), g_free, (GDestroyNotify)g_bytes_unref, cancellable,
+                     callback, user_data);
 }
 
 GBytes *
@@ -1117,5 +1460,5 @@ af_cloud_client_get_thumbnail_finish (AfCloudClient  *client,
                                       GAsyncResult   *result,
                                       GError        **error)
 {
-  return finish_call (client, result, af_cloud_client_get_thumbnail_async, error);
+  return af_cloud_finish_call (client, result, af_cloud_client_get_thumbnail_async, error);
 }

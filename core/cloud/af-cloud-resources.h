@@ -76,10 +76,42 @@ void            af_cloud_client_list_printers_async  (AfCloudClient       *clien
 GListModel     *af_cloud_client_list_printers_finish (AfCloudClient       *client,
                                                       GAsyncResult        *result,
                                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* One printer, revalidated with If-None-Match against this client's cache
+ * (a 304 answers from it); its ETag is what a rename sends in If-Match.
+ */
 AfCloudPrinter *af_cloud_client_get_printer          (AfCloudClient       *client,
                                                       const char          *printer_id,
                                                       GCancellable        *cancellable,
                                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+void            af_cloud_client_get_printer_async    (AfCloudClient       *client,
+                                                      const char          *printer_id,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+AfCloudPrinter *af_cloud_client_get_printer_finish   (AfCloudClient       *client,
+                                                      GAsyncResult        *result,
+                                                      GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* PATCH /v1/printers/{id} (a JSON merge patch of the name) with If-Match:
+ * the ETag of the printer as this client last read it (read first when it
+ * has none). When it was changed elsewhere (412) the printer is read again:
+ * if it already has that name, that is the answer; otherwise
+ * AF_CLOUD_ERROR_CHANGED_ELSEWHERE names its current name, and a second
+ * call applies to the reloaded printer. Never overwrites blindly.
+ */
+AfCloudPrinter *af_cloud_client_rename_printer       (AfCloudClient       *client,
+                                                      const char          *printer_id,
+                                                      const char          *name,
+                                                      GCancellable        *cancellable,
+                                                      GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+void            af_cloud_client_rename_printer_async (AfCloudClient       *client,
+                                                      const char          *printer_id,
+                                                      const char          *name,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+AfCloudPrinter *af_cloud_client_rename_printer_finish (AfCloudClient      *client,
+                                                       GAsyncResult       *result,
+                                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* --- Jobs ---------------------------------------------------------------- */
 
@@ -94,6 +126,13 @@ const char *af_cloud_job_get_name             (AfCloudJob *self);
 const char *af_cloud_job_get_task_id          (AfCloudJob *self);
 /* "dispatched", "preparing", "running", "paused", "finished", "failed", "cancelled". */
 const char *af_cloud_job_get_state            (AfCloudJob *self);
+/* From the printer's last report the cloud recorded; -1 while unknown. */
+gint64      af_cloud_job_get_progress         (AfCloudJob *self);
+gint64      af_cloud_job_get_layer            (AfCloudJob *self);
+gint64      af_cloud_job_get_total_layers     (AfCloudJob *self);
+gint64      af_cloud_job_get_remaining_seconds (AfCloudJob *self);
+/* finished, failed or cancelled. */
+gboolean    af_cloud_job_is_ended             (AfCloudJob *self);
 
 /* The "options" member of POST /v1/jobs for options as a LAN print would
  * send them to a printer of model_id: af_print_options_apply_model() first,
@@ -129,16 +168,50 @@ AfCloudJob *af_cloud_client_reprint           (AfCloudClient        *client,
                                                const AfPrintOptions *options,
                                                GCancellable         *cancellable,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+void        af_cloud_client_create_job_async  (AfCloudClient        *client,
+                                               const char           *idempotency_key,
+                                               const char           *printer_id,
+                                               const char           *model_id,
+                                               const char           *upload_id,
+                                               const char           *name,
+                                               const AfPrintOptions *options,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+AfCloudJob *af_cloud_client_create_job_finish (AfCloudClient        *client,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+/* GET /v1/jobs/{id}, with If-None-Match once this client has read it. */
 AfCloudJob *af_cloud_client_get_job           (AfCloudClient        *client,
                                                const char           *job_id,
                                                GCancellable         *cancellable,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
-/* POST /v1/jobs/{id}/actions: pause, resume or stop. */
+void        af_cloud_client_get_job_async     (AfCloudClient        *client,
+                                               const char           *job_id,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+AfCloudJob *af_cloud_client_get_job_finish    (AfCloudClient        *client,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+/* POST /v1/jobs/{id}/actions: pause, resume or stop. With a NULL key, the
+ * async form makes one for this action.
+ */
 AfCloudJob *af_cloud_client_job_action        (AfCloudClient        *client,
                                                const char           *job_id,
                                                AfPrintCommand        command,
                                                const char           *idempotency_key,
                                                GCancellable         *cancellable,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+void        af_cloud_client_job_action_async  (AfCloudClient        *client,
+                                               const char           *job_id,
+                                               AfPrintCommand        command,
+                                               const char           *idempotency_key,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+AfCloudJob *af_cloud_client_job_action_finish (AfCloudClient        *client,
+                                               GAsyncResult         *result,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* --- History ------------------------------------------------------------- */

@@ -728,3 +728,62 @@ af_cloud_device_sign_in_wait (AfCloudClient      *client,
         }
     }
 }
+
+static gpointer
+device_start_call (AfCloudClient *client,
+                   gpointer       data,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  return af_cloud_device_sign_in_start (client, cancellable, error);
+}
+
+void
+af_cloud_device_sign_in_start_async (AfCloudClient       *client,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  af_cloud_run_call (client, af_cloud_device_sign_in_start_async, device_start_call, NULL, NULL,
+                     (GDestroyNotify)af_cloud_device_code_free, cancellable, callback,
+                     user_data);
+}
+
+AfCloudDeviceCode *
+af_cloud_device_sign_in_start_finish (AfCloudClient  *client,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  return af_cloud_finish_call (client, result, af_cloud_device_sign_in_start_async, error);
+}
+
+static gpointer
+device_wait_call (AfCloudClient *client,
+                  gpointer       data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  return af_cloud_device_sign_in_wait (client, data, cancellable, error) ? client : NULL;
+}
+
+void
+af_cloud_device_sign_in_wait_async (AfCloudClient       *client,
+                                    AfCloudDeviceCode   *code,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (code != NULL);
+
+  af_cloud_run_call (client, af_cloud_device_sign_in_wait_async, device_wait_call, code, NULL,
+                     NULL, cancellable, callback, user_data);
+}
+
+gboolean
+af_cloud_device_sign_in_wait_finish (AfCloudClient  *client,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  return af_cloud_finish_call (client, result, af_cloud_device_sign_in_wait_async,
+                               error) != NULL;
+}

@@ -92,4 +92,21 @@ gboolean           af_cloud_device_sign_in_wait  (AfCloudClient      *client,
                                                   GCancellable       *cancellable,
                                                   GError            **error);
 
+void               af_cloud_device_sign_in_start_async  (AfCloudClient       *client,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+AfCloudDeviceCode *af_cloud_device_sign_in_start_finish (AfCloudClient       *client,
+                                                         GAsyncResult        *result,
+                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* code stays the caller's and must live until the call completes. */
+void               af_cloud_device_sign_in_wait_async   (AfCloudClient       *client,
+                                                         AfCloudDeviceCode   *code,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean           af_cloud_device_sign_in_wait_finish  (AfCloudClient       *client,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
+
 G_END_DECLS

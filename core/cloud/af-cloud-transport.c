@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-cloud-error.h"
+#include "af-cloud-private.h"
 #include "af-cloud-transport.h"
 #include "af-network-policy.h"
 #include "af-cloud-upload.h"
@@ -20,6 +21,28 @@
 #include "af-print-error.h"
 
 #define PROGRESS_INTERVAL_MS 200
+
+/* Whether a poll's thread still runs, shared with that thread: dispose
+ * waits for it, so no request of this transport outlives it (a process
+ * that exits right after a print must not have libcurl running).
+ */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean running;
+} PollSync;
+
+#define POLL_DISPOSE_WAIT_S 10
+
+static void
+poll_sync_clear (gpointer data)
+{
+  PollSync *sync = data;
+
+  g_mutex_clear (&sync->lock);
+  g_cond_clear (&sync->cond);
+}
 
 /* What the session's endpoint function reads; owned by the session. */
 typedef struct
@@ -42,7 +65,22 @@ struct _AfCloudTransport
   char           *upload_key;   /* Idempotency-Key of the upload's creation */
   char           *job_key;      /* Idempotency-Key of POST /v1/jobs */
   char           *upload_id;
+  GFile          *upload_file;  /* what upload sent, to resume it */
+  char           *upload_name;
   AfCloudJob     *job;
+  GMainContext   *context;      /* of connect's caller: polls and follows there */
+
+  /* The broker is out of reach: the job is polled over HTTPS instead. */
+  gboolean        polling;
+  guint           poll_interval_s;
+  GSource        *poll_source;
+  GCancellable   *poll_cancellable;
+  gboolean        poll_running;
+  PollSync       *poll_sync;
+  GTask          *pending_delete; /* waits for the end read in flight */
+  /* After the job's end state: the one GET that confirms it. */
+  gulong          follow_handler;
+  gboolean        end_confirmed;
 
   /* start: waiting for the printer to report our task. */
   GTask          *start_task;
@@ -85,6 +123,7 @@ endpoint_cb (AfMqttSession   *session,
     return FALSE;
   out->host = g_strdup (endpoint->host);
   out->port = endpoint->port;
+  out->cloud = TRUE;
   out->user = g_strdup (endpoint->user);
   out->trust = af_tls_policy_new_for_host (endpoint->host,
                                            af_cloud_client_get_ca_file (endpoint->client));
@@ -100,8 +139,9 @@ af_cloud_transport_get_printer (AfTransport *transport)
 static gboolean
 af_cloud_transport_is_connected (AfTransport *transport)
 {
-  return af_printer_get_connection (AF_CLOUD_TRANSPORT (transport)->printer) ==
-         AF_CONNECTION_CONNECTED;
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (transport);
+
+  return self->polling || af_printer_get_connection (self->printer) == AF_CONNECTION_CONNECTED;
 }
 
 static gboolean
@@ -198,17 +238,117 @@ run_prepare (GTask *task)
   g_object_unref (inner);
 }
 
+/* Live status is unavailable, printing is not: the job is read over HTTPS
+ * every poll_interval_s instead (docs/cloud-api.md, "Job status over MQTT").
+ */
+static void
+fall_back_to_polling (AfCloudTransport *self,
+                      const GError     *why)
+{
+  g_autofree char *message = NULL;
+
+  g_debug ("Cloud broker unusable (%s); polling the job instead", why->message);
+  af_mqtt_session_disconnect (self->session);
+  self->polling = TRUE;
+  /* Translators: %u is a number of seconds, 15 by default */
+  message = g_strdup_printf (_("Live status from AtomForm’s cloud is unavailable; the print "
+                               "is checked every %u seconds. Printing is not affected."),
+                             self->poll_interval_s);
+  af_printer_set_last_error (self->printer, message);
+}
+
+/* SUBACK 0x80: the broker does not let the account see the printer. When
+ * the printer list no longer has it, it was unbound; otherwise the status
+ * is polled like an unreachable broker's.
+ */
+static void
+reload_printers_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  AfCloudTransport *self = source_object;
+  g_autoptr(GListModel) printers = NULL;
+  GError *error = NULL;
+  const char *id = af_cloud_printer_get_id (self->cloud_printer);
+
+  printers = af_cloud_client_list_printers (self->client, cancellable, &error);
+  if (printers == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (printers); i++)
+    {
+      g_autoptr(AfCloudPrinter) printer = g_list_model_get_item (printers, i);
+
+      if (g_strcmp0 (af_cloud_printer_get_id (printer), id) == 0)
+        {
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+    }
+  g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRINTER_NOT_BOUND,
+                           _("This printer is no longer bound to your AtomForm account. Bind it "
+                             "again in the AtomForm app, or print over the network (LAN)."));
+}
+
+static void
+printers_reloaded_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (source);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      af_printer_set_last_error (self->printer, error->message);
+      g_task_return_error (task, error);
+      return;
+    }
+  error = g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_SUBSCRIBE_REFUSED, "SUBACK 0x80");
+  fall_back_to_polling (self, error);
+  g_error_free (error);
+  g_task_return_boolean (task, TRUE);
+}
+
 static void
 session_connected_cb (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  AfCloudTransport *self = g_task_get_source_object (task);
   ConnectData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
   if (af_mqtt_session_connect_finish (AF_MQTT_SESSION (source), result, &error))
     {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_SUBSCRIBE_REFUSED))
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+      GTask *inner = g_task_new (self, cancellable, printers_reloaded_cb,
+                                 g_steal_pointer (&task));
+
+      af_mqtt_session_disconnect (self->session);
+      g_task_run_in_thread (inner, reload_printers_thread);
+      g_object_unref (inner);
+      return;
+    }
+  if (g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE) ||
+      g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_NO_RESPONSE))
+    {
+      fall_back_to_polling (self, error);
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -223,7 +363,7 @@ session_connected_cb (GObject      *source,
           return;
         }
       g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_SIGNED_OUT,
-                               _("AtomForm’s status service refused your sign-in. Sign in "
+                               _("AtomForm’s cloud refused the printer connection. Sign in "
                                  "again."));
       return;
     }
@@ -236,10 +376,14 @@ af_cloud_transport_connect_async (AfTransport         *transport,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  AfCloudTransport *self = AF_CLOUD_TRANSPORT (transport);
   GTask *task = g_task_new (transport, cancellable, callback, user_data);
   GError *error = NULL;
 
   g_task_set_source_tag (task, af_cloud_transport_connect_async);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  self->polling = FALSE;
   /* LAN-only mode: not even the cloud broker (the API calls are refused
    * by the client's own gate as well).
    */
@@ -376,6 +520,9 @@ upload_done_cb (GObject      *source,
 
   g_free (self->upload_id);
   self->upload_id = g_strdup (data->upload_id);
+  g_set_object (&self->upload_file, data->local);
+  g_free (self->upload_name);
+  self->upload_name = g_strdup (data->name);
   g_mutex_lock (&data->mutex);
   if (data->source != NULL)
     g_source_destroy (data->source);
@@ -557,6 +704,19 @@ start_cancelled_cb (GCancellable     *cancellable,
   g_source_attach (source, g_task_get_context (self->start_task));
 }
 
+static AfCloudJob *
+create_job (AfCloudTransport  *self,
+            StartData         *data,
+            GCancellable      *cancellable,
+            GError           **error)
+{
+  return af_cloud_client_create_job (self->client, self->job_key,
+                                     af_cloud_printer_get_id (self->cloud_printer),
+                                     af_cloud_printer_get_model_id (self->cloud_printer),
+                                     self->upload_id, data->name, data->options, cancellable,
+                                     error);
+}
+
 static void
 create_job_thread (GTask        *task,
                    gpointer      source_object,
@@ -567,11 +727,35 @@ create_job_thread (GTask        *task,
   StartData *data = task_data;
   g_autoptr(GError) error = NULL;
 
-  data->job = af_cloud_client_create_job (self->client, self->job_key,
-                                          af_cloud_printer_get_id (self->cloud_printer),
-                                          af_cloud_printer_get_model_id (self->cloud_printer),
-                                          self->upload_id, data->name, data->options,
-                                          cancellable, &error);
+  data->job = create_job (self, data, cancellable, &error);
+  if (data->job == NULL &&
+      g_error_matches (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_UPLOAD_INCOMPLETE) &&
+      self->upload_file != NULL)
+    {
+      g_autofree char *upload_id = g_strdup (self->upload_id);
+
+      /* The cloud holds less than the file: continue the same upload from
+       * its offset (HEAD, PATCH), then ask again with the same key, so
+       * still one job at most (docs/cloud-api.md, upload-incomplete).
+       */
+      g_debug ("Upload %s incomplete at the cloud; resuming it", upload_id);
+      g_clear_error (&error);
+      if (!af_cloud_upload_file (self->client, self->upload_file, self->upload_name,
+                                 self->upload_key, &upload_id, NULL, NULL, cancellable, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      if (g_strcmp0 (upload_id, self->upload_id) != 0)
+        {
+          /* Expired meanwhile: a new upload, and so a new request. */
+          g_free (self->upload_id);
+          self->upload_id = g_steal_pointer (&upload_id);
+          g_free (self->job_key);
+          self->job_key = g_uuid_string_random ();
+        }
+      data->job = create_job (self, data, cancellable, &error);
+    }
   if (data->job != NULL)
     {
       g_task_return_boolean (task, TRUE);
@@ -587,6 +771,259 @@ create_job_thread (GTask        *task,
       return;
     }
   g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* --- following the job ---------------------------------------------------- */
+
+/* The job as the cloud recorded it, in the words of a printer's report, so
+ * the printer's status (and whoever watches it) sees a polled job as it
+ * would see one followed over MQTT.
+ */
+static void
+merge_job (AfCloudTransport *self,
+           AfCloudJob       *job)
+{
+  static const struct { const char *state; const char *gcode_state; } states[] = {
+    { "preparing", "PREPARE" }, { "running", "RUNNING" }, { "paused", "PAUSE" },
+    { "finished", "FINISH" }, { "failed", "FAILED" }, { "cancelled", "FAILED" },
+  };
+  g_autoptr(JsonObject) report = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    if (g_strcmp0 (af_cloud_job_get_state (job), states[i].state) == 0)
+      json_object_set_string_member (report, "gcode_state", states[i].gcode_state);
+  if (!json_object_has_member (report, "gcode_state"))
+    return;
+  json_object_set_string_member (report, "subtask_id", af_cloud_job_get_task_id (job));
+  json_object_set_string_member (report, "task_id", af_cloud_job_get_task_id (job));
+  if (af_cloud_job_get_progress (job) >= 0)
+    json_object_set_int_member (report, "mc_percent", af_cloud_job_get_progress (job));
+  if (af_cloud_job_get_layer (job) >= 0)
+    json_object_set_int_member (report, "layer_num", af_cloud_job_get_layer (job));
+  if (af_cloud_job_get_total_layers (job) >= 0)
+    json_object_set_int_member (report, "total_layer_num", af_cloud_job_get_total_layers (job));
+  if (af_cloud_job_get_remaining_seconds (job) >= 0)
+    json_object_set_int_member (report, "mc_remaining_time",
+                                (af_cloud_job_get_remaining_seconds (job) + 59) / 60);
+  af_printer_status_merge_print (af_printer_get_status (self->printer), report);
+}
+
+typedef struct
+{
+  AfCloudClient *client;
+  GWeakRef       transport;
+  GCancellable  *cancellable;
+  PollSync      *sync;
+  char          *job_id;
+  AfCloudJob    *job;
+  gint64         retry_after;
+} PollData;
+
+static void
+poll_data_free (PollData *data)
+{
+  g_object_unref (data->client);
+  g_weak_ref_clear (&data->transport);
+  g_object_unref (data->cancellable);
+  g_atomic_rc_box_release_full (data->sync, poll_sync_clear);
+  g_free (data->job_id);
+  g_clear_object (&data->job);
+  g_free (data);
+}
+
+/* One GET, not retried here: the next poll is the retry, after the
+ * interval or the answer's Retry-After, whichever is longer.
+ */
+static void
+poll_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  PollData *data = task_data;
+  g_autofree char *path = g_strdup_printf ("/v1/jobs/%s", data->job_id);
+  g_autoptr(AfCloudRequest) request = af_cloud_request_new ("GET", path);
+  g_autoptr(AfCloudResponse) response = NULL;
+  GError *error = NULL;
+
+  af_cloud_request_set_retry (request, FALSE);
+  response = af_cloud_client_send_cached (data->client, request, cancellable, &error);
+  data->retry_after = af_cloud_request_get_retry_after (request);
+  if (response != NULL)
+    data->job = af_cloud_job_from_json (af_cloud_response_get_object (response), &error);
+
+  g_mutex_lock (&data->sync->lock);
+  data->sync->running = FALSE;
+  g_cond_broadcast (&data->sync->cond);
+  g_mutex_unlock (&data->sync->lock);
+  if (data->job == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+complete_pending_delete (AfCloudTransport *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->pending_delete);
+
+  if (task != NULL)
+    g_task_return_boolean (task, TRUE);
+}
+
+static void schedule_poll (AfCloudTransport *self,
+                           guint             seconds);
+
+static void
+polled_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  PollData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(AfCloudTransport) self = g_weak_ref_get (&data->transport);
+  g_autoptr(GError) error = NULL;
+  guint delay;
+
+  /* Gone or being disposed: nothing to follow any more. */
+  if (self == NULL || g_cancellable_is_cancelled (data->cancellable))
+    return;
+  delay = self->poll_interval_s;
+  self->poll_running = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      complete_pending_delete (self);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Polling job %s: %s", data->job_id, error->message);
+      if (data->retry_after > (gint64)delay)
+        delay = (guint)MIN (data->retry_after, AF_CLOUD_RETRY_AFTER_MAX_S);
+      schedule_poll (self, delay);
+      return;
+    }
+  g_set_object (&self->job, data->job);
+  merge_job (self, data->job);
+  complete_pending_delete (self);
+  if (af_cloud_job_is_ended (data->job))
+    {
+      g_debug ("Cloud job %s ended: %s", data->job_id, af_cloud_job_get_state (data->job));
+      self->end_confirmed = TRUE;
+      return;
+    }
+  schedule_poll (self, delay);
+}
+
+static void
+poll_now (AfCloudTransport *self)
+{
+  g_autoptr(GTask) task = NULL;
+  PollData *data;
+
+  if (self->poll_running || self->job == NULL)
+    return;
+  self->poll_running = TRUE;
+  g_mutex_lock (&self->poll_sync->lock);
+  self->poll_sync->running = TRUE;
+  g_mutex_unlock (&self->poll_sync->lock);
+  data = g_new0 (PollData, 1);
+  data->client = g_object_ref (self->client);
+  g_weak_ref_init (&data->transport, self);
+  data->cancellable = g_object_ref (self->poll_cancellable);
+  data->sync = g_atomic_rc_box_acquire (self->poll_sync);
+  data->job_id = g_strdup (af_cloud_job_get_id (self->job));
+  data->retry_after = -1;
+  /* Not the source object: dispose must be able to run while it is out. */
+  task = g_task_new (NULL, self->poll_cancellable, polled_cb, NULL);
+  g_task_set_source_tag (task, poll_now);
+  g_task_set_task_data (task, data, (GDestroyNotify)poll_data_free);
+  g_task_run_in_thread (task, poll_thread);
+}
+
+static gboolean
+poll_timeout_cb (gpointer user_data)
+{
+  AfCloudTransport *self = user_data;
+
+  g_clear_pointer (&self->poll_source, g_source_unref);
+  poll_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_poll (AfCloudTransport *self,
+               guint             seconds)
+{
+  if (self->poll_source != NULL)
+    {
+      g_source_destroy (self->poll_source);
+      g_clear_pointer (&self->poll_source, g_source_unref);
+    }
+  self->poll_source = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (self->poll_source, poll_timeout_cb, self, NULL);
+  g_source_set_static_name (self->poll_source, "[af] cloud job poll");
+  g_source_attach (self->poll_source, self->context);
+}
+
+static void
+stop_following (AfCloudTransport *self)
+{
+  if (self->follow_handler != 0)
+    g_clear_signal_handler (&self->follow_handler, af_printer_get_status (self->printer));
+  if (self->poll_source != NULL)
+    {
+      g_source_destroy (self->poll_source);
+      g_clear_pointer (&self->poll_source, g_source_unref);
+    }
+  g_cancellable_cancel (self->poll_cancellable);
+}
+
+/* The poll in flight, cancelled, ends within a moment (libcurl's progress
+ * callback checks the cancellable); wait for it, boundedly.
+ */
+static void
+wait_for_poll (AfCloudTransport *self)
+{
+  gint64 deadline = g_get_monotonic_time () + POLL_DISPOSE_WAIT_S * G_USEC_PER_SEC;
+
+  g_mutex_lock (&self->poll_sync->lock);
+  while (self->poll_sync->running)
+    if (!g_cond_wait_until (&self->poll_sync->cond, &self->poll_sync->lock, deadline))
+      break;
+  g_mutex_unlock (&self->poll_sync->lock);
+}
+
+/* Over MQTT: when the printer reports our job's end, the cloud's record is
+ * read once, for its final state (finished, failed or cancelled).
+ */
+static void
+follow_status_cb (AfPrinterStatus  *status,
+                  GParamSpec       *pspec,
+                  AfCloudTransport *self)
+{
+  AfPrintState state = af_printer_status_get_state (status);
+
+  if (self->polling || self->end_confirmed || self->job == NULL ||
+      (state != AF_PRINT_STATE_FINISH && state != AF_PRINT_STATE_FAILED) ||
+      g_strcmp0 (af_printer_status_get_subtask_id (status),
+                 af_cloud_job_get_task_id (self->job)) != 0)
+    return;
+  g_debug ("Cloud job %s: end reported; confirming it", af_cloud_job_get_id (self->job));
+  self->end_confirmed = TRUE;
+  g_clear_signal_handler (&self->follow_handler, status);
+  poll_now (self);
+}
+
+static void
+start_following (AfCloudTransport *self)
+{
+  if (self->polling)
+    {
+      poll_now (self);
+      return;
+    }
+  self->follow_handler = g_signal_connect_object (af_printer_get_status (self->printer),
+                                                  "notify::state",
+                                                  G_CALLBACK (follow_status_cb), self, 0);
+  follow_status_cb (af_printer_get_status (self->printer), NULL, self);
 }
 
 static void
@@ -606,6 +1043,8 @@ job_created_cb (GObject      *source,
     }
   g_set_object (&self->job, data->job);
   g_debug ("Cloud job %s created", af_cloud_job_get_id (self->job));
+  self->end_confirmed = FALSE;
+  start_following (self);
 
   if (self->start_task == NULL)
     return;
@@ -738,7 +1177,15 @@ af_cloud_transport_delete_async (AfTransport         *transport,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, af_cloud_transport_delete_async);
-  /* Once a job uses the upload, the file follows the history rules. */
+  /* Once a job uses the upload, the file follows the history rules. The
+   * print has ended when this is asked: the end read in flight finishes
+   * first, so the caller that waits for this sees the job's final record.
+   */
+  if (self->job != NULL && self->poll_running && self->pending_delete == NULL)
+    {
+      self->pending_delete = g_steal_pointer (&task);
+      return;
+    }
   if (self->job != NULL || self->upload_id == NULL)
     {
       g_task_return_boolean (task, TRUE);
@@ -755,9 +1202,15 @@ af_cloud_transport_dispose (GObject *object)
 {
   AfCloudTransport *self = AF_CLOUD_TRANSPORT (object);
 
+  stop_following (self);
+  if (self->poll_sync != NULL)
+    wait_for_poll (self);
   if (self->session != NULL)
     af_mqtt_session_disconnect (self->session);
   g_clear_object (&self->session);
+  g_clear_object (&self->poll_cancellable);
+  g_clear_object (&self->upload_file);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->printer);
   g_clear_object (&self->cloud_printer);
   g_clear_object (&self->client);
@@ -774,6 +1227,8 @@ af_cloud_transport_finalize (GObject *object)
   g_free (self->upload_key);
   g_free (self->job_key);
   g_free (self->upload_id);
+  g_free (self->upload_name);
+  g_atomic_rc_box_release_full (self->poll_sync, poll_sync_clear);
 
   G_OBJECT_CLASS (af_cloud_transport_parent_class)->finalize (object);
 }
@@ -806,6 +1261,11 @@ af_cloud_transport_init (AfCloudTransport *self)
 {
   self->upload_key = g_uuid_string_random ();
   self->job_key = g_uuid_string_random ();
+  self->poll_interval_s = AF_CLOUD_TRANSPORT_POLL_S;
+  self->poll_cancellable = g_cancellable_new ();
+  self->poll_sync = g_atomic_rc_box_new0 (PollSync);
+  g_mutex_init (&self->poll_sync->lock);
+  g_cond_init (&self->poll_sync->cond);
 }
 
 AfTransport *
@@ -872,4 +1332,52 @@ af_cloud_transport_get_job (AfCloudTransport *self)
   g_return_val_if_fail (AF_IS_CLOUD_TRANSPORT (self), NULL);
 
   return self->job;
+}
+
+gboolean
+af_cloud_transport_is_polling (AfCloudTransport *self)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_TRANSPORT (self), FALSE);
+
+  return self->polling;
+}
+
+guint
+af_cloud_transport_get_poll_interval (AfCloudTransport *self)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_TRANSPORT (self), 0);
+
+  return self->poll_interval_s;
+}
+
+void
+af_cloud_transport_set_poll_interval (AfCloudTransport *self,
+                                      guint             seconds)
+{
+  g_return_if_fail (AF_IS_CLOUD_TRANSPORT (self));
+  g_return_if_fail (seconds > 0);
+
+  self->poll_interval_s = seconds;
+}
+
+void
+af_cloud_transport_set_pending_upload (AfCloudTransport *self,
+                                       const char       *upload_id,
+                                       const char       *creation_key,
+                                       GFile            *file,
+                                       const char       *name)
+{
+  g_return_if_fail (AF_IS_CLOUD_TRANSPORT (self));
+  g_return_if_fail (af_cloud_id_is_valid (upload_id));
+  g_return_if_fail (creation_key != NULL);
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (name != NULL);
+
+  g_free (self->upload_id);
+  self->upload_id = g_strdup (upload_id);
+  g_free (self->upload_key);
+  self->upload_key = g_strdup (creation_key);
+  g_set_object (&self->upload_file, file);
+  g_free (self->upload_name);
+  self->upload_name = g_strdup (name);
 }

@@ -34,6 +34,7 @@ typedef enum
   AF_LAN_ERROR_PROTOCOL,          /* a report we cannot make sense of */
   AF_LAN_ERROR_NOT_FOUND,         /* no such printer */
   AF_LAN_ERROR_NEEDS_ATTENTION,   /* our job stopped at a problem (PAUSE with a fault) */
+  AF_LAN_ERROR_SUBSCRIBE_REFUSED, /* SUBACK 0x80: the broker does not let us see the printer */
 } AfLanError;
 
 GQuark af_lan_error_quark (void);

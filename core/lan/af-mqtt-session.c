@@ -131,6 +131,7 @@ struct _AfMqttSession
   guint          first_connect_retry_seconds;
   gint64         first_attempt_at; /* while no connection ever worked */
   gboolean       attempt_timed_out;
+  gboolean       cloud;           /* the endpoint is AtomForm's cloud broker */
 
   char          *seen_fingerprint;
   GPtrArray     *connect_tasks;
@@ -517,20 +518,61 @@ on_message (struct mosquitto                *mosq,
   handle_report (self, message->payload, message->payloadlen);
 }
 
+/* The same failure said of the printer (LAN) or of AtomForm's cloud
+ * broker: a user of the cloud route never sees "printer" for the cloud's
+ * refusal, nor an access code they never gave.
+ */
 static GError *
-connack_error (int code)
+peer_error (AfMqttSession *self,
+            AfLanError     code,
+            const char    *printer_message,
+            const char    *cloud_message)
+{
+  return g_error_new_literal (AF_LAN_ERROR, code, self->cloud ? cloud_message : printer_message);
+}
+
+static GError *
+connack_error (AfMqttSession *self,
+               int            code)
 {
   /* 4 is "bad user name or password", 5 "not authorised": both mean the
-   * access code is wrong (printers answer 5).
+   * access code is wrong (printers answer 5), or on the cloud broker that
+   * the sign-in is no longer valid.
    */
   if (code == 4 || code == 5)
-    return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_ACCESS_DENIED,
-                                _("The printer refused the access code. Check the code shown "
-                                  "on the printer’s screen under LAN settings."));
+    return peer_error (self, AF_LAN_ERROR_ACCESS_DENIED,
+                       _("The printer refused the access code. Check the code shown on the "
+                         "printer’s screen under LAN settings."),
+                       _("AtomForm’s cloud refused the printer connection. Sign in again."));
 
-  return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
-                              _("The printer refused the connection. Restart the printer and "
-                                "try again."));
+  return peer_error (self, AF_LAN_ERROR_UNREACHABLE,
+                     _("The printer refused the connection. Restart the printer and try "
+                       "again."),
+                     _("AtomForm’s cloud refused the printer connection. Try again later; "
+                       "printing over the network (LAN) still works."));
+}
+
+/* SUBACK 0x80 for the report topic: the broker's ACL does not let us see
+ * this printer (on the cloud: it is no longer bound to the account).
+ */
+static void
+on_subscribe (struct mosquitto *mosq,
+              void             *data,
+              int               mid,
+              int               qos_count,
+              const int        *granted_qos)
+{
+  AfMqttSession *self = data;
+
+  if (qos_count < 1 || granted_qos[0] != 0x80)
+    return;
+  g_debug ("Printer %s: the broker refused the subscription", self->redacted);
+  g_clear_error (&self->deferred_error);
+  self->deferred_error = peer_error (self, AF_LAN_ERROR_SUBSCRIBE_REFUSED,
+                                     _("The printer refused to send its status. Restart the "
+                                       "printer and try again."),
+                                     _("AtomForm’s cloud does not let this account see the "
+                                       "printer’s status."));
 }
 
 static void
@@ -545,7 +587,7 @@ on_connect (struct mosquitto *mosq,
     {
       g_debug ("Printer %s refused CONNECT with code %d", self->redacted, code);
       g_clear_error (&self->deferred_error);
-      self->deferred_error = connack_error (code);
+      self->deferred_error = connack_error (self, code);
       return;
     }
 
@@ -565,8 +607,13 @@ on_connect (struct mosquitto *mosq,
 }
 
 static GError *
-lost_error (int rc)
+lost_error (AfMqttSession *self,
+            int            rc)
 {
+  if (self->cloud)
+    return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
+                                _("The connection to AtomForm’s cloud status service was lost. "
+                                  "Reconnecting…"));
   return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
                       _("The connection to the printer was lost (%s). Reconnecting…"),
                       rc == MOSQ_ERR_KEEPALIVE || rc == MOSQ_ERR_NO_CONN
@@ -613,7 +660,7 @@ after_loop (AfMqttSession *self,
       error = attempt_error (self, self->link);
     }
   else if (error == NULL)
-    error = lost_error (rc);
+    error = lost_error (self, rc);
 
   g_debug ("Printer %s: connection ended (%s)", self->redacted, mosquitto_strerror (rc));
   connection_failed (self, error);
@@ -643,10 +690,12 @@ read_cb (gint         fd,
 }
 
 static GError *
-silent_error (void)
+silent_error (AfMqttSession *self)
 {
-  return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_NO_RESPONSE,
-                              _("The printer stopped sending its status. Reconnecting…"));
+  return peer_error (self, AF_LAN_ERROR_NO_RESPONSE,
+                     _("The printer stopped sending its status. Reconnecting…"),
+                     _("The printer stopped sending its status through AtomForm’s cloud. "
+                       "Reconnecting…"));
 }
 
 /* A printer that is connected but says nothing is first asked to resume
@@ -665,9 +714,12 @@ check_watchdog (AfMqttSession *self)
       if (now - self->attempt_started < CONNACK_TIMEOUT_SECONDS * G_USEC_PER_SEC)
         return TRUE;
       self->attempt_timed_out = TRUE;
-      self->deferred_error = g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
-                                                  _("The printer did not answer. Check that "
-                                                    "it is switched on and in LAN mode."));
+      self->deferred_error = peer_error (self, AF_LAN_ERROR_UNREACHABLE,
+                                         _("The printer did not answer. Check that it is "
+                                           "switched on and in LAN mode."),
+                                         _("AtomForm’s cloud status service did not answer. "
+                                           "Try again later; printing over the network (LAN) "
+                                           "still works."));
       return FALSE;
     }
 
@@ -695,7 +747,7 @@ check_watchdog (AfMqttSession *self)
     }
 
   g_debug ("Printer %s is still silent; reconnecting", self->redacted);
-  self->deferred_error = silent_error ();
+  self->deferred_error = silent_error (self);
   return FALSE;
 }
 
@@ -823,6 +875,12 @@ attempt_error (AfMqttSession *self,
   if (!af_tls_policy_take_error (link->policy, &tls_error))
     return g_steal_pointer (&tls_error);
 
+  if (self->cloud)
+    return g_error_new (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
+                        _("Could not reach AtomForm’s cloud status service at %s. Check the "
+                          "internet connection; printing over the network (LAN) still "
+                          "works."),
+                        link->host);
   if (link->result == MOSQ_ERR_TLS || link->result == MOSQ_ERR_TLS_HANDSHAKE)
     return g_error_new_literal (AF_LAN_ERROR, AF_LAN_ERROR_UNREACHABLE,
                                 _("Could not set up a secure connection with the printer. "
@@ -935,6 +993,7 @@ link_new (AfMqttSession   *self,
       mosquitto_username_pw_set (link->mosq, endpoint->user, af_secret_get (endpoint->password));
       mosquitto_connect_callback_set (link->mosq, on_connect);
       mosquitto_message_callback_set (link->mosq, on_message);
+      mosquitto_subscribe_callback_set (link->mosq, on_subscribe);
     }
   SSL_CTX_free (ctx);
 
@@ -961,6 +1020,7 @@ start_attempt (AfMqttSession *self)
       return;
     }
 
+  self->cloud = endpoint.cloud;
   link = link_new (self, &endpoint, &error);
   af_mqtt_endpoint_clear (&endpoint);
   if (link == NULL)

@@ -46,6 +46,7 @@ typedef struct
   char        *user;
   AfSecret    *password;
   AfTlsPolicy *trust;
+  gboolean     cloud;   /* AtomForm's cloud broker: errors speak of the cloud */
 } AfMqttEndpoint;
 
 void           af_mqtt_endpoint_clear           (AfMqttEndpoint      *endpoint);

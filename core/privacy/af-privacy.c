@@ -329,7 +329,7 @@ send_settings (AfCloudClient   *client,
                                     af_cloud_response_get_header (response, "etag"), NULL);
           return TRUE;
         }
-      if (!g_error_matches (local_error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRECONDITION))
+      if (!g_error_matches (local_error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_CHANGED_ELSEWHERE))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
@@ -342,7 +342,7 @@ send_settings (AfCloudClient   *client,
       g_free (etag);
       etag = af_local_store_cache_get (store, "settings-etag");
     }
-  g_set_error_literal (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRECONDITION,
+  g_set_error_literal (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_CHANGED_ELSEWHERE,
                        _("The privacy settings kept changing on another device. Try again."));
   return FALSE;
 }

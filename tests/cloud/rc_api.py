@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import socketserver
 import ssl
 import threading
@@ -559,7 +560,15 @@ def revoke(h):
 def get_account(h):
     h.only_query()
     row = h.cloud.q1("SELECT * FROM accounts WHERE id = ?", h.account)
-    return h.conditional(h.cloud.account_json(row))
+    account = h.cloud.account_json(row)
+    if h.cloud.take_fault(h.route_name, ("broker-unreachable",)):
+        # The broker as a client outside cannot reach it: a loopback port
+        # where nothing listens (printers keep using the real one).
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.bind(("127.0.0.1", 0))
+        account["mqtt"]["port"] = probe.getsockname()[1]
+        probe.close()
+    return h.conditional(account)
 
 
 @api("GET", "/v1/printers")
@@ -1352,6 +1361,8 @@ def admin_bind_printer(h):
             existing["device_password"]
         cloud.q("UPDATE printers SET account_id = ?, bound_at = ?, updated_at = ? WHERE id = ?",
                 aid, now, now, pid)
+        if existing["account_id"] != aid:
+            cloud.broker.remove_device(existing["account_id"], serial)
     else:
         pid, user, password = new_id("prn"), "dev_" + serial, secrets.token_urlsafe(18)
         cloud.q("INSERT INTO printers VALUES (?,?,?,?,?,?,?,?,?,?)", pid, serial, aid,
@@ -1383,7 +1394,8 @@ def admin_get_clock(h):
                                "offset": h.cloud.clock.offset})
 
 
-FAULT_KINDS = ("status", "rate-limit", "slow", "drop-upload", "drop-response", "api-version")
+FAULT_KINDS = ("status", "rate-limit", "slow", "drop-upload", "drop-response", "api-version",
+               "broker-unreachable")
 
 
 @admin("POST", "/admin/faults")

@@ -207,6 +207,14 @@ class Broker:
     def disable_account(self, account_id):
         self.command("disableClient", username="u_" + account_id)
 
+    def remove_device(self, account_id, serial):
+        """The account no longer reaches the printer's topics (it was bound elsewhere)."""
+        acct = "acct_" + account_id
+        for acltype, topic in (("subscribePattern", "device/%s/report" % serial),
+                               ("publishClientSend", "device/%s/request" % serial)):
+            self.command("removeRoleACL", ignore=("not found",), rolename=acct,
+                         acltype=acltype, topic=topic)
+
     def add_device(self, account_id, serial, username, password):
         role = "dev_" + serial
         self.command("createClient", ignore=("already exists",), username=username,
