@@ -261,7 +261,8 @@ take_code (char *secret_code)
  * starting up) the signal can arrive first and is lost, and the lookup never
  * ends: the window then showed saved printers as offline for good. The
  * synchronous call in a worker thread runs its own idle main context, which
- * dispatches the reply at once.
+ * dispatches the reply at once: the loss becomes rare, though not impossible
+ * (libsecret releases after 0.20.5 subscribe before calling).
  */
 static void
 lookup_thread (GTask        *task,
