@@ -8,10 +8,11 @@
 # Every control of every view has an accessible name (tests/ui/a11y.py):
 # the File view empty and with an archive, the Printers view with a printer,
 # the Send panel, the Add Printer dialog, the certificate prompt, and the
-# About and Keyboard Shortcuts windows reached from the primary menu. The
+# About and Keyboard Shortcuts windows reached from the primary menu, and
+# the History view (signed out). The
 # printer is the virtual printer, so the Printers view and the Send panel
-# show a real printer's rows. A view added later (History, Privacy) is one
-# more entry in VIEWS.
+# show a real printer's rows. A view added later (Privacy) is one more entry
+# in views.
 #
 # Runs under tests/headless-run.sh --keyring.
 
@@ -109,8 +110,13 @@ def test():
                 state["shortcuts"] = from_menu(app, "Keyboard Shortcuts")
                 return state["shortcuts"]
 
-            # The History and Privacy views join here, one line each.
-            views = [("File (empty)", file_empty), ("Add Printer", add_dialog),
+            def history():
+                ui.show_page(app, "History")
+                return window(app)
+
+            # The Privacy view joins here with one more line.
+            views = [("File (empty)", file_empty), ("History", history),
+                     ("Add Printer", add_dialog),
                      ("Certificate", certificate), ("Printers", printers),
                      ("File", file_view), ("Send panel", send_panel),
                      ("About", about), ("Keyboard Shortcuts", shortcuts)]
