@@ -165,7 +165,14 @@ about_cb (GSimpleAction *action,
 {
   AfApplication *self = user_data;
   static const char *developers[] = { "The AtomForm Connect Authors", NULL };
-  GtkWindow *about;
+  /* Whose published findings the printer protocol follows (docs/lan-protocol.md). */
+  static const char *protocol[] = {
+    "OpenBambuAPI https://github.com/Doridian/OpenBambuAPI",
+    "ha-bambulab https://github.com/greghesp/ha-bambulab",
+    "bambulabs_api https://github.com/BambuTools/bambulabs_api",
+    NULL
+  };
+  AdwAboutWindow *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
@@ -179,7 +186,9 @@ about_cb (GSimpleAction *action,
                         /* Translators: your name and e-mail address, one translator a line */
                         "translator-credits", _("translator-credits"),
                         NULL);
-  gtk_window_present (about);
+  adw_about_window_add_credit_section (about, _("Printer Protocol Research"), protocol);
+  adw_about_window_add_link (about, _("_Privacy Statement"), PRIVACY_URL);
+  gtk_window_present (GTK_WINDOW (about));
 }
 
 static const GActionEntry app_entries[] = {

@@ -18,6 +18,7 @@ packages="
   mosquitto mosquitto-clients vsftpd python3-pyftpdlib python3-paho-mqtt python3-cryptography
   db-util openssl
   imagemagick zip unzip valgrind
+  bubblewrap xdg-dbus-proxy xdg-desktop-portal xdg-desktop-portal-gtk fuse3
 "
 
 sudo=

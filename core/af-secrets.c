@@ -255,26 +255,30 @@ take_code (char *secret_code)
   return copy;
 }
 
+/* In a sandbox libsecret reads the app's keyring key from the Secret
+ * portal, whose answer is a Response signal that it subscribes to only once
+ * the method's reply has been dispatched. On a busy main loop (the window
+ * starting up) the signal can arrive first and is lost, and the lookup never
+ * ends: the window then showed saved printers as offline for good. The
+ * synchronous call in a worker thread runs its own idle main context, which
+ * dispatches the reply at once: the loss becomes rare, though not impossible
+ * (libsecret releases after 0.20.5 subscribe before calling).
+ */
 static void
-lookup_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+lookup_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
+  const char *serial = task_data;
   GError *error = NULL;
-  char *code;
+  AfSecret *code;
 
-  code = secret_password_lookup_finish (result, &error);
+  code = af_secrets_lookup_access_code (serial, cancellable, &error);
   if (error != NULL)
-    {
-      GError *mapped = NULL;
-
-      propagate_mapped (&mapped, error);
-      g_task_return_error (task, mapped);
-      return;
-    }
-
-  g_task_return_pointer (task, take_code (code), (GDestroyNotify) af_secret_free);
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, code, (GDestroyNotify) af_secret_free);
 }
 
 void
@@ -290,10 +294,8 @@ af_secrets_lookup_access_code_async (const char          *serial,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, af_secrets_lookup_access_code_async);
-
-  secret_password_lookup (&access_code_schema, cancellable, lookup_cb, g_steal_pointer (&task),
-                          "serial", serial,
-                          NULL);
+  g_task_set_task_data (task, g_strdup (serial), g_free);
+  g_task_run_in_thread (task, lookup_thread);
 }
 
 AfSecret *

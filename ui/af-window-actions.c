@@ -244,14 +244,33 @@ flap_reveal_cb (AfWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->send_panel), !hidden);
 }
 
+static gboolean
+focus_send_panel_cb (gpointer user_data)
+{
+  AfWindow *self = user_data;
+
+  if (adw_flap_get_reveal_flap (self->flap))
+    gtk_widget_child_focus (GTK_WIDGET (self->send_panel), GTK_DIR_TAB_FORWARD);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 send_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
   AfWindow *self = AF_WINDOW (widget);
+  gboolean reveal = !adw_flap_get_reveal_flap (self->flap);
 
-  adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+  adw_flap_set_reveal_flap (self->flap, reveal);
+  /* Ctrl+P takes the keyboard into the panel: from the header bar the Send
+   * button was 32 Tab presses away. The flap makes the panel focusable
+   * only once it has started to show it, on the next main loop turn.
+   */
+  if (reveal)
+    g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_send_panel_cb, g_object_ref (self),
+                     g_object_unref);
 }
 
 static void
