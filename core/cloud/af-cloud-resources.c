@@ -852,16 +852,18 @@ af_cloud_job_options_to_json (const AfPrintOptions *options,
   return json_builder_get_root (builder);
 }
 
-AfCloudJob *
-af_cloud_client_create_job (AfCloudClient        *client,
-                            const char           *idempotency_key,
-                            const char           *printer_id,
-                            const char           *model_id,
-                            const char           *upload_id,
-                            const char           *name,
-                            const AfPrintOptions *options,
-                            GCancellable         *cancellable,
-                            GError              **error)
+/* POST /v1/jobs from an upload or a history entry (source_member names which). */
+static AfCloudJob *
+post_job (AfCloudClient        *client,
+          const char           *idempotency_key,
+          const char           *printer_id,
+          const char           *model_id,
+          const char           *source_member,
+          const char           *source_id,
+          const char           *name,
+          const AfPrintOptions *options,
+          GCancellable         *cancellable,
+          GError              **error)
 {
   g_autoptr(AfCloudRequest) request = af_cloud_request_new ("POST", "/v1/jobs");
   g_autoptr(AfCloudResponse) response = NULL;
@@ -869,16 +871,10 @@ af_cloud_client_create_job (AfCloudClient        *client,
   g_autoptr(JsonNode) body = NULL;
   g_autofree char *truncated = NULL;
 
-  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
-  g_return_val_if_fail (idempotency_key != NULL, NULL);
-  g_return_val_if_fail (af_cloud_id_is_valid (printer_id), NULL);
-  g_return_val_if_fail (af_cloud_id_is_valid (upload_id), NULL);
-  g_return_val_if_fail (options != NULL, NULL);
-
   truncated = af_print_options_truncate_name (name != NULL ? name : "");
   json_builder_begin_object (builder);
   add_string (builder, "printer_id", printer_id);
-  add_string (builder, "upload_id", upload_id);
+  add_string (builder, source_member, source_id);
   add_string (builder, "name", truncated);
   json_builder_set_member_name (builder, "options");
   json_builder_add_value (builder, af_cloud_job_options_to_json (options, model_id));
@@ -894,6 +890,27 @@ af_cloud_client_create_job (AfCloudClient        *client,
 }
 
 AfCloudJob *
+af_cloud_client_create_job (AfCloudClient        *client,
+                            const char           *idempotency_key,
+                            const char           *printer_id,
+                            const char           *model_id,
+                            const char           *upload_id,
+                            const char           *name,
+                            const AfPrintOptions *options,
+                            GCancellable         *cancellable,
+                            GError              **error)
+{
+  g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
+  g_return_val_if_fail (idempotency_key != NULL, NULL);
+  g_return_val_if_fail (af_cloud_id_is_valid (printer_id), NULL);
+  g_return_val_if_fail (af_cloud_id_is_valid (upload_id), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  return post_job (client, idempotency_key, printer_id, model_id, "upload_id", upload_id, name,
+                   options, cancellable, error);
+}
+
+AfCloudJob *
 af_cloud_client_reprint (AfCloudClient        *client,
                          const char           *idempotency_key,
                          const char           *printer_id,
@@ -904,34 +921,14 @@ af_cloud_client_reprint (AfCloudClient        *client,
                          GCancellable         *cancellable,
                          GError              **error)
 {
-  g_autoptr(AfCloudRequest) request = af_cloud_request_new ("POST", "/v1/jobs");
-  g_autoptr(AfCloudResponse) response = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  g_autofree char *truncated = NULL;
-
   g_return_val_if_fail (AF_IS_CLOUD_CLIENT (client), NULL);
   g_return_val_if_fail (idempotency_key != NULL, NULL);
   g_return_val_if_fail (af_cloud_id_is_valid (printer_id), NULL);
   g_return_val_if_fail (af_cloud_id_is_valid (history_entry_id), NULL);
   g_return_val_if_fail (options != NULL, NULL);
 
-  truncated = af_print_options_truncate_name (name != NULL ? name : "");
-  json_builder_begin_object (builder);
-  add_string (builder, "printer_id", printer_id);
-  add_string (builder, "history_entry_id", history_entry_id);
-  add_string (builder, "name", truncated);
-  json_builder_set_member_name (builder, "options");
-  json_builder_add_value (builder, af_cloud_job_options_to_json (options, model_id));
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
-
-  af_cloud_request_set_idempotency_key (request, idempotency_key);
-  af_cloud_request_set_json (request, body);
-  response = af_cloud_client_send (client, request, cancellable, error);
-  if (response == NULL)
-    return NULL;
-  return job_from_response (response, error);
+  return post_job (client, idempotency_key, printer_id, model_id, "history_entry_id",
+                   history_entry_id, name, options, cancellable, error);
 }
 
 AfCloudJob *
