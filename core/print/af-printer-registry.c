@@ -835,18 +835,29 @@ cloud_command_reached (AfPrintCommand  command,
     }
 }
 
-static const char *
-describe_command (AfPrintCommand command)
+static void
+set_no_job_error (GError         **error,
+                  AfPrintCommand   command,
+                  const char      *name)
 {
   switch (command)
     {
     case AF_PRINT_COMMAND_PAUSE:
-      return _("pause");
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
+                   _("AtomForm’s cloud knows of no print on “%s”, so there is nothing to "
+                     "pause."), name);
+      break;
     case AF_PRINT_COMMAND_RESUME:
-      return _("resume");
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
+                   _("AtomForm’s cloud knows of no print on “%s”, so there is nothing to "
+                     "resume."), name);
+      break;
     case AF_PRINT_COMMAND_STOP:
     default:
-      return _("stop");
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
+                   _("AtomForm’s cloud knows of no print on “%s”, so there is nothing to "
+                     "stop."), name);
+      break;
     }
 }
 
@@ -877,11 +888,8 @@ cloud_command_thread (GTask        *task,
     }
   if (af_cloud_printer_get_current_job_id (cloud_printer) == NULL)
     {
-      /* Translators: the second %s is "pause", "resume" or "stop" */
-      g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
-                               _("AtomForm’s cloud knows of no print on “%s”, so there is "
-                                 "nothing to %s."),
-                               data->display_name, describe_command (data->command));
+      set_no_job_error (&error, data->command, data->display_name);
+      g_task_return_error (task, error);
       return;
     }
   job_id = g_strdup (af_cloud_printer_get_current_job_id (cloud_printer));
@@ -899,7 +907,10 @@ cloud_command_thread (GTask        *task,
           return;
         }
       if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-        break;
+        {
+          g_task_return_error (task, error);
+          return;
+        }
       g_usleep (CLOUD_COMMAND_POLL_MS * 1000);
       g_clear_object (&job);
       job = af_cloud_client_get_job (data->client, job_id, cancellable, &error);
@@ -908,8 +919,8 @@ cloud_command_thread (GTask        *task,
     g_task_return_error (task, error);
   else if (!cloud_command_reached (data->command, job, &ended))
     g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
-                             _("The print on “%s” ended before it could %s."),
-                             data->display_name, describe_command (data->command));
+                             _("The print on “%s” ended before the command reached it."),
+                             data->display_name);
   else
     g_task_return_boolean (task, TRUE);
 }
