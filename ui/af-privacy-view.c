@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "af-permissions-group.h"
 #include "af-privacy-view.h"
 #include "af-settings.h"
 
@@ -1121,6 +1122,7 @@ af_privacy_view_class_init (AfPrivacyViewClass *klass)
   object_class->dispose = af_privacy_view_dispose;
   widget_class->map = af_privacy_view_map;
 
+  g_type_ensure (AF_TYPE_PERMISSIONS_GROUP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/tech/atomform/Connect/af-privacy-view.ui");
   gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, toast_overlay);

@@ -7,7 +7,8 @@
 #
 # Every control of every view has an accessible name (tests/ui/a11y.py):
 # the File view empty and with an archive, the History view (signed out) and
-# its sign-in prompt, the Privacy view and one of its confirmation dialogs
+# its sign-in prompt, the Privacy view (which lists the release manifest's
+# Flatpak permissions) and one of its confirmation dialogs
 # (Forget Access Codes?, made by the same function as Withdraw Consent? and
 # every other confirmation there), the Printers view with a printer, the
 # Send panel, the Add Printer dialog, the certificate prompt, and the About
@@ -17,6 +18,7 @@
 #
 # Runs under tests/headless-run.sh --keyring.
 
+import json
 import os
 import sys
 
@@ -57,6 +59,13 @@ def from_menu(app, item):
 def close(app, title):
     pyatspi.Registry.generateKeyboardEvent(0xff1b, None, pyatspi.KEY_SYM)  # Escape
     afui.poll("%r to close" % title, lambda: afui._window_id(title) is None, app=app)
+
+
+def finish_args():
+    manifest = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                            "build-aux", "flatpak", "tech.atomform.Connect.json")
+    with open(manifest, encoding="utf-8") as f:
+        return json.load(f)["finish-args"]
 
 
 def install_browser():
@@ -148,6 +157,13 @@ def test():
             def privacy():
                 close(app, SIGN_IN)
                 ui.show_page(app, "Privacy")
+                # The Flatpak permissions, as the release manifest grants them.
+                group = app.wait_for("the Flatpak Permissions group", role=pyatspi.ROLE_LIST,
+                                     name="Flatpak Permissions")
+                shown = [n.name for n in afui.walk(group) if n.getRole() == pyatspi.ROLE_LABEL
+                         and n.name.startswith("--")]
+                afui.check(shown == finish_args(), "the Privacy view lists the manifest's "
+                           "finish-args %r, not %r" % (finish_args(), shown))
                 return window(app)
 
             def confirmation():
