@@ -117,7 +117,8 @@ format_time (GDateTime *time)
   if (time == NULL)
     return NULL;
   local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+  /* The same translated format as the history's dates, in the user's order. */
+  return g_date_time_format (local, _("%-d %B %Y, %H:%M"));
 }
 
 static void
@@ -698,7 +699,7 @@ create_activity_row (gpointer item,
   title = g_strdup_printf ("%s:%u", af_activity_entry_get_host (entry),
                            af_activity_entry_get_port (entry));
   /* Translators: purpose · time · bytes sent, bytes received, e.g.
-   * "AtomForm cloud · 2026-12-04 14:00 · 1.2 kB sent, 3.4 kB received"
+   * "AtomForm cloud · 4 December 2026, 14:00 · 1.2 kB sent, 3.4 kB received"
    */
   subtitle = g_strdup_printf (_("%s · %s · %s sent, %s received%s"),
                               af_network_purpose_describe (af_activity_entry_get_purpose (entry)),
