@@ -8,8 +8,10 @@
 # The Flatpak manifests are valid JSON of the shape flatpak-builder reads;
 # every downloaded source is a release archive pinned by sha256 (no git
 # branches, no unpinned tags); the only local source is the app's own
-# checkout; the runtime is not an end-of-life one; and finish-args are
-# exactly the permissions the README lists and explains, in its order.
+# checkout; the runtime is not an end-of-life one; finish-args are exactly
+# the permissions the README lists and explains, in its order; and the
+# Privacy view (ui/af-permissions-group.c) shows the same list, each with
+# its reason, in the same order.
 
 import json
 import os
@@ -32,6 +34,15 @@ def documented_permissions(readme):
         text = f.read()
     section = text.split("\n## Flatpak\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"^\| `(--[^`]+)` \| \S", section, re.MULTILINE)
+
+
+def shown_permissions(readme):
+    """The permissions the Privacy view lists, from its one table."""
+    path = os.path.join(os.path.dirname(os.path.abspath(readme)), "ui",
+                        "af-permissions-group.c")
+    with open(path, encoding="utf-8") as f:
+        code = f.read()
+    return re.findall(r'^  \{ "(--[^"]+)", N_\("[^"]+"\),\s*N_\("[^"]+', code, re.MULTILINE)
 
 
 def check_source(name, source, manifest_dir):
@@ -82,6 +93,10 @@ def main():
     check(permissions[:5] == ["--share=network", "--share=ipc", "--socket=wayland",
                               "--socket=fallback-x11", "--device=dri"],
           "the README lists the base permissions: %r" % permissions)
+    shown = shown_permissions(readme)
+    check(shown == permissions,
+          "the Privacy view lists the README's permissions, with a title and a reason: %r"
+          % shown)
     check(len(manifests) == 2, "a release and a development manifest")
     for path in manifests:
         check_manifest(path, permissions)

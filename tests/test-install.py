@@ -18,7 +18,9 @@
 #   - the installed window opens files and links the way the desktop hands
 #     them over: `gio open` → desktop file → D-Bus activation through the
 #     installed service file (tests/ui/test_installed.py, on a private
-#     display and bus).
+#     display and bus);
+#   - with LANGUAGE=de the installed window shows de.po's German in each
+#     view it reaches (tests/ui/test_german.py).
 
 import json
 import os
@@ -148,6 +150,14 @@ def main():
                                  os.path.join(source, "tests", "ui", "test_installed.py"),
                                  exe, corpus], env=env)
         check(window.returncode == 0, "the installed window opens files and links")
+
+        # The translations are found where the install put them.
+        german_env = dict(env, LANGUAGE="de", LC_ALL="C.UTF-8")
+        german = subprocess.run([headless, "/usr/bin/python3",
+                                 os.path.join(source, "tests", "ui", "test_german.py"),
+                                 exe, corpus, os.path.join(source, "po", "de.po")],
+                                env=german_env)
+        check(german.returncode == 0, "the installed window speaks German with LANGUAGE=de")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -104,7 +104,8 @@ describe_file (AfCloudHistoryEntry *entry)
   if (!af_cloud_history_entry_get_file_available (entry) || expires == NULL)
     return g_strdup (_("The cloud no longer keeps the file"));
   local = g_date_time_to_local (expires);
-  date = g_date_time_format (local, "%-d %B %Y");
+  /* Translators: a date, e.g. "4 March 2027", see strftime(3) */
+  date = g_date_time_format (local, _("%-d %B %Y"));
   /* Translators: when the cloud deletes a printed file,
    * e.g. "The cloud keeps the file until 4 March 2027"
    */

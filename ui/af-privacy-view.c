@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "af-permissions-group.h"
 #include "af-privacy-view.h"
 #include "af-settings.h"
 
@@ -116,7 +117,8 @@ format_time (GDateTime *time)
   if (time == NULL)
     return NULL;
   local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+  /* The same translated format as the history's dates, in the user's order. */
+  return g_date_time_format (local, _("%-d %B %Y, %H:%M"));
 }
 
 static void
@@ -697,7 +699,7 @@ create_activity_row (gpointer item,
   title = g_strdup_printf ("%s:%u", af_activity_entry_get_host (entry),
                            af_activity_entry_get_port (entry));
   /* Translators: purpose · time · bytes sent, bytes received, e.g.
-   * "AtomForm cloud · 2026-12-04 14:00 · 1.2 kB sent, 3.4 kB received"
+   * "AtomForm cloud · 4 December 2026, 14:00 · 1.2 kB sent, 3.4 kB received"
    */
   subtitle = g_strdup_printf (_("%s · %s · %s sent, %s received%s"),
                               af_network_purpose_describe (af_activity_entry_get_purpose (entry)),
@@ -1121,6 +1123,7 @@ af_privacy_view_class_init (AfPrivacyViewClass *klass)
   object_class->dispose = af_privacy_view_dispose;
   widget_class->map = af_privacy_view_map;
 
+  g_type_ensure (AF_TYPE_PERMISSIONS_GROUP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/tech/atomform/Connect/af-privacy-view.ui");
   gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, toast_overlay);

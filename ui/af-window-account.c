@@ -212,6 +212,8 @@ present_sign_in_dialog (AfWindow   *self,
                                    _("Your browser shows AtomForm’s sign-in page. When you "
                                      "have signed in there, come back here. If no browser "
                                      "opened, open this address:"));
+  /* The title names the window for screen readers and window lists. */
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Sign In in Your Browser"));
   gtk_label_set_selectable (GTK_LABEL (address), TRUE);
   gtk_label_set_wrap (GTK_LABEL (address), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (address), PANGO_WRAP_CHAR);

@@ -6,16 +6,19 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Every control of every view has an accessible name (tests/ui/a11y.py):
-# the File view empty and with an archive, the Printers view with a printer,
-# the Send panel, the Add Printer dialog, the certificate prompt, and the
-# About and Keyboard Shortcuts windows reached from the primary menu, and
-# the History view (signed out). The
-# printer is the virtual printer, so the Printers view and the Send panel
-# show a real printer's rows. A view added later (Privacy) is one more entry
-# in views.
+# the File view empty and with an archive, the History view (signed out) and
+# its sign-in prompt, the Privacy view (which lists the release manifest's
+# Flatpak permissions) and one of its confirmation dialogs
+# (Forget Access Codes?, made by the same function as Withdraw Consent? and
+# every other confirmation there), the Printers view with a printer, the
+# Send panel, the Add Printer dialog, the certificate prompt, and the About
+# and Keyboard Shortcuts windows reached from the primary menu. The printer
+# is the virtual printer, so the Printers view and the Send panel show a
+# real printer's rows. A view added later is one more entry in views.
 #
 # Runs under tests/headless-run.sh --keyring.
 
+import json
 import os
 import sys
 
@@ -28,6 +31,8 @@ import pyatspi  # noqa: E402
 NAME = "bambustudio-02.07-p1s.gcode.3mf"
 SERIAL = "01S00A000000555"
 ACCESS_CODE = "55120394"
+SIGN_IN = "Sign In in Your Browser"
+FORGET = "Forget Access Codes?"
 
 
 def window(app):
@@ -56,7 +61,37 @@ def close(app, title):
     afui.poll("%r to close" % title, lambda: afui._window_id(title) is None, app=app)
 
 
+def finish_args():
+    manifest = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                            "build-aux", "flatpak", "tech.atomform.Connect.json")
+    with open(manifest, encoding="utf-8") as f:
+        return json.load(f)["finish-args"]
+
+
+def install_browser():
+    """A desktop file that takes https:// addresses and does nothing, so
+    the sign-in prompt never starts a real browser.
+    """
+    apps = os.path.join(os.environ["XDG_DATA_HOME"], "applications")
+    os.makedirs(apps, exist_ok=True)
+    with open(os.path.join(apps, "af-test-browser.desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Test Browser\n"
+                "Exec=/bin/true %u\nMimeType=x-scheme-handler/https;\nNoDisplay=true\n")
+    with open(os.path.join(os.environ["XDG_CONFIG_HOME"], "mimeapps.list"), "w") as f:
+        f.write("[Default Applications]\nx-scheme-handler/https=af-test-browser.desktop\n")
+
+
+def dialog(app, button, title):
+    """Presses button and returns the dialog titled title it opens."""
+    ui.click(button)
+    shown = app.top_level(title)
+    afui.poll("%r on screen" % title, lambda: afui.is_showing(shown), app=app)
+    afui.screenshot(title, "a11y-%s.png" % title.split()[0].lower())
+    return shown
+
+
 def test():
+    install_browser()
     printer = ui.VirtualPrinter(sys.argv[2], "--serial", SERIAL, "--access-code", ACCESS_CODE)
     try:
         with afui.App(sys.argv[1]) as app:
@@ -114,9 +149,36 @@ def test():
                 ui.show_page(app, "History")
                 return window(app)
 
-            # The Privacy view joins here with one more line.
+            def sign_in():
+                button = app.wait_for("the Sign In button", role=pyatspi.ROLE_PUSH_BUTTON,
+                                      prefix="Sign In…")
+                return dialog(app, button, SIGN_IN)
+
+            def privacy():
+                close(app, SIGN_IN)
+                ui.show_page(app, "Privacy")
+                # The Flatpak permissions, as the release manifest grants them.
+                group = app.wait_for("the Flatpak Permissions group", role=pyatspi.ROLE_LIST,
+                                     name="Flatpak Permissions")
+                shown = [n.name for n in afui.walk(group) if n.getRole() == pyatspi.ROLE_LABEL
+                         and n.name.startswith("--")]
+                afui.check(shown == finish_args(), "the Privacy view lists the manifest's "
+                           "finish-args %r, not %r" % (finish_args(), shown))
+                return window(app)
+
+            def confirmation():
+                button = app.wait_for("the Forget button", role=pyatspi.ROLE_PUSH_BUTTON,
+                                      prefix="Forget access codes")
+                return dialog(app, button, FORGET)
+
+            def add_dialog_after_confirmation():
+                close(app, FORGET)
+                return add_dialog()
+
             views = [("File (empty)", file_empty), ("History", history),
-                     ("Add Printer", add_dialog),
+                     ("Sign In", sign_in), ("Privacy", privacy),
+                     ("Forget Access Codes?", confirmation),
+                     ("Add Printer", add_dialog_after_confirmation),
                      ("Certificate", certificate), ("Printers", printers),
                      ("File", file_view), ("Send panel", send_panel),
                      ("About", about), ("Keyboard Shortcuts", shortcuts)]

@@ -47,6 +47,9 @@ import rc_client  # noqa: E402
 WINDOW = printersui.WINDOW
 PASSWORD = "correct horse battery"
 HOUR = 3600
+# A date and time as the window shows it in the C locale (the format de.po
+# translates as "%-d. %B %Y, %H:%M"), e.g. "4 December 2026, 14:00".
+DATE = r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d"
 CLI_ENV = dict(afui.APP_ENV)
 CLI_ENV.pop("G_MESSAGES_DEBUG", None)
 CLOUD = None
@@ -322,7 +325,7 @@ def drive_window(account, entry_title, notified):
         afui.poll("history-reprint off on the server",
                   lambda: not server_settings(account)["history_reprint"], app=app)
         wait_row_text(app, "Keep History for Reprinting",
-                      r"those already stored will be deleted by \d{4}-\d\d-\d\d",
+                      r"those already stored will be deleted by " + DATE,
                       "when stored files will be deleted")
         step("history-reprint-off")
 
@@ -330,7 +333,7 @@ def drive_window(account, entry_title, notified):
         press(app, "Withdraw consent: Marketing and advertising")
         answer_dialog(app, "Withdraw Consent to “Marketing and advertising”?", "Withdraw")
         pending = wait_row_text(app, "Marketing and advertising",
-                                r"Withdrawal pending until (\d{4}-\d\d-\d\d \d\d:\d\d)",
+                                r"Withdrawal pending until (%s)" % DATE,
                                 "the withdrawal pending with its deadline")
         consent = [c for c in server_data(account)["consents"]
                    if c["purpose_id"] == "marketing"]
@@ -343,14 +346,14 @@ def drive_window(account, entry_title, notified):
         answer_dialog(app, "Download a Copy of Your Data", "Send Request",
                       details="Everything, please")
         due = wait_row_text(app, "Copy of your data (Art. 15)",
-                            r"due by (\d{4}-\d\d-\d\d \d\d:\d\d)",
+                            r"due by (%s)" % DATE,
                             "the access request with its due date").group(1)
         access = [r for r in server_requests(account) if r["type"] == "access"]
         afui.check(len(access) == 1, "one access request on the server: %r" % access)
         server_due = datetime.datetime.fromisoformat(access[0]["due_at"].replace("Z", "+00:00"))
         received = datetime.datetime.fromisoformat(
             access[0]["received_at"].replace("Z", "+00:00"))
-        afui.check(server_due.astimezone().strftime("%Y-%m-%d %H:%M") == due,
+        afui.check(server_due.astimezone().strftime("%-d %B %Y, %H:%M") == due,
                    "the due date shown %r is the server's %r" % (due, access[0]["due_at"]))
         afui.check(27 <= (server_due - received).days <= 31,
                    "one month to answer: %r" % access[0])
@@ -375,7 +378,7 @@ def drive_window(account, entry_title, notified):
         afui.poll("the history entry gone from the server",
                   lambda: server_data(account)["history"] == [], app=app, limit=600)
         press(app, "Refresh privacy settings")
-        wait_row_text(app, "Marketing and advertising", r"Withdrawn on \d{4}-\d\d-\d\d",
+        wait_row_text(app, "Marketing and advertising", r"Withdrawn on " + DATE,
                       "the consent withdrawn after 72 hours")
         afui.check(pending.group(1) != "", "the deadline was shown")
         wait_row_text(app, "Print history deletion", r"Completed",
