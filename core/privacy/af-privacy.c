@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-cloud-error.h"
+#include "af-cloud-transport.h"
 #include "af-json.h"
 #include "af-privacy.h"
 #include "af-privacy-private.h"
@@ -1408,6 +1409,38 @@ af_privacy_record_print (AfPrivacy   *self,
   g_return_val_if_fail (AF_IS_PRIVACY (self), FALSE);
   return af_local_store_add_history (self->store, title, printer, route, thumbnail_png,
                                      cloud_entry_id, self->incognito_printing, NULL, error);
+}
+
+gboolean
+af_privacy_record_job (AfPrivacy   *self,
+                       AfPrintJob  *job,
+                       GError     **error)
+{
+  AfTransport *transport;
+  AfPrinter *printer;
+  const char *entry_id = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (AF_IS_PRIVACY (self), FALSE);
+  g_return_val_if_fail (AF_IS_PRINT_JOB (job), FALSE);
+
+  /* Incognito decides before anything of the print is even looked at. */
+  if (self->incognito_printing)
+    return TRUE;
+
+  transport = af_print_job_get_transport (job);
+  printer = af_transport_get_printer (transport);
+  title = g_file_get_basename (af_print_job_get_file (job));
+  if (AF_IS_CLOUD_TRANSPORT (transport))
+    {
+      AfCloudJob *cloud_job = af_cloud_transport_get_job (AF_CLOUD_TRANSPORT (transport));
+
+      if (cloud_job != NULL)
+        entry_id = af_cloud_job_get_history_entry_id (cloud_job);
+    }
+  return af_privacy_record_print (self, title, printer != NULL ? af_printer_get_name (printer) : NULL,
+                                  AF_IS_CLOUD_TRANSPORT (transport) ? "cloud" : "lan", NULL,
+                                  entry_id, error);
 }
 
 gboolean

@@ -12,6 +12,7 @@
 #include "af-cloud-client.h"
 #include "af-consent.h"
 #include "af-local-store.h"
+#include "af-print-job.h"
 #include "af-privacy-action.h"
 #include "af-privacy-error.h"
 #include "af-privacy-request.h"
@@ -231,6 +232,17 @@ gboolean         af_privacy_record_print          (AfPrivacy           *self,
                                                    const char          *route,
                                                    GBytes              *thumbnail_png,
                                                    const char          *cloud_entry_id,
+                                                   GError             **error);
+/* The one rule for "a print was sent; remember it here unless incognito",
+ * whichever face sent it: af_privacy_record_print() with the job's file
+ * name as the title, its printer's name, its route ("cloud" for an
+ * AfCloudTransport, else "lan") and, on the cloud route, the cloud history
+ * entry the job created (so deleting that entry removes the local row
+ * too). The printer registry calls it for every job started through a
+ * transport it made (af_printer_registry_set_privacy()).
+ */
+gboolean         af_privacy_record_job            (AfPrivacy           *self,
+                                                   AfPrintJob          *job,
                                                    GError             **error);
 /* Clears the local history, cached thumbnails, the activity log and the
  * cached cloud answers (af_local_store_forget_local_data()).
