@@ -554,19 +554,32 @@ set_bool (AfPrivacy *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
+/* settings NULL: no answer of the cloud is known (never signed in, or
+ * not yet read). The user's pending change counts all the same: an
+ * incognito switch turned on offline must keep this computer's traces off
+ * at once, not once the cloud has it.
+ */
 static void
 apply_settings (AfPrivacy  *self,
                 JsonObject *settings,
                 GListModel *pending)
 {
-  gboolean incognito = json_object_get_boolean_member_with_default (settings,
-                                                                    "incognito_printing",
-                                                                    FALSE);
-  gboolean reprint = json_object_get_boolean_member_with_default (settings, "history_reprint",
-                                                                  TRUE);
-  int days = (int) json_object_get_int_member_with_default (settings, "file_retention_days", 90);
-  g_autoptr(GDateTime) due = af_privacy_parse_time (
-    json_object_get_string_member_with_default (settings, "file_deletion_due_at", NULL));
+  gboolean incognito = self->incognito_printing;
+  gboolean reprint = self->history_reprint;
+  int days = self->file_retention_days;
+  g_autoptr(GDateTime) due = NULL;
+
+  if (settings != NULL)
+    {
+      incognito = json_object_get_boolean_member_with_default (settings, "incognito_printing",
+                                                               FALSE);
+      reprint = json_object_get_boolean_member_with_default (settings, "history_reprint", TRUE);
+      days = (int) json_object_get_int_member_with_default (settings, "file_retention_days", 90);
+      due = af_privacy_parse_time (
+        json_object_get_string_member_with_default (settings, "file_deletion_due_at", NULL));
+    }
+  else if (self->file_deletion_due_at != NULL)
+    due = g_date_time_ref (self->file_deletion_due_at);
 
   /* The user's change still in the outbox is what the switch shows. */
   for (guint i = 0; i < g_list_model_get_n_items (pending); i++)
@@ -586,7 +599,8 @@ apply_settings (AfPrivacy  *self,
 
   set_bool (self, &self->incognito_printing, incognito, PROP_INCOGNITO_PRINTING);
   set_bool (self, &self->history_reprint, reprint, PROP_HISTORY_REPRINT);
-  set_bool (self, &self->settings_known, TRUE, PROP_SETTINGS_KNOWN);
+  if (settings != NULL)
+    set_bool (self, &self->settings_known, TRUE, PROP_SETTINGS_KNOWN);
   if (self->file_retention_days != days)
     {
       self->file_retention_days = days;
@@ -805,8 +819,7 @@ apply (AfPrivacy  *self,
       && JSON_NODE_HOLDS_OBJECT (cached_requests))
     requests = json_object_get_array_member (json_node_get_object (cached_requests), "items");
 
-  if (settings != NULL)
-    apply_settings (self, settings, pending);
+  apply_settings (self, settings, pending);
   if (consents != NULL)
     apply_consents (self, consents, pending);
   apply_requests (self, requests, pending, notify);
