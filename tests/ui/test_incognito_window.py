@@ -108,6 +108,10 @@ def send(app, title, printer, n_before):
         ui.click(app.wait_for("the send panel toggle", role=pyatspi.ROLE_PUSH_BUTTON,
                               name="Send to Printer"))
         panel = app.wait_for("the send panel", role=pyatspi.ROLE_FILLER, name="Send to Printer")
+    # After a send the panel shows it until Done.
+    done = ui.find_button(panel, "Done")
+    if done is not None:
+        ui.click(done)
     button = afui.poll("the Send button", lambda: ui.find_button(panel, "Send to Printer"),
                        app=app)
     afui.poll("Send to turn on", lambda: ui.is_sensitive(button), app=app, limit=600)
