@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "af-print.h"
+#include "af-privacy.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,12 @@ G_DECLARE_FINAL_TYPE (AfHistoryView, af_history_view, AF, HISTORY_VIEW, AdwBin)
  */
 void af_history_view_set_registry (AfHistoryView     *self,
                                    AfPrinterRegistry *registry);
+/* Where history deletions go and are followed: an entry whose deletion
+ * waits in the outbox or is pending at the cloud says so ("Deletion pending
+ * until …") and offers no second Delete.
+ */
+void af_history_view_set_privacy  (AfHistoryView     *self,
+                                   AfPrivacy         *privacy);
 /* Loads the history again (or shows that no one is signed in). */
 void af_history_view_reload       (AfHistoryView     *self);
 

@@ -1401,6 +1401,79 @@ af_privacy_download_result_finish (AfPrivacy     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* --- History deletions, per entry ---------------------------------------- */
+
+static gboolean
+action_covers_entry (AfPrivacyAction *action,
+                     const char      *entry_id)
+{
+  g_autoptr(JsonObject) payload = NULL;
+  JsonArray *array;
+
+  if (af_privacy_action_get_kind (action) != AF_PRIVACY_ACTION_DELETE_HISTORY
+      || (payload = af_privacy_action_dup_payload_object (action)) == NULL)
+    return FALSE;
+  if (json_object_get_boolean_member_with_default (payload, "all_entries", FALSE))
+    return TRUE;
+  array = json_object_get_array_member (payload, "entry_ids");
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      if (g_strcmp0 (json_array_get_string_element (array, i), entry_id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A request for all entries lists none. */
+static gboolean
+request_covers_entry (AfPrivacyRequest *request,
+                      const char       *entry_id)
+{
+  const char *const *ids = af_privacy_request_get_entry_ids (request);
+
+  if (af_privacy_request_get_pending_local (request) || af_privacy_request_is_closed (request)
+      || g_strcmp0 (af_privacy_request_get_request_type (request), "history_deletion") != 0)
+    return FALSE;
+  return ids == NULL || ids[0] == NULL || g_strv_contains (ids, entry_id);
+}
+
+AfHistoryDeletion
+af_privacy_get_history_deletion (AfPrivacy   *self,
+                                 const char  *entry_id,
+                                 GDateTime  **due_at)
+{
+  GListModel *requests;
+  GListModel *outbox;
+
+  g_return_val_if_fail (AF_IS_PRIVACY (self), AF_HISTORY_DELETION_NONE);
+  g_return_val_if_fail (entry_id != NULL, AF_HISTORY_DELETION_NONE);
+
+  if (due_at != NULL)
+    *due_at = NULL;
+  requests = G_LIST_MODEL (self->requests);
+  for (guint i = 0; i < g_list_model_get_n_items (requests); i++)
+    {
+      g_autoptr(AfPrivacyRequest) request = g_list_model_get_item (requests, i);
+      GDateTime *due;
+
+      if (!request_covers_entry (request, entry_id))
+        continue;
+      due = af_privacy_request_get_due_at (request);
+      if (due_at != NULL && due != NULL)
+        *due_at = g_date_time_ref (due);
+      return AF_HISTORY_DELETION_PENDING;
+    }
+  outbox = G_LIST_MODEL (self->outbox);
+  for (guint i = 0; i < g_list_model_get_n_items (outbox); i++)
+    {
+      g_autoptr(AfPrivacyAction) action = g_list_model_get_item (outbox, i);
+
+      if (action_covers_entry (action, entry_id))
+        return AF_HISTORY_DELETION_QUEUED;
+    }
+  return AF_HISTORY_DELETION_NONE;
+}
+
 /* --- On this computer ------------------------------------------------- */
 
 gboolean

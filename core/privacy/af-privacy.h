@@ -215,6 +215,24 @@ gboolean         af_privacy_download_result_finish (AfPrivacy          *self,
                                                     GAsyncResult       *result,
                                                     GError            **error);
 
+/* --- History deletions, per entry ---------------------------------------- */
+
+typedef enum
+{
+  AF_HISTORY_DELETION_NONE,
+  AF_HISTORY_DELETION_QUEUED,   /* in the outbox, not yet received by the cloud */
+  AF_HISTORY_DELETION_PENDING,  /* received; the cloud deletes it by its due time */
+} AfHistoryDeletion;
+
+/* Whether a deletion covers the cloud history entry entry_id: an open
+ * history_deletion request naming it (or all entries), with its due time in
+ * *due_at (transfer full, may be NULL), else a deletion still in the outbox.
+ * The History view says "Deletion pending until …" from it.
+ */
+AfHistoryDeletion af_privacy_get_history_deletion (AfPrivacy        *self,
+                                                   const char       *entry_id,
+                                                   GDateTime       **due_at);
+
 /* --- On this computer ------------------------------------------------- */
 
 /* Whether a print started now must leave no trace on this computer (no
