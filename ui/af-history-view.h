@@ -18,8 +18,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AfHistoryView, af_history_view, AF, HISTORY_VIEW, AdwBin)
 
-/* The account's print history (the cloud's record: there is no local record
- * of submissions yet), newest first: thumbnail, title, printer, status,
+/* The account's print history (the cloud's record; the prints sent from
+ * this computer are listed in the Privacy view), newest first: thumbnail, title, printer, status,
  * times, filament and until when the cloud keeps the file, with Reprint
  * while it keeps it. Loads in the background through the registry's cloud
  * client; Reprint goes through the registry.
