@@ -378,8 +378,10 @@ def drive_window(account, entry_title, notified):
                                         if n.getRole() == pyatspi.ROLE_LABEL
                                         and afui.text_of(n).startswith("Deletion pending until")),
                                        None), app=app, limit=600)
+        asked = [r for r in server_requests(account) if r["type"] == "history_deletion"]
+        afui.check(len(asked) == 1, "one history deletion request: %r" % asked)
         due = datetime.datetime.fromisoformat(
-            deletions[0]["due_at"].replace("Z", "+00:00")).astimezone()
+            asked[0]["due_at"].replace("Z", "+00:00")).astimezone()
         expected = "Deletion pending until %d %s" % (due.day, due.strftime("%B %Y, %H:%M"))
         afui.check(shown.split("\n")[0] == expected,
                    "the History view says %r, not %r" % (shown.split("\n")[0], expected))
