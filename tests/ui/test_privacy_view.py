@@ -377,7 +377,7 @@ def drive_window(account, entry_title, notified):
                           lambda: next((afui.text_of(n) for n in afui.walk(app.accessible())
                                         if n.getRole() == pyatspi.ROLE_LABEL
                                         and afui.text_of(n).startswith("Deletion pending until")),
-                                       None), app=app, limit=600)
+                                       None), app=app, limit=300)
         asked = [r for r in server_requests(account) if r["type"] == "history_deletion"]
         afui.check(len(asked) == 1, "one history deletion request: %r" % asked)
         due = datetime.datetime.fromisoformat(
