@@ -87,6 +87,8 @@ create_privacy (AfApplication *self)
       return;
     }
   self->privacy = af_privacy_new (client, store);
+  /* Every print the windows send is remembered (or not) by its rule. */
+  af_printer_registry_set_privacy (self->printer_registry, self->privacy);
   g_signal_connect_object (self->privacy, "request-event", G_CALLBACK (request_event_cb), self,
                            0);
   af_cloud_client_load_session_async (client, NULL, session_loaded_cb, g_object_ref (self));

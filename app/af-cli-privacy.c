@@ -598,18 +598,13 @@ af_cli_privacy (char   ***args,
 }
 
 void
-af_cli_privacy_record_print (GFile      *file,
-                             const char *printer,
-                             const char *route)
+af_cli_privacy_follow_prints (AfPrinterRegistry *registry)
 {
   g_autoptr(AfPrivacy) privacy = privacy_new (FALSE, NULL);
-  g_autofree char *title = g_file_get_basename (file);
-  g_autoptr(GError) error = NULL;
 
-  /* The last known incognito setting decides; the print itself is done. */
-  if (privacy != NULL && !af_privacy_record_print (privacy, title, printer, route, NULL, NULL,
-                                                   &error))
-    g_debug ("Not in the local history: %s", error->message);
+  /* The last known incognito setting decides, by the window's rule. */
+  if (privacy != NULL)
+    af_printer_registry_set_privacy (registry, privacy);
 }
 
 /* --- history delete, activity, forget-local-data ------------------------------ */

@@ -62,12 +62,11 @@ gboolean        af_cli_history            (char         ***args,
 /* The privacy commands (af-cli-privacy.c). */
 gboolean        af_cli_privacy            (char         ***args,
                                            GError       **error);
-/* Records a submitted print in the local history, unless incognito
- * printing is on (then nothing is written on this computer).
+/* Gives registry the command line's AfPrivacy, so each print started
+ * through it is remembered in the local history unless incognito printing
+ * is on (af_printer_registry_set_privacy(), the window's rule).
  */
-void            af_cli_privacy_record_print (GFile        *file,
-                                             const char   *printer,
-                                             const char   *route);
+void            af_cli_privacy_follow_prints (AfPrinterRegistry *registry);
 gboolean        af_cli_history_delete     (char         ***args,
                                            GError       **error);
 gboolean        af_cli_activity           (char         ***args,

@@ -599,6 +599,8 @@ send_file (GFile        *file,
   registry = af_cli_registry_new (error);
   if (registry == NULL)
     return FALSE;
+  /* A print that starts is remembered here, as the window's are. */
+  af_cli_privacy_follow_prints (registry);
 
   /* The same checks and options; only the route differs. */
   if (options->cloud)
@@ -609,8 +611,6 @@ send_file (GFile        *file,
        send_connected (transport, file, info, plate, user_map, options, cancellable, error);
   if (transport != NULL && AF_IS_CLOUD_TRANSPORT (transport))
     af_mqtt_session_disconnect (af_cloud_transport_get_session (AF_CLOUD_TRANSPORT (transport)));
-  if (ok)
-    af_cli_privacy_record_print (file, options->printer, options->cloud ? "cloud" : "lan");
 
   af_printer_registry_shutdown (registry);
   return ok;

@@ -322,6 +322,53 @@ test_lan_only_gate (void)
   remove_tree (dir);
 }
 
+/* Incognito on this computer holds without a cloud answer: a change the
+ * user made offline or signed out (still in the outbox) counts at once, and
+ * clearing local data keeps the last known settings, so a print made right
+ * after is not remembered.
+ */
+static void
+test_incognito_offline (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(AfLocalStore) store = store_new (&dir);
+  g_autoptr(AfCloudClient) client = af_cloud_client_new ("https://127.0.0.1:9", NULL);
+  g_autoptr(AfPrivacy) privacy = af_privacy_new (client, store);
+  g_autoptr(AfPrivacy) later = NULL;
+  g_autoptr(AfPrivacyAction) action = NULL;
+  g_autoptr(GListModel) history = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (af_privacy_is_incognito (privacy));
+  action = af_local_store_outbox_add (store, AF_PRIVACY_ACTION_SET_SETTINGS,
+                                      "{\"incognito_printing\": true}", &error);
+  g_assert_no_error (error);
+  af_privacy_load_cached (privacy);
+  g_assert_true (af_privacy_is_incognito (privacy));
+  g_assert_false (af_privacy_get_settings_known (privacy));
+  g_assert_true (af_privacy_record_print (privacy, "secret-part.gcode.3mf", "Bench", "lan",
+                                          NULL, NULL, &error));
+  history = af_local_store_list_history (store, &error);
+  g_assert_cmpuint (n_items (history), ==, 0);
+  g_clear_object (&history);
+
+  /* The cloud's answer, acknowledged; then Clear Local Data. */
+  g_assert_true (af_local_store_outbox_finish (store, af_privacy_action_get_id (action),
+                                                  AF_PRIVACY_ACTION_DONE, NULL, NULL, &error));
+  g_assert_true (af_local_store_cache_set (store, "settings",
+                                           "{\"incognito_printing\": true, "
+                                           "\"history_reprint\": true, "
+                                           "\"file_retention_days\": 90}", &error));
+  g_assert_true (af_local_store_forget_local_data (store, &error));
+  later = af_privacy_new (client, store);
+  g_assert_true (af_privacy_is_incognito (later));
+  g_assert_true (af_privacy_record_print (later, "secret-part.gcode.3mf", "Bench", "lan",
+                                          NULL, NULL, &error));
+  history = af_local_store_list_history (store, &error);
+  g_assert_cmpuint (n_items (history), ==, 0);
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -336,5 +383,6 @@ main (int   argc,
   g_test_add_func ("/af/privacy/store/history-incognito-and-cap", test_history_incognito_and_cap);
   g_test_add_func ("/af/privacy/request/parse", test_request_parse);
   g_test_add_func ("/af/privacy/lan-only-gate", test_lan_only_gate);
+  g_test_add_func ("/af/privacy/incognito-offline", test_incognito_offline);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include "af-cloud.h"
 #include "af-format.h"
 #include "af-history-view.h"
+#include "af-privacy.h"
 #include "af-stack.h"
 
 /* One page: enough for a window; the command line pages further. */
@@ -36,6 +37,13 @@ struct _AfHistoryView
   GHashTable        *entries;
   /* Reprints in flight, cancelled when the view goes. */
   GCancellable      *reprint_cancellable;
+
+  /* Where deletions wait and are followed; the entries shown, in order,
+   * and the client they came from, to say again what is pending.
+   */
+  AfPrivacy         *privacy;
+  GListModel        *items;
+  AfCloudClient     *client;
 };
 
 G_DEFINE_FINAL_TYPE (AfHistoryView, af_history_view, ADW_TYPE_BIN)
@@ -110,6 +118,35 @@ describe_file (AfCloudHistoryEntry *entry)
    * e.g. "The cloud keeps the file until 4 March 2027"
    */
   return g_strdup_printf (_("The cloud keeps the file until %s"), date);
+}
+
+/* A deletion the user asked for, until the cloud has done it: "pending
+ * until" the request's due time, or waiting on this computer to be sent.
+ */
+static char *
+describe_deletion (AfHistoryView       *self,
+                   AfCloudHistoryEntry *entry)
+{
+  g_autoptr(GDateTime) due = NULL;
+  g_autofree char *when = NULL;
+
+  if (self->privacy == NULL)
+    return NULL;
+  switch (af_privacy_get_history_deletion (self->privacy, af_cloud_history_entry_get_id (entry),
+                                           &due))
+    {
+    case AF_HISTORY_DELETION_QUEUED:
+      return g_strdup (_("Deletion will be sent when you are back online"));
+    case AF_HISTORY_DELETION_PENDING:
+      if (due == NULL)
+        return g_strdup (_("Deletion pending"));
+      when = format_time (due);
+      /* Translators: %s is a date and time, e.g. "7 December 2026, 09:00" */
+      return g_strdup_printf (_("Deletion pending until %s"), when);
+    case AF_HISTORY_DELETION_NONE:
+    default:
+      return NULL;
+    }
 }
 
 /* Printer and status; started (or sent) and how long it took; filament;
@@ -314,19 +351,62 @@ new_row (AfHistoryView       *self,
 {
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *subtitle = describe_entry (entry);
+  g_autofree char *deletion = describe_deletion (self, entry);
   const char *title = af_cloud_history_entry_get_title (entry);
+
+  if (deletion != NULL)
+    {
+      char *full = g_strdup_printf ("%s\n%s", deletion, subtitle);
+
+      g_free (subtitle);
+      subtitle = full;
+    }
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title != NULL ? title : "");
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), new_thumbnail (self, client, entry));
-  if (af_cloud_history_entry_get_file_available (entry))
+  if (af_cloud_history_entry_get_file_available (entry) && deletion == NULL)
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), new_reprint_button (entry));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), new_delete_button (entry));
+  /* A deletion already asked for is not asked twice. */
+  if (deletion == NULL)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), new_delete_button (entry));
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   subtitle, -1);
   return row;
+}
+
+/* (Re)builds the rows of the entries last read; returns how many. */
+static guint
+show_rows (AfHistoryView *self)
+{
+  GtkWidget *child;
+  guint n;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
+    gtk_list_box_remove (self->list_box, child);
+  g_hash_table_remove_all (self->entries);
+  if (self->items == NULL)
+    return 0;
+  n = g_list_model_get_n_items (self->items);
+  for (guint i = 0; i < n; i++)
+    {
+      AfCloudHistoryEntry *entry = g_list_model_get_item (self->items, i);
+
+      g_hash_table_replace (self->entries, g_strdup (af_cloud_history_entry_get_id (entry)),
+                            entry);
+      gtk_list_box_append (self->list_box, new_row (self, self->client, entry));
+    }
+  return n;
+}
+
+/* A deletion was asked for, sent or received: say so on its entries. */
+static void
+deletions_changed_cb (AfHistoryView *self)
+{
+  if (self->items != NULL && g_list_model_get_n_items (self->items) > 0)
+    show_rows (self);
 }
 
 static void
@@ -338,7 +418,6 @@ history_cb (GObject      *source_object,
   AfCloudClient *client = AF_CLOUD_CLIENT (source_object);
   g_autoptr(AfCloudHistoryPage) page = NULL;
   g_autoptr(GError) error = NULL;
-  GtkWidget *child;
   guint n;
 
   page = af_cloud_client_list_history_finish (client, result, &error);
@@ -357,18 +436,9 @@ history_cb (GObject      *source_object,
       return;
     }
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
-    gtk_list_box_remove (self->list_box, child);
-  g_hash_table_remove_all (self->entries);
-  n = g_list_model_get_n_items (G_LIST_MODEL (page->items));
-  for (guint i = 0; i < n; i++)
-    {
-      AfCloudHistoryEntry *entry = g_list_model_get_item (G_LIST_MODEL (page->items), i);
-
-      g_hash_table_replace (self->entries, g_strdup (af_cloud_history_entry_get_id (entry)),
-                            entry);
-      gtk_list_box_append (self->list_box, new_row (self, client, entry));
-    }
+  g_set_object (&self->items, G_LIST_MODEL (page->items));
+  g_set_object (&self->client, client);
+  n = show_rows (self);
   show_page (self, n > 0 ? "list" : "empty");
 }
 
@@ -416,6 +486,22 @@ af_history_view_set_registry (AfHistoryView     *self,
   self->registry = g_object_ref (registry);
 }
 
+void
+af_history_view_set_privacy (AfHistoryView *self,
+                             AfPrivacy     *privacy)
+{
+  g_return_if_fail (AF_IS_HISTORY_VIEW (self));
+  g_return_if_fail (AF_IS_PRIVACY (privacy));
+  g_return_if_fail (self->privacy == NULL);
+
+  self->privacy = g_object_ref (privacy);
+  g_signal_connect_object (af_privacy_get_outbox (privacy), "items-changed",
+                           G_CALLBACK (deletions_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (af_privacy_get_requests (privacy), "items-changed",
+                           G_CALLBACK (deletions_changed_cb), self, G_CONNECT_SWAPPED);
+  deletions_changed_cb (self);
+}
+
 static void
 af_history_view_dispose (GObject *object)
 {
@@ -427,6 +513,9 @@ af_history_view_dispose (GObject *object)
   g_cancellable_cancel (self->reprint_cancellable);
   g_clear_object (&self->reprint_cancellable);
   g_clear_object (&self->registry);
+  g_clear_object (&self->privacy);
+  g_clear_object (&self->items);
+  g_clear_object (&self->client);
   g_clear_pointer (&self->entries, g_hash_table_unref);
 
   G_OBJECT_CLASS (af_history_view_parent_class)->dispose (object);

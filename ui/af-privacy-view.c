@@ -41,6 +41,8 @@ struct _AfPrivacyView
   GtkListBox        *requests_list;
   AdwExpanderRow    *activity_row;
   GtkListBox        *activity_list;
+  AdwExpanderRow    *local_history_row;
+  GtkListBox        *local_history_list;
   AdwActionRow      *sign_out_row;
 
   AfPrivacy         *privacy;
@@ -711,40 +713,75 @@ create_activity_row (gpointer item,
   return row;
 }
 
-static void
-list_activity_thread (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
+/* The prints this computer remembers (the local history; never an
+ * incognito one).
+ */
+static GtkWidget *
+create_local_history_row (gpointer item,
+                          gpointer user_data)
 {
-  GError *error = NULL;
-  GListModel *model = af_local_store_list_activity (task_data, ACTIVITY_LIMIT, &error);
+  AfLocalHistoryEntry *entry = item;
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *when = format_time (af_local_history_entry_get_time (entry));
+  const char *printer = af_local_history_entry_get_printer (entry);
+  g_autofree char *subtitle = NULL;
 
-  if (model == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, model, g_object_unref);
+  /* Translators: printer · route · time, e.g.
+   * "Workshop P1S · through the cloud · 2026-12-04 14:00"
+   */
+  subtitle = g_strdup_printf (_("%s · %s · %s"), printer != NULL ? printer : _("Unknown printer"),
+                              g_strcmp0 (af_local_history_entry_get_route (entry), "cloud") == 0
+                              ? _("through the cloud") : _("on the home network"),
+                              when);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 af_local_history_entry_get_title (entry));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  return row;
+}
+
+typedef struct
+{
+  GListModel *activity;
+  GListModel *history;
+} LocalData;
+
+static void
+local_data_free (LocalData *data)
+{
+  g_clear_object (&data->activity);
+  g_clear_object (&data->history);
+  g_free (data);
 }
 
 static void
-activity_listed_cb (GObject      *source_object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+list_local_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
 {
-  AfPrivacyView *self = AF_PRIVACY_VIEW (source_object);
-  g_autoptr(GListModel) model = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *subtitle = NULL;
-  guint n;
+  GError *error = NULL;
+  LocalData *data = g_new0 (LocalData, 1);
 
-  model = g_task_propagate_pointer (G_TASK (result), &error);
-  if (model == NULL)
+  data->activity = af_local_store_list_activity (task_data, ACTIVITY_LIMIT, &error);
+  if (data->activity != NULL)
+    data->history = af_local_store_list_history (task_data, &error);
+  if (data->history == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        adw_expander_row_set_subtitle (self->activity_row, error->message);
-      return;
+      local_data_free (data);
+      g_task_return_error (task, error);
     }
-  n = g_list_model_get_n_items (model);
+  else
+    g_task_return_pointer (task, data, (GDestroyNotify) local_data_free);
+}
+
+static void
+show_activity (AfPrivacyView *self,
+               GListModel    *model)
+{
+  g_autofree char *subtitle = NULL;
+  guint n = g_list_model_get_n_items (model);
+
   gtk_list_box_bind_model (self->activity_list, model, create_activity_row, self, NULL);
   if (n == 0)
     subtitle = g_strdup (_("No connections recorded"));
@@ -757,17 +794,56 @@ activity_listed_cb (GObject      *source_object,
 }
 
 static void
+show_local_history (AfPrivacyView *self,
+                    GListModel    *model)
+{
+  g_autofree char *subtitle = NULL;
+  guint n = g_list_model_get_n_items (model);
+
+  gtk_list_box_bind_model (self->local_history_list, model, create_local_history_row, self,
+                           NULL);
+  if (n == 0)
+    subtitle = g_strdup (_("No prints remembered"));
+  else
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u print remembered",
+                                             "%u prints remembered", n), n);
+  adw_expander_row_set_subtitle (self->local_history_row, subtitle);
+}
+
+static void
+local_listed_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  AfPrivacyView *self = AF_PRIVACY_VIEW (source_object);
+  LocalData *data = NULL;
+  g_autoptr(GError) error = NULL;
+
+  data = g_task_propagate_pointer (G_TASK (result), &error);
+  if (data == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        adw_expander_row_set_subtitle (self->activity_row, error->message);
+      return;
+    }
+  show_activity (self, data->activity);
+  show_local_history (self, data->history);
+  local_data_free (data);
+}
+
+/* The activity log and the local history, read in a worker thread. */
+static void
 load_activity (AfPrivacyView *self)
 {
   g_autoptr(GTask) task = NULL;
 
   if (self->privacy == NULL)
     return;
-  task = g_task_new (self, self->cancellable, activity_listed_cb, NULL);
+  task = g_task_new (self, self->cancellable, local_listed_cb, NULL);
   g_task_set_source_tag (task, load_activity);
   g_task_set_task_data (task, g_object_ref (af_privacy_get_store (self->privacy)),
                         g_object_unref);
-  g_task_run_in_thread (task, list_activity_thread);
+  g_task_run_in_thread (task, list_local_thread);
 }
 
 /* --- Refresh -------------------------------------------------------------- */
@@ -896,8 +972,9 @@ clear_local_data_action (GtkWidget  *widget,
 
   confirm (self, _("Clear Local Data?"),
            _("The history of prints sent from this computer, cached thumbnails, the network "
-             "activity log and the last known cloud values are deleted from this computer. "
-             "Requests not yet sent are kept: they are still owed to AtomForm."),
+             "activity log and the last known consents and requests are deleted from this "
+             "computer. Your privacy settings are kept, and so are requests not yet sent: "
+             "they are still owed to AtomForm."),
            _("_Clear"), ADW_RESPONSE_DESTRUCTIVE, clear_confirmed, NULL, NULL);
 }
 
@@ -1137,6 +1214,8 @@ af_privacy_view_class_init (AfPrivacyViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, requests_list);
   gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, activity_row);
   gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, activity_list);
+  gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, local_history_row);
+  gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, local_history_list);
   gtk_widget_class_bind_template_child (widget_class, AfPrivacyView, sign_out_row);
 
   gtk_widget_class_install_action (widget_class, "privacy.refresh", NULL, refresh_action);

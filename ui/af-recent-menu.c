@@ -179,3 +179,18 @@ af_recent_menu_add_file (GFile *file)
 
   gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &data);
 }
+
+void
+af_recent_menu_forget_file (GFile *file)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkRecentManager *manager = gtk_recent_manager_get_default ();
+
+  g_return_if_fail (G_IS_FILE (file));
+
+  uri = g_file_get_uri (file);
+  if (gtk_recent_manager_has_item (manager, uri) &&
+      !gtk_recent_manager_remove_item (manager, uri, &error))
+    g_debug ("Recent file not removed: %s", error->message);
+}

@@ -25,5 +25,9 @@ GMenuModel   *af_recent_menu_get_model (AfRecentMenu *self);
  * "Recent" places of other applications.
  */
 void          af_recent_menu_add_file  (GFile        *file);
+/* Removes file from the recent files, whoever added it (the file chooser
+ * adds what it opens): incognito printing leaves no entry.
+ */
+void          af_recent_menu_forget_file (GFile      *file);
 
 G_END_DECLS

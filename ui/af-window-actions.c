@@ -24,7 +24,8 @@ remember_folder (AfWindow *self,
   g_autoptr(GFile) folder = g_file_get_parent (file);
   g_autofree char *uri = NULL;
 
-  if (folder == NULL)
+  /* Incognito, where the file came from is not written down either. */
+  if (folder == NULL || (self->privacy != NULL && af_privacy_is_incognito (self->privacy)))
     return;
 
   uri = g_file_get_uri (folder);

@@ -70,9 +70,13 @@ show_file (AfWindow     *self,
   adw_view_stack_set_visible_child_name (self->view_stack, "file");
   _af_window_update_send_toggle (self);
 
-  /* Incognito leaves no recent-files entry on this computer either. */
+  /* Incognito leaves no recent-files entry on this computer either, not
+   * even the one the file chooser adds for what it opened.
+   */
   if (self->privacy == NULL || !af_privacy_is_incognito (self->privacy))
     af_recent_menu_add_file (file);
+  else
+    af_recent_menu_forget_file (file);
 }
 
 /* The file already shown stays shown: a bad file must not cost the good one.

@@ -230,6 +230,7 @@ finish (AfPrintJob *self,
     {
       set_fraction (self, 1.0);
       set_phase (self, AF_PRINT_JOB_PHASE_PRINTING);
+      af_transport_job_started (self->transport, G_OBJECT (self));
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -993,6 +994,22 @@ af_print_job_get_remote_name (AfPrintJob *self)
   g_return_val_if_fail (AF_IS_PRINT_JOB (self), NULL);
 
   return self->remote_name;
+}
+
+AfTransport *
+af_print_job_get_transport (AfPrintJob *self)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), NULL);
+
+  return self->transport;
+}
+
+GFile *
+af_print_job_get_file (AfPrintJob *self)
+{
+  g_return_val_if_fail (AF_IS_PRINT_JOB (self), NULL);
+
+  return self->file;
 }
 
 void

@@ -51,6 +51,9 @@ const GError    *af_print_job_get_error    (AfPrintJob           *self);
  * ("Cube_v2-3fa2c1.gcode.3mf").
  */
 const char      *af_print_job_get_remote_name (AfPrintJob        *self);
+/* The route and the file the job was made with (transfer none). */
+AfTransport     *af_print_job_get_transport   (AfPrintJob        *self);
+GFile           *af_print_job_get_file        (AfPrintJob        *self);
 void             af_print_job_run_async    (AfPrintJob           *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,

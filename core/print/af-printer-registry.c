@@ -20,6 +20,7 @@
 #include "af-printer-registry.h"
 #include "af-network-policy.h"
 #include "af-print-error.h"
+#include "af-privacy.h"
 
 /* How long a command through the cloud waits for the printer to show it,
  * and how often it reads the job meanwhile.
@@ -57,6 +58,9 @@ struct _AfPrinterRegistry
   GHashTable             *cloud_printers;
   GHashTable             *cloud_status;
   GCancellable           *cloud_cancellable;
+
+  /* Where a print started through one of our transports is remembered. */
+  AfPrivacy              *privacy;
 };
 
 G_DEFINE_FINAL_TYPE (AfPrinterRegistry, af_printer_registry, G_TYPE_OBJECT)
@@ -76,6 +80,31 @@ connection_free (Connection *connection)
   g_clear_object (&connection->transport);
   g_clear_object (&connection->session);
   g_free (connection);
+}
+
+/* Every transport the registry makes tells it of each print started
+ * through it: the one place a print is remembered on this computer, by
+ * AfPrivacy's rule (nothing when incognito), for the window and the
+ * command line alike.
+ */
+static void
+job_started_cb (AfTransport       *transport,
+                GObject           *job,
+                AfPrinterRegistry *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->privacy != NULL && !af_privacy_record_job (self->privacy, AF_PRINT_JOB (job), &error))
+    g_debug ("Not in the local history: %s", error->message);
+}
+
+static AfTransport *
+follow_jobs (AfPrinterRegistry *self,
+             AfTransport       *transport)
+{
+  if (transport != NULL)
+    g_signal_connect_object (transport, "job-started", G_CALLBACK (job_started_cb), self, 0);
+  return transport;
 }
 
 static Connection *
@@ -98,7 +127,8 @@ install_connection (AfPrinterRegistry *self,
    */
   g_hash_table_remove (self->cloud_status, af_printer_get_serial (printer));
   connection->session = af_mqtt_session_new (printer, af_secret_get (access_code));
-  connection->transport = af_lan_transport_new (connection->session, af_secret_get (access_code));
+  connection->transport = follow_jobs (self, af_lan_transport_new (connection->session,
+                                                                    af_secret_get (access_code)));
   g_hash_table_replace (self->connections, g_strdup (af_printer_get_serial (printer)), connection);
   return connection;
 }
@@ -274,8 +304,8 @@ new_cloud_transport (AfPrinterRegistry  *self,
   if (client == NULL)
     return NULL;
   if (printer == NULL)
-    return af_cloud_transport_new (client, cloud_printer);
-  return af_cloud_transport_new_for_printer (client, cloud_printer, printer);
+    return follow_jobs (self, af_cloud_transport_new (client, cloud_printer));
+  return follow_jobs (self, af_cloud_transport_new_for_printer (client, cloud_printer, printer));
 }
 
 static void
@@ -486,6 +516,16 @@ af_printer_registry_set_cloud_client (AfPrinterRegistry *self,
   self->cloud_cancellable = g_cancellable_new ();
   g_hash_table_remove_all (self->cloud_status);
   g_set_object (&self->cloud, client);
+}
+
+void
+af_printer_registry_set_privacy (AfPrinterRegistry *self,
+                                 AfPrivacy         *privacy)
+{
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
+  g_return_if_fail (privacy == NULL || AF_IS_PRIVACY (privacy));
+
+  g_set_object (&self->privacy, privacy);
 }
 
 AfCloudClient *
@@ -1240,6 +1280,7 @@ af_printer_registry_dispose (GObject *object)
   g_clear_pointer (&self->cloud_printers, g_hash_table_unref);
   g_clear_object (&self->cloud_cancellable);
   g_clear_object (&self->cloud);
+  g_clear_object (&self->privacy);
 
   G_OBJECT_CLASS (af_printer_registry_parent_class)->dispose (object);
 }

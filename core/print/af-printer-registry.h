@@ -14,6 +14,7 @@
 #include "af-discovery.h"
 #include "af-printer-list.h"
 #include "af-secrets.h"
+#include "af-privacy.h"
 #include "af-transport.h"
 
 G_BEGIN_DECLS
@@ -114,6 +115,16 @@ AfTransport       *af_printer_registry_connect_finish (AfPrinterRegistry       *
 void               af_printer_registry_set_cloud_client (AfPrinterRegistry     *self,
                                                          AfCloudClient         *client);
 AfCloudClient     *af_printer_registry_get_cloud_client (AfPrinterRegistry     *self);
+
+/* --- Remembering prints --------------------------------------------------- */
+
+/* Each print started through a transport this registry made (either route,
+ * whoever runs the job) is recorded with af_privacy_record_job(): in the
+ * local history unless incognito printing is on. NULL: nothing recorded.
+ * Both faces set it: the application its AfPrivacy, `send` its own.
+ */
+void               af_printer_registry_set_privacy      (AfPrinterRegistry     *self,
+                                                         AfPrivacy             *privacy);
 /* Lists the account's bound printers and merges them into the list, marked
  * cloud-reachable; printers no longer bound lose the cloud route. Signed
  * out (no client, or no session), every printer loses the cloud route and

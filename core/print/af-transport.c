@@ -13,9 +13,22 @@
 
 G_DEFINE_ABSTRACT_TYPE (AfTransport, af_transport, G_TYPE_OBJECT)
 
+enum {
+  JOB_STARTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 af_transport_class_init (AfTransportClass *klass)
 {
+  /* Whoever made the transport (the printer registry) hears of every print
+   * started through it, whichever face started it.
+   */
+  signals[JOB_STARTED] = g_signal_new ("job-started", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_OBJECT);
 }
 
 static void
@@ -179,4 +192,14 @@ af_transport_delete_finish (AfTransport   *self,
   g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
 
   return AF_TRANSPORT_GET_CLASS (self)->delete_finish (self, result, error);
+}
+
+void
+af_transport_job_started (AfTransport *self,
+                          GObject     *job)
+{
+  g_return_if_fail (AF_IS_TRANSPORT (self));
+  g_return_if_fail (G_IS_OBJECT (job));
+
+  g_signal_emit (self, signals[JOB_STARTED], 0, job);
 }

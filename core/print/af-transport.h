@@ -169,4 +169,13 @@ gboolean   af_transport_delete_finish  (AfTransport          *self,
                                         GAsyncResult         *result,
                                         GError              **error);
 
+/* Emits "job-started" (the AfPrintJob as a GObject): the print job calls it
+ * once the printer reports its print as started, on the main context of
+ * the job's caller. The printer registry listens on every transport it
+ * makes, so a print is remembered (or not, when incognito) by one rule
+ * whether the window or the command line sent it.
+ */
+void       af_transport_job_started    (AfTransport          *self,
+                                        GObject              *job);
+
 G_END_DECLS

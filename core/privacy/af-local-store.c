@@ -891,7 +891,8 @@ af_local_store_forget_local_data (AfLocalStore *self,
   g_return_val_if_fail (AF_IS_LOCAL_STORE (self), FALSE);
   return af_local_store_clear_history (self, error)
          && af_local_store_clear_thumbnails (self, error)
-         && exec_locked (self, "DELETE FROM activity; DELETE FROM cache;", error);
+         && exec_locked (self, "DELETE FROM activity;"
+                                 " DELETE FROM cache WHERE name NOT IN ('settings', 'settings-etag');", error);
 }
 
 /* --- Times ------------------------------------------------------------ */

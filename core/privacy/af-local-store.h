@@ -179,8 +179,11 @@ char         *af_local_store_cache_get        (AfLocalStore    *self,
 /* --- On this computer ---------------------------------------------- */
 
 /* Clears the local history, cached thumbnails, the activity log and the
- * cache of cloud answers. Pending outbox actions stay: they are requests
- * the user made and are still owed to the server.
+ * cache of cloud answers but the privacy settings. Pending outbox actions
+ * stay: they are requests the user made and are still owed to the server.
+ * The last known privacy settings stay too: without them incognito
+ * printing would be off on this computer until the cloud is read again
+ * (offline, or from the next command), and a print would be remembered.
  */
 gboolean      af_local_store_forget_local_data (AfLocalStore   *self,
                                                 GError        **error);

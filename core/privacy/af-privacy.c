@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "af-cloud-error.h"
+#include "af-cloud-transport.h"
 #include "af-json.h"
 #include "af-privacy.h"
 #include "af-privacy-private.h"
@@ -553,19 +554,32 @@ set_bool (AfPrivacy *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
+/* settings NULL: no answer of the cloud is known (never signed in, or
+ * not yet read). The user's pending change counts all the same: an
+ * incognito switch turned on offline must keep this computer's traces off
+ * at once, not once the cloud has it.
+ */
 static void
 apply_settings (AfPrivacy  *self,
                 JsonObject *settings,
                 GListModel *pending)
 {
-  gboolean incognito = json_object_get_boolean_member_with_default (settings,
-                                                                    "incognito_printing",
-                                                                    FALSE);
-  gboolean reprint = json_object_get_boolean_member_with_default (settings, "history_reprint",
-                                                                  TRUE);
-  int days = (int) json_object_get_int_member_with_default (settings, "file_retention_days", 90);
-  g_autoptr(GDateTime) due = af_privacy_parse_time (
-    json_object_get_string_member_with_default (settings, "file_deletion_due_at", NULL));
+  gboolean incognito = self->incognito_printing;
+  gboolean reprint = self->history_reprint;
+  int days = self->file_retention_days;
+  g_autoptr(GDateTime) due = NULL;
+
+  if (settings != NULL)
+    {
+      incognito = json_object_get_boolean_member_with_default (settings, "incognito_printing",
+                                                               FALSE);
+      reprint = json_object_get_boolean_member_with_default (settings, "history_reprint", TRUE);
+      days = (int) json_object_get_int_member_with_default (settings, "file_retention_days", 90);
+      due = af_privacy_parse_time (
+        json_object_get_string_member_with_default (settings, "file_deletion_due_at", NULL));
+    }
+  else if (self->file_deletion_due_at != NULL)
+    due = g_date_time_ref (self->file_deletion_due_at);
 
   /* The user's change still in the outbox is what the switch shows. */
   for (guint i = 0; i < g_list_model_get_n_items (pending); i++)
@@ -585,7 +599,8 @@ apply_settings (AfPrivacy  *self,
 
   set_bool (self, &self->incognito_printing, incognito, PROP_INCOGNITO_PRINTING);
   set_bool (self, &self->history_reprint, reprint, PROP_HISTORY_REPRINT);
-  set_bool (self, &self->settings_known, TRUE, PROP_SETTINGS_KNOWN);
+  if (settings != NULL)
+    set_bool (self, &self->settings_known, TRUE, PROP_SETTINGS_KNOWN);
   if (self->file_retention_days != days)
     {
       self->file_retention_days = days;
@@ -804,8 +819,7 @@ apply (AfPrivacy  *self,
       && JSON_NODE_HOLDS_OBJECT (cached_requests))
     requests = json_object_get_array_member (json_node_get_object (cached_requests), "items");
 
-  if (settings != NULL)
-    apply_settings (self, settings, pending);
+  apply_settings (self, settings, pending);
   if (consents != NULL)
     apply_consents (self, consents, pending);
   apply_requests (self, requests, pending, notify);
@@ -1387,6 +1401,79 @@ af_privacy_download_result_finish (AfPrivacy     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* --- History deletions, per entry ---------------------------------------- */
+
+static gboolean
+action_covers_entry (AfPrivacyAction *action,
+                     const char      *entry_id)
+{
+  g_autoptr(JsonObject) payload = NULL;
+  JsonArray *array;
+
+  if (af_privacy_action_get_kind (action) != AF_PRIVACY_ACTION_DELETE_HISTORY
+      || (payload = af_privacy_action_dup_payload_object (action)) == NULL)
+    return FALSE;
+  if (json_object_get_boolean_member_with_default (payload, "all_entries", FALSE))
+    return TRUE;
+  array = json_object_get_array_member (payload, "entry_ids");
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      if (g_strcmp0 (json_array_get_string_element (array, i), entry_id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A request for all entries lists none. */
+static gboolean
+request_covers_entry (AfPrivacyRequest *request,
+                      const char       *entry_id)
+{
+  const char *const *ids = af_privacy_request_get_entry_ids (request);
+
+  if (af_privacy_request_get_pending_local (request) || af_privacy_request_is_closed (request)
+      || g_strcmp0 (af_privacy_request_get_request_type (request), "history_deletion") != 0)
+    return FALSE;
+  return ids == NULL || ids[0] == NULL || g_strv_contains (ids, entry_id);
+}
+
+AfHistoryDeletion
+af_privacy_get_history_deletion (AfPrivacy   *self,
+                                 const char  *entry_id,
+                                 GDateTime  **due_at)
+{
+  GListModel *requests;
+  GListModel *outbox;
+
+  g_return_val_if_fail (AF_IS_PRIVACY (self), AF_HISTORY_DELETION_NONE);
+  g_return_val_if_fail (entry_id != NULL, AF_HISTORY_DELETION_NONE);
+
+  if (due_at != NULL)
+    *due_at = NULL;
+  requests = G_LIST_MODEL (self->requests);
+  for (guint i = 0; i < g_list_model_get_n_items (requests); i++)
+    {
+      g_autoptr(AfPrivacyRequest) request = g_list_model_get_item (requests, i);
+      GDateTime *due;
+
+      if (!request_covers_entry (request, entry_id))
+        continue;
+      due = af_privacy_request_get_due_at (request);
+      if (due_at != NULL && due != NULL)
+        *due_at = g_date_time_ref (due);
+      return AF_HISTORY_DELETION_PENDING;
+    }
+  outbox = G_LIST_MODEL (self->outbox);
+  for (guint i = 0; i < g_list_model_get_n_items (outbox); i++)
+    {
+      g_autoptr(AfPrivacyAction) action = g_list_model_get_item (outbox, i);
+
+      if (action_covers_entry (action, entry_id))
+        return AF_HISTORY_DELETION_QUEUED;
+    }
+  return AF_HISTORY_DELETION_NONE;
+}
+
 /* --- On this computer ------------------------------------------------- */
 
 gboolean
@@ -1408,6 +1495,38 @@ af_privacy_record_print (AfPrivacy   *self,
   g_return_val_if_fail (AF_IS_PRIVACY (self), FALSE);
   return af_local_store_add_history (self->store, title, printer, route, thumbnail_png,
                                      cloud_entry_id, self->incognito_printing, NULL, error);
+}
+
+gboolean
+af_privacy_record_job (AfPrivacy   *self,
+                       AfPrintJob  *job,
+                       GError     **error)
+{
+  AfTransport *transport;
+  AfPrinter *printer;
+  const char *entry_id = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (AF_IS_PRIVACY (self), FALSE);
+  g_return_val_if_fail (AF_IS_PRINT_JOB (job), FALSE);
+
+  /* Incognito decides before anything of the print is even looked at. */
+  if (self->incognito_printing)
+    return TRUE;
+
+  transport = af_print_job_get_transport (job);
+  printer = af_transport_get_printer (transport);
+  title = g_file_get_basename (af_print_job_get_file (job));
+  if (AF_IS_CLOUD_TRANSPORT (transport))
+    {
+      AfCloudJob *cloud_job = af_cloud_transport_get_job (AF_CLOUD_TRANSPORT (transport));
+
+      if (cloud_job != NULL)
+        entry_id = af_cloud_job_get_history_entry_id (cloud_job);
+    }
+  return af_privacy_record_print (self, title, printer != NULL ? af_printer_get_name (printer) : NULL,
+                                  AF_IS_CLOUD_TRANSPORT (transport) ? "cloud" : "lan", NULL,
+                                  entry_id, error);
 }
 
 gboolean

@@ -12,6 +12,7 @@
 #include "af-cloud-client.h"
 #include "af-consent.h"
 #include "af-local-store.h"
+#include "af-print-job.h"
 #include "af-privacy-action.h"
 #include "af-privacy-error.h"
 #include "af-privacy-request.h"
@@ -214,6 +215,24 @@ gboolean         af_privacy_download_result_finish (AfPrivacy          *self,
                                                     GAsyncResult       *result,
                                                     GError            **error);
 
+/* --- History deletions, per entry ---------------------------------------- */
+
+typedef enum
+{
+  AF_HISTORY_DELETION_NONE,
+  AF_HISTORY_DELETION_QUEUED,   /* in the outbox, not yet received by the cloud */
+  AF_HISTORY_DELETION_PENDING,  /* received; the cloud deletes it by its due time */
+} AfHistoryDeletion;
+
+/* Whether a deletion covers the cloud history entry entry_id: an open
+ * history_deletion request naming it (or all entries), with its due time in
+ * *due_at (transfer full, may be NULL), else a deletion still in the outbox.
+ * The History view says "Deletion pending until …" from it.
+ */
+AfHistoryDeletion af_privacy_get_history_deletion (AfPrivacy        *self,
+                                                   const char       *entry_id,
+                                                   GDateTime       **due_at);
+
 /* --- On this computer ------------------------------------------------- */
 
 /* Whether a print started now must leave no trace on this computer (no
@@ -231,6 +250,17 @@ gboolean         af_privacy_record_print          (AfPrivacy           *self,
                                                    const char          *route,
                                                    GBytes              *thumbnail_png,
                                                    const char          *cloud_entry_id,
+                                                   GError             **error);
+/* The one rule for "a print was sent; remember it here unless incognito",
+ * whichever face sent it: af_privacy_record_print() with the job's file
+ * name as the title, its printer's name, its route ("cloud" for an
+ * AfCloudTransport, else "lan") and, on the cloud route, the cloud history
+ * entry the job created (so deleting that entry removes the local row
+ * too). The printer registry calls it for every job started through a
+ * transport it made (af_printer_registry_set_privacy()).
+ */
+gboolean         af_privacy_record_job            (AfPrivacy           *self,
+                                                   AfPrintJob          *job,
                                                    GError             **error);
 /* Clears the local history, cached thumbnails, the activity log and the
  * cached cloud answers (af_local_store_forget_local_data()).

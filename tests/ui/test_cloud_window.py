@@ -31,6 +31,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -264,6 +265,17 @@ def send_through_cloud(app, cloud, rc_client, account, printer):
               lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Finished"),
               app=app, limit=2400)
     afui.screenshot(NAME, "cloud-6-finished.png")
+
+
+def local_history():
+    path = os.path.join(os.environ["HOME"], ".local", "state", "atomform-connect",
+                        "local.sqlite")
+    db = sqlite3.connect(path, timeout=10)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM history ORDER BY id")]
+    finally:
+        db.close()
 
 
 def see_history(app, stem):
@@ -520,6 +532,15 @@ def test():
         afui.check(len(items) == 2 and all(i["status"] == "finished"
                                            and i["printer_id"] == printer.id for i in items),
                    "the cloud recorded two finished prints: %r" % items)
+        # Both sends from the window are remembered on this computer, the
+        # cloud one with the history entry it created (a reprint is the
+        # cloud's file, not a send from here).
+        local = local_history()
+        afui.check(sorted((h["title"], h["printer"], h["route"]) for h in local)
+                   == [(NAME, PRINTER_NAME, "cloud"), (NAME, PRINTER_NAME, "lan")],
+                   "the local history: %r" % local)
+        afui.check(next(h["cloud_entry_id"] for h in local if h["route"] == "cloud")
+                   in {i["id"] for i in items}, "the local row names its cloud entry: %r" % local)
     finally:
         if printer is not None:
             printer.stop()

@@ -373,6 +373,27 @@ def drive_window(account, entry_title, notified):
         afui.check(len(server_data(account)["history"]) == 1, "the entry stays until processed")
         step("history-deletion-pending")
 
+        # The History view says so on the entry, with the server's due time,
+        # and offers no second Delete.
+        printersui.show_page(app, "History")
+        shown = afui.poll("the entry's deletion pending in the History view",
+                          lambda: next((afui.text_of(n) for n in afui.walk(app.accessible())
+                                        if n.getRole() == pyatspi.ROLE_LABEL
+                                        and afui.text_of(n).startswith("Deletion pending until")),
+                                       None), app=app, limit=300)
+        asked = [r for r in server_requests(account) if r["type"] == "history_deletion"]
+        afui.check(len(asked) == 1, "one history deletion request: %r" % asked)
+        due = datetime.datetime.fromisoformat(
+            asked[0]["due_at"].replace("Z", "+00:00")).astimezone()
+        expected = "Deletion pending until %d %s" % (due.day, due.strftime("%B %Y, %H:%M"))
+        afui.check(shown.split("\n")[0] == expected,
+                   "the History view says %r, not %r" % (shown.split("\n")[0], expected))
+        afui.check(afui.find(app.accessible(), role=pyatspi.ROLE_PUSH_BUTTON,
+                             prefix="Delete %s from history" % entry_title) is None,
+                   "a second Delete is offered for an entry pending deletion")
+        step("history-deletion-pending-in-history")
+        printersui.show_page(app, "Privacy")
+
         # 72 test-clock hours later: withdrawn, and the entry gone.
         CLOUD.advance(72 * HOUR + 60)
         afui.poll("the history entry gone from the server",
