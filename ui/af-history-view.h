@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "af-print.h"
+#include "af-privacy.h"
 
 G_BEGIN_DECLS
 
@@ -17,15 +18,19 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AfHistoryView, af_history_view, AF, HISTORY_VIEW, AdwBin)
 
-/* The account's print history (the cloud's record: there is no local record
- * of submissions yet), newest first: thumbnail, title, printer, status,
- * times, filament and until when the cloud keeps the file, with Reprint
- * while it keeps it. Loads in the background through the registry's cloud
- * client; Reprint goes through the registry.
+/* Two records, newest first. What this computer sent (the local submission
+ * history of core/privacy: title, time, printer, route, its thumbnail;
+ * incognito prints are not in it), read from the local store off the main
+ * loop. And the account's cloud print history: thumbnail, title, printer,
+ * status, times, filament and until when the cloud keeps the file, with
+ * Reprint while it keeps it, loaded through the registry's cloud client;
+ * Reprint goes through the registry.
  */
 void af_history_view_set_registry (AfHistoryView     *self,
                                    AfPrinterRegistry *registry);
-/* Loads the history again (or shows that no one is signed in). */
+void af_history_view_set_privacy  (AfHistoryView     *self,
+                                   AfPrivacy         *privacy);
+/* Loads both records again (the cloud's, or that no one is signed in). */
 void af_history_view_reload       (AfHistoryView     *self);
 
 G_END_DECLS

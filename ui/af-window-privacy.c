@@ -117,6 +117,7 @@ af_window_set_privacy (AfWindow  *self,
 
   self->privacy = g_object_ref (privacy);
   af_privacy_view_set_privacy (self->privacy_view, privacy);
+  af_history_view_set_privacy (self->history_view, privacy);
   if (self->printer_registry != NULL)
     af_privacy_view_set_registry (self->privacy_view, self->printer_registry);
 }

@@ -15,8 +15,8 @@
 # The account shows in the menu; the bound printer appears on the Printers
 # page with its cloud badge; a corpus archive is sent through the cloud from
 # the Send panel, which says what leaves the home network, and prints to its
-# end; the print is then listed in the History view, and Reprint prints the
-# file the cloud kept once more. The cloud's own counters prove one job per
+# end; the print is then listed in the History view (this computer's record
+# and the cloud's), and Reprint prints the file the cloud kept once more. The cloud's own counters prove one job per
 # press. Adding the printer on the LAN then adds the LAN route to the same printer: one card, two
 # routes; the Send panel asks which, says for each what leaves the home
 # network, and the LAN print reaches the printer over the LAN with no cloud
@@ -227,6 +227,14 @@ def see_history(app, stem):
                "the history says when the cloud deletes the file")
     app.wait_for("the entry's thumbnail", role=pyatspi.ROLE_IMAGE,
                  prefix="Thumbnail of " + stem)
+    # This computer's own record of the send (core/privacy's local history),
+    # above the cloud's: when, which printer, which route.
+    app.wait_for("the local record", role=pyatspi.ROLE_LABEL, name="Sent From This Computer")
+    local = afui.poll("the send in the local record", lambda: next(
+        (n for n in afui.walk(app.accessible()) if n.getRole() == pyatspi.ROLE_LABEL
+         and n.name.endswith(" · %s · Through the cloud" % PRINTER_NAME)
+         and afui.is_showing(n)), None), app=app, limit=600)
+    afui.check(local is not None, "the local record lists the cloud send")
     afui.screenshot(NAME, "cloud-7-history.png")
 
 
@@ -345,7 +353,7 @@ def sign_out(app, cloud, account):
     afui.screenshot(ui.WINDOW, "cloud-12-signed-out.png")
     close_menu()
     ui.show_page(app, "History")
-    app.wait_for("the signed-out history", role=pyatspi.ROLE_LABEL, name="No History")
+    app.wait_for("the signed-out history", role=pyatspi.ROLE_LABEL, name="No Cloud History")
 
 
 def test():
