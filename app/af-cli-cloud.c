@@ -299,11 +299,11 @@ af_cli_whoami (char   ***args,
 /* The registry lists the account's printers (the one gate to the cloud)
  * and finds name among them: by the cloud's id, serial or name.
  */
-static AfPrinter *
-find_cloud_printer (AfPrinterRegistry  *registry,
-                    const char         *name,
-                    GCancellable       *cancellable,
-                    GError            **error)
+AfPrinter *
+af_cli_cloud_lookup (AfPrinterRegistry  *registry,
+                     const char         *name,
+                     GCancellable       *cancellable,
+                     GError            **error)
 {
   g_autoptr(AfCloudClient) client = signed_in_client_new (error);
   g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
@@ -345,8 +345,13 @@ af_cli_cloud_connect (AfPrinterRegistry  *registry,
    */
   if (!af_network_policy_check_cloud (error))
     return NULL;
-  printer = find_cloud_printer (registry, printer_name, cancellable, error);
+  printer = af_cli_cloud_lookup (registry, printer_name, cancellable, error);
   if (printer == NULL)
+    return NULL;
+  /* The Send panel's rule for the cloud route: the cloud's word on the
+   * printer, before a byte is packed or uploaded.
+   */
+  if (!af_printer_registry_check_ready (registry, printer, AF_PRINT_ROUTE_CLOUD, error))
     return NULL;
 
   af_printer_registry_connect_async (registry, printer, AF_PRINT_ROUTE_CLOUD, cancellable,
@@ -703,7 +708,7 @@ af_cli_history (char   ***args,
       registry = af_cli_registry_new (error);
       if (registry == NULL)
         return FALSE;
-      listed = find_cloud_printer (registry, printer_name, cancellable, error);
+      listed = af_cli_cloud_lookup (registry, printer_name, cancellable, error);
       if (listed == NULL)
         return FALSE;
       printer = af_printer_registry_get_cloud_printer (registry, listed);

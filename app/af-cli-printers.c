@@ -21,8 +21,9 @@
 
 #include "af-cli-private.h"
 
-/* "printers [--json] [--discover SECONDS]" lists the saved printers, and
- * those that announce themselves on the network while it listens.
+/* "printers [--json] [--discover SECONDS]" lists the saved printers, those
+ * that announce themselves on the network while it listens, and those bound
+ * to the signed-in AtomForm account, from the registry the window uses.
  * "add-printer --host H --serial S …" checks an access code read from
  * standard input by connecting once, then saves the printer and the code.
  */
@@ -154,9 +155,29 @@ add_string_member (JsonBuilder *builder,
     json_builder_add_null_value (builder);
 }
 
+/* What the account says of a bound printer, or null. */
 static void
-add_printer_json (JsonBuilder *builder,
-                  AfPrinter   *printer)
+add_cloud_json (JsonBuilder    *builder,
+                AfCloudPrinter *cloud_printer)
+{
+  json_builder_set_member_name (builder, "cloud");
+  if (cloud_printer == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_object (builder);
+  add_string_member (builder, "id", af_cloud_printer_get_id (cloud_printer));
+  json_builder_set_member_name (builder, "online");
+  json_builder_add_boolean_value (builder, af_cloud_printer_get_online (cloud_printer));
+  add_string_member (builder, "state", af_cloud_printer_get_state (cloud_printer));
+  json_builder_end_object (builder);
+}
+
+static void
+add_printer_json (JsonBuilder    *builder,
+                  AfPrinter      *printer,
+                  AfCloudPrinter *cloud_printer)
 {
   g_autofree char *display_name = af_printer_dup_display_name (printer);
   g_autoptr(GPtrArray) sources = dup_source_names (af_printer_get_sources (printer));
@@ -180,12 +201,41 @@ add_printer_json (JsonBuilder *builder,
   add_string_member (builder, "fingerprint", af_printer_get_fingerprint (printer));
   add_string_member (builder, "ca_file", af_printer_get_ca_file (printer));
   add_string_member (builder, "firmware", af_printer_get_firmware (printer));
+  add_cloud_json (builder, cloud_printer);
   json_builder_end_object (builder);
 }
 
-static char *
-printers_to_json (GListModel *printers)
+/* Whether the account's printers are in the list, and why not. */
+typedef enum
 {
+  CLOUD_LISTED,
+  CLOUD_SIGNED_OUT,
+  CLOUD_LAN_ONLY,
+  CLOUD_UNAVAILABLE,
+} CloudListing;
+
+static const char *
+cloud_listing_to_string (CloudListing listing)
+{
+  switch (listing)
+    {
+    case CLOUD_LISTED:
+      return "listed";
+    case CLOUD_SIGNED_OUT:
+      return "signed-out";
+    case CLOUD_LAN_ONLY:
+      return "lan-only";
+    case CLOUD_UNAVAILABLE:
+    default:
+      return "unavailable";
+    }
+}
+
+static char *
+printers_to_json (AfPrinterRegistry *registry,
+                  CloudListing       listing)
+{
+  GListModel *printers = G_LIST_MODEL (af_printer_registry_get_list (registry));
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   guint n = g_list_model_get_n_items (printers);
@@ -199,9 +249,12 @@ printers_to_json (GListModel *printers)
     {
       g_autoptr(AfPrinter) printer = g_list_model_get_item (printers, i);
 
-      add_printer_json (builder, printer);
+      add_printer_json (builder, printer,
+                        af_printer_registry_get_cloud_printer (registry, printer));
     }
   json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "cloud_printers");
+  json_builder_add_string_value (builder, cloud_listing_to_string (listing));
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -233,7 +286,8 @@ sources_label (AfPrinterSource sources)
     /* Translators: in the sources column of "printers": heard on the network */
     g_ptr_array_add (parts, (gpointer)_("discovered"));
   if (sources & AF_PRINTER_SOURCE_CLOUD)
-    g_ptr_array_add (parts, (gpointer)_("cloud"));
+    /* Translators: in the sources column of "printers": bound to the signed-in account */
+    g_ptr_array_add (parts, (gpointer)_("account"));
   g_ptr_array_add (parts, NULL);
 
   return g_strjoinv (", ", (char **)parts->pdata);
@@ -297,6 +351,69 @@ printers_to_text (GListModel *printers)
   return g_string_free (out, FALSE);
 }
 
+/* The account's printers join the list through the registry, the one gate
+ * to the cloud. LAN-only mode makes no cloud connection at all, not even
+ * the keyring's session is read; a cloud that cannot be reached leaves the
+ * LAN list, with a warning.
+ */
+static CloudListing
+list_cloud (AfPrinterRegistry *registry)
+{
+  g_autoptr(AfCloudClient) client = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
+  g_autoptr(GError) error = NULL;
+
+  if (af_network_policy_get_lan_only ())
+    return CLOUD_LAN_ONLY;
+  client = af_cli_cloud_client_new (&error);
+  if (client != NULL && !af_cloud_client_load_session (client, NULL, &error) &&
+      g_error_matches (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_SIGNED_IN))
+    return CLOUD_SIGNED_OUT;
+  if (client == NULL || error != NULL)
+    goto unavailable;
+
+  af_printer_registry_set_cloud_client (registry, client);
+  cancellable = af_cli_interruptible_new ();
+  af_printer_registry_refresh_cloud_async (registry, cancellable, af_cli_async_done_cb, &async);
+  if (af_printer_registry_refresh_cloud_finish (registry, af_cli_async_wait (&async), &error))
+    return CLOUD_LISTED;
+  if (g_error_matches (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_SIGNED_OUT))
+    return CLOUD_SIGNED_OUT;
+
+unavailable:
+  {
+    g_autofree char *message = af_text_for_terminal (error->message, FALSE);
+
+    /* Translators: the cloud's error, when "printers" lists the LAN printers without it */
+    g_printerr (_("%s: warning: %s The printers bound to your AtomForm account are not "
+                  "listed.\n"),
+                AF_CLI_NAME, message);
+  }
+  return CLOUD_UNAVAILABLE;
+}
+
+static void
+explain_listing (CloudListing listing)
+{
+  switch (listing)
+    {
+    case CLOUD_SIGNED_OUT:
+      g_print (_("Not signed in to an AtomForm account: printers bound to an account are not "
+                 "listed. “%s login” signs in.\n"),
+               AF_CLI_NAME);
+      break;
+    case CLOUD_LAN_ONLY:
+      g_print (_("LAN-only mode is on: printers bound to your AtomForm account are not "
+                 "listed, and AtomForm’s cloud was not contacted.\n"));
+      break;
+    case CLOUD_LISTED:
+    case CLOUD_UNAVAILABLE:
+    default:
+      break;
+    }
+}
+
 gboolean
 af_cli_printers (char   ***args,
                  GError  **error)
@@ -312,13 +429,16 @@ af_cli_printers (char   ***args,
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(AfPrinterList) list = NULL;
+  g_autoptr(AfPrinterRegistry) registry = NULL;
   g_autoptr(AfDiscovery) discovery = NULL;
   g_autofree char *text = NULL;
+  CloudListing listing;
+  GListModel *printers;
 
   context = af_cli_option_context_new (NULL,
-                                       _("Lists the saved printers and, with --discover, "
-                                         "those found on the local network."),
+                                       _("Lists the saved printers, those bound to your "
+                                         "AtomForm account and, with --discover, those found "
+                                         "on the local network."),
                                        entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
@@ -338,35 +458,40 @@ af_cli_printers (char   ***args,
       return FALSE;
     }
 
-  list = af_printer_list_new (NULL);
-  if (!af_printer_list_load (list, error))
+  registry = af_cli_registry_new (error);
+  if (registry == NULL)
     return FALSE;
+  printers = G_LIST_MODEL (af_printer_registry_get_list (registry));
   if (seconds != DISCOVER_UNSET)
     {
-      discovery = discover (list, (guint)seconds, error);
+      discovery = discover (af_printer_registry_get_list (registry), (guint)seconds, error);
       if (discovery == NULL)
         return FALSE;
     }
+  listing = list_cloud (registry);
 
   if (json)
     {
-      text = printers_to_json (G_LIST_MODEL (list));
+      text = printers_to_json (registry, listing);
       af_cli_print_utf8 (text);
-    }
-  else if (g_list_model_get_n_items (G_LIST_MODEL (list)) == 0)
-    {
-      g_print (_("No printers. Add one with “%s add-printer”, or look for them with "
-                 "“%s printers --discover 10”.\n"),
-               AF_CLI_NAME, AF_CLI_NAME);
     }
   else
     {
-      text = printers_to_text (G_LIST_MODEL (list));
-      af_cli_print_text (text);
+      if (g_list_model_get_n_items (printers) == 0)
+        g_print (_("No printers. Add one with “%s add-printer”, or look for them with "
+                   "“%s printers --discover 10”.\n"),
+                 AF_CLI_NAME, AF_CLI_NAME);
+      else
+        {
+          text = printers_to_text (printers);
+          af_cli_print_text (text);
+        }
+      explain_listing (listing);
     }
 
   if (discovery != NULL)
     af_discovery_stop (discovery);
+  af_printer_registry_shutdown (registry);
 
   return TRUE;
 }

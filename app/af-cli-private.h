@@ -76,6 +76,13 @@ gboolean        af_cli_forget_local_data  (char         ***args,
                                            GError       **error);
 /* A client for the cloud-base-url and cloud-ca-file settings. */
 AfCloudClient  *af_cli_cloud_client_new   (GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Lists the signed-in account's printers into registry and finds name
+ * among them (the cloud's id, serial or name); transfer none.
+ */
+AfPrinter      *af_cli_cloud_lookup       (AfPrinterRegistry *registry,
+                                           const char     *name,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
 /* The signed-in account's printer named (name, serial or id), listed and
  * connected by registry on the cloud route, over the cloud broker with its
  * first full report. The transport is the caller's, for one print.

@@ -285,13 +285,66 @@ set_not_applicable_error (AfPrintCommand    command,
     }
 }
 
+static const char *
+reached_label (AfPrintCommand command)
+{
+  switch (command)
+    {
+    case AF_PRINT_COMMAND_PAUSE:
+      return state_label (AF_PRINT_STATE_PAUSE);
+    case AF_PRINT_COMMAND_RESUME:
+      return state_label (AF_PRINT_STATE_RUNNING);
+    case AF_PRINT_COMMAND_STOP:
+    default:
+      return state_label (AF_PRINT_STATE_FAILED);
+    }
+}
+
+/* --cloud: the registry finds the account's printer and sends the command
+ * through the cloud's API (af_printer_registry_command_async()), as the
+ * window's card does; it returns once the cloud's record shows it.
+ */
+static gboolean
+run_cloud_command (const char      *name,
+                   AfPrintCommand   command,
+                   GError         **error)
+{
+  g_autoptr(AfPrinterRegistry) registry = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_auto(AfCliAsync) async = AF_CLI_ASYNC_INIT;
+  AfPrinter *printer;
+
+  /* The gate says LAN-only mode is on, rather than "not bound". */
+  if (!af_network_policy_check_cloud (error))
+    return FALSE;
+  registry = af_cli_registry_new (error);
+  if (registry == NULL)
+    return FALSE;
+  cancellable = af_cli_interruptible_new ();
+  printer = af_cli_cloud_lookup (registry, name, cancellable, error);
+  if (printer == NULL)
+    return FALSE;
+  af_printer_registry_command_async (registry, printer, AF_PRINT_ROUTE_CLOUD, command,
+                                     cancellable, af_cli_async_done_cb, &async);
+  if (!af_printer_registry_command_finish (registry, af_cli_async_wait (&async), error))
+    return FALSE;
+  g_print ("%s\n", reached_label (command));
+  return TRUE;
+}
+
 static gboolean
 run_command (char           ***args,
              AfPrintCommand    command,
              const char       *summary,
              GError          **error)
 {
-  const GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
+  gboolean cloud = FALSE;
+  const GOptionEntry entries[] = {
+    { "cloud", 0, 0, G_OPTION_ARG_NONE, &cloud,
+      N_("Through AtomForm’s cloud, on a printer bound to your account (by name, serial or "
+         "id)"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(AfPrinterRegistry) registry = NULL;
@@ -304,6 +357,12 @@ run_command (char           ***args,
   context = af_cli_option_context_new (_("PRINTER"), summary, entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
+  if (cloud)
+    {
+      const char *name = af_cli_get_printer_arg (*args, error);
+
+      return name != NULL && run_cloud_command (name, command, error);
+    }
   transport = connect_printer_arg (*args, &registry, &cancellable, error);
   if (transport == NULL)
     return FALSE;

@@ -121,7 +121,7 @@ def login(account):
 class Printer:
     """A virtual printer in cloud mode, bound to an account."""
 
-    def __init__(self, account, name, model='C12'):
+    def __init__(self, account, name, model='C12', speed='3000'):
         self.serial = '01P00A%09d' % (time.monotonic_ns() % 10 ** 9)
         bound = CLOUD.bind_printer(account['id'], self.serial, model=model, name=name)
         self.id = bound['id']
@@ -131,7 +131,7 @@ class Printer:
             json.dump(bound['device'], f)
         self.log = open(os.path.join(self.dir, 'log'), 'w+', encoding='utf-8')
         self.proc = subprocess.Popen([PYTHON, VIRTUAL_PRINTER, '--serial', self.serial,
-                                      '--model', model, '--speed', '3000',
+                                      '--model', model, '--speed', speed,
                                       '--cloud-device', device, '--ftp-server', 'pyftpdlib'],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)
@@ -150,6 +150,33 @@ class Printer:
                 break
             time.sleep(0.2)
         api.close()
+
+    def control(self, line):
+        """A control line on the printer's stdin; waits for its answer."""
+        self.proc.stdin.write(line + '\n')
+        self.proc.stdin.flush()
+        while True:
+            event = json.loads(self.proc.stdout.readline())
+            if event.get('event') == 'control' and event.get('command') == line:
+                assert event['ok'], event
+                return
+
+    def cloud_view(self, account):
+        """The printer as the cloud's API shows it to the account."""
+        api = CLOUD.api()
+        ans = api.request('GET', '/v1/printers/%s' % self.id,
+                          headers={'Authorization': 'Bearer ' + self.token(account)})
+        api.close()
+        assert ans.status == 200, ans
+        return ans.json()
+
+    def job(self, account, job_id):
+        api = CLOUD.api()
+        ans = api.request('GET', '/v1/jobs/%s' % job_id,
+                          headers={'Authorization': 'Bearer ' + self.token(account)})
+        api.close()
+        assert ans.status == 200, ans
+        return ans.json()
 
     @staticmethod
     def token(account):
@@ -171,8 +198,21 @@ class Printer:
             stream.close()
 
 
+def wait_until(condition, limit=60):
+    """Waits up to limit seconds for condition to hold."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, 'timed out'
+        time.sleep(0.25)
+
+
 def counters():
     return CLOUD.counters()
+
+
+def api_routes():
+    """How often each route of the API (not the test's admin one) was called."""
+    return {k: n for k, n in counters()['routes'].items() if ' /v1/' in k or ' /device' in k}
 
 
 def route_count(name):
@@ -546,6 +586,117 @@ class CloudCliTest(unittest.TestCase):
                              before['routes'].get('DELETE /v1/uploads/{upload_id}', 0) + 1)
             self.assertEqual(after['routes'].get('POST /v1/jobs', 0),
                              before['routes'].get('POST /v1/jobs', 0))
+        finally:
+            printer.stop()
+
+    # --- printers, commands and readiness on the cloud route ------------------
+
+    def test_printers_lists_the_accounts_printers(self):
+        account = new_account('list')
+        login(account)
+        printer = Printer(account, 'Shelf P1S')
+        try:
+            doc = json.loads(run('printers', '--json', check=0, debug=False).stdout)
+            self.assertEqual(doc['cloud_printers'], 'listed')
+            listed = [p for p in doc['printers'] if p['serial'] == printer.serial]
+            self.assertEqual(len(listed), 1, doc)
+            got = listed[0]
+            self.assertEqual(got['name'], 'Shelf P1S')
+            self.assertEqual(got['sources'], ['cloud'])
+            self.assertEqual(got['model'], 'C12')
+            self.assertIsNone(got['host'])
+            self.assertEqual(got['cloud'], {'id': printer.id, 'online': True, 'state': 'idle'})
+            r = run('printers', check=0, debug=False)
+            row = [line for line in r.stdout.splitlines() if printer.serial in line]
+            self.assertEqual(len(row), 1, r.stdout)
+            self.assertIn('Shelf P1S', row[0])
+            self.assertTrue(row[0].rstrip().endswith('account'), row[0])
+            self.assertNotIn('Not signed in', r.stdout)
+
+            # LAN-only mode: the LAN list only, and not one request to the cloud.
+            run('privacy', 'set', 'lan-only', 'on', check=0)
+            try:
+                before = api_routes()
+                doc = json.loads(run('printers', '--json', check=0, debug=False).stdout)
+                self.assertEqual(doc['cloud_printers'], 'lan-only')
+                self.assertEqual([p for p in doc['printers'] if p['serial'] == printer.serial],
+                                 [])
+                r = run('printers', check=0, debug=False)
+                self.assertIn('LAN-only mode is on: printers bound to your AtomForm account '
+                              'are not listed', r.stdout)
+                self.assertNotIn(printer.serial, r.stdout)
+                after = api_routes()
+                self.assertEqual(after, before, {k: (before.get(k), n) for k, n in after.items() if before.get(k) != n})
+            finally:
+                run('privacy', 'set', 'lan-only', 'off', check=0)
+
+            # Signed out: said, and the account's printers are gone from the list.
+            run('logout', check=0)
+            doc = json.loads(run('printers', '--json', check=0, debug=False).stdout)
+            self.assertEqual(doc['cloud_printers'], 'signed-out')
+            self.assertEqual([p for p in doc['printers'] if p['serial'] == printer.serial], [])
+            r = run('printers', check=0, debug=False)
+            self.assertIn('Not signed in to an AtomForm account', r.stdout)
+            self.assertIn('atomform-connect login', r.stdout)
+        finally:
+            printer.stop()
+
+    def test_pause_resume_stop_through_the_cloud(self):
+        account = new_account('pause')
+        login(account)
+        # 2.5 simulated hours at 60× take minutes: time to pause and resume.
+        printer = Printer(account, 'Pause P1S', speed='60')
+        path = os.path.join(CORPUS, '3mf', 'bambustudio-02.07-p1s.gcode.3mf')
+        try:
+            r = run('pause', 'Pause P1S', '--cloud', check=1)
+            self.assertIn('knows of no print on “Pause P1S”', r.stderr)
+            run('send', path, '--printer', 'Pause P1S', '--cloud', check=0)
+            job_id = printer.cloud_view(account)['current_job_id']
+            self.assertIsNotNone(job_id)
+            wait_until(lambda: printer.job(account, job_id)['state'] == 'running')
+            actions = route_count('POST /v1/jobs/{job_id}/actions')
+
+            r = run('pause', 'Pause P1S', '--cloud', check=0)
+            self.assertEqual(r.stdout, 'Paused\n')
+            # The cloud's job and the printer's own report agree.
+            self.assertEqual(printer.job(account, job_id)['state'], 'paused')
+            self.assertEqual(printer.cloud_view(account)['state'], 'paused')
+            self.assertEqual(route_count('POST /v1/jobs/{job_id}/actions'), actions + 1)
+            progress = printer.job(account, job_id)['progress']
+            time.sleep(2)
+            self.assertEqual(printer.job(account, job_id)['progress'], progress)
+
+            r = run('resume', printer.serial, '--cloud', check=0)
+            self.assertEqual(r.stdout, 'Printing\n')
+            self.assertEqual(printer.job(account, job_id)['state'], 'running')
+            self.assertEqual(printer.cloud_view(account)['state'], 'running')
+
+            r = run('stop', printer.id, '--cloud', check=0)
+            self.assertEqual(printer.job(account, job_id)['state'], 'cancelled')
+            self.assertIsNone(printer.cloud_view(account)['current_job_id'])
+            self.assertEqual(route_count('POST /v1/jobs/{job_id}/actions'), actions + 3)
+            r = run('resume', 'Pause P1S', '--cloud', check=1)
+            self.assertIn('nothing to resume', r.stderr)
+        finally:
+            printer.stop()
+
+    def test_send_cloud_needs_the_printer_online_in_the_cloud(self):
+        account = new_account('offline')
+        login(account)
+        printer = Printer(account, 'Attic P1S')
+        path = os.path.join(CORPUS, '3mf', 'bambustudio-02.07-p1s.gcode.3mf')
+        try:
+            printer.control('cloud-offline on')
+            wait_until(lambda: not printer.cloud_view(account)['online'], limit=30)
+            uploads = route_count('POST /v1/uploads')
+            r = run('send', path, '--printer', 'Attic P1S', '--cloud', check=1)
+            self.assertIn('AtomForm’s cloud does not hear from “Attic P1S”', r.stderr)
+            self.assertIn('print over the local network', r.stderr)
+            # Refused before anything was packed or uploaded.
+            self.assertEqual(route_count('POST /v1/uploads'), uploads)
+            printer.control('cloud-offline off')
+            wait_until(lambda: printer.cloud_view(account)['online'], limit=30)
+            run('send', path, '--printer', 'Attic P1S', '--cloud', '--wait', check=0)
         finally:
             printer.stop()
 

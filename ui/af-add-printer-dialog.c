@@ -42,6 +42,8 @@ struct _AfAddPrinterDialog
   AfPrinter           *printer;
   char                *seen_fingerprint;
   GCancellable        *cancellable;
+  /* The field that had the focus before the form went insensitive. */
+  GtkWidget           *busy_focus;
 };
 
 G_DEFINE_FINAL_TYPE (AfAddPrinterDialog, af_add_printer_dialog, ADW_TYPE_WINDOW)
@@ -143,15 +145,33 @@ update_add_action (AfAddPrinterDialog *self)
                                  self->printer == NULL && validate (self));
 }
 
+/* A focused entry that goes insensitive keeps its cursor blinking without
+ * the focus, and GTK 4.8 warns "GtkText - did not receive a focus-out
+ * event" when the blink fires (Set Up… focuses the access code, so Add from
+ * there did it every time): the focus leaves the form while it is busy,
+ * and comes back after.
+ */
 static void
 set_busy (AfAddPrinterDialog *self,
           gboolean            busy)
 {
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (busy && focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->page)))
+    {
+      g_set_weak_pointer (&self->busy_focus, focus);
+      gtk_root_set_focus (GTK_ROOT (self), NULL);
+    }
   gtk_stack_set_visible_child_name (self->add_stack, busy ? "busy" : "button");
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->page), !busy);
   if (!busy)
-    g_clear_object (&self->printer);
+    {
+      g_clear_object (&self->printer);
+      if (self->busy_focus != NULL)
+        gtk_widget_grab_focus (self->busy_focus);
+      g_clear_weak_pointer (&self->busy_focus);
+    }
   update_add_action (self);
 }
 
@@ -253,7 +273,12 @@ add_cb (GObject      *source_object,
     {
       show_error (self, error->message);
       if (g_error_matches (error, AF_LAN_ERROR, AF_LAN_ERROR_ACCESS_DENIED))
-        gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
+        {
+          /* Sensitive again first: an insensitive field takes no focus. */
+          set_busy (self, FALSE);
+          gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
+          return;
+        }
     }
 
   set_busy (self, FALSE);
@@ -418,6 +443,7 @@ af_add_printer_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   if (self->discovered_list != NULL)
     gtk_list_box_bind_model (self->discovered_list, NULL, NULL, NULL, NULL);
+  g_clear_weak_pointer (&self->busy_focus);
   g_clear_pointer (&self->seen_fingerprint, g_free);
   g_clear_object (&self->printer);
   g_clear_object (&self->registry);

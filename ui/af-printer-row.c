@@ -206,9 +206,12 @@ update_buttons (AfPrinterRow *self,
                 AfPrintState  state,
                 gboolean      connected)
 {
+  /* Over the LAN, or through the cloud for a bound printer (the registry's
+   * rule): a cloud-only printer's print is paused like any other.
+   */
   gboolean can_command = connected
-                         && af_printer_registry_get_transport (self->registry, self->printer,
-                                                               AF_PRINT_ROUTE_LAN) != NULL;
+                         && af_printer_registry_get_command_route (self->registry, self->printer,
+                                                                   NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
                           can_command && (state == AF_PRINT_STATE_RUNNING
@@ -439,7 +442,7 @@ command_cb (GObject      *source_object,
   g_autoptr(AfPrinterRow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!af_transport_command_finish (AF_TRANSPORT (source_object), result, &error)
+  if (!af_printer_registry_command_finish (AF_PRINTER_REGISTRY (source_object), result, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_error (self, error);
 }
@@ -448,14 +451,13 @@ static void
 send_command (AfPrinterRow   *self,
               AfPrintCommand  command)
 {
-  AfTransport *transport = af_printer_registry_get_transport (self->registry, self->printer,
-                                                              AF_PRINT_ROUTE_LAN);
+  AfPrintRoute route;
 
-  if (transport == NULL)
+  if (!af_printer_registry_get_command_route (self->registry, self->printer, &route))
     return;
 
-  af_transport_command_async (transport, command, self->cancellable, command_cb,
-                              g_object_ref (self));
+  af_printer_registry_command_async (self->registry, self->printer, route, command,
+                                     self->cancellable, command_cb, g_object_ref (self));
 }
 
 static void

@@ -71,6 +71,8 @@ struct _AfSendPanel
   AfPrintJob          *printed_job;
   GCancellable        *printed_cancellable;
   AfSettings          *settings;
+  /* Reading the account's printers again for the cloud route. */
+  GCancellable        *refresh_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (AfSendPanel, af_send_panel, ADW_TYPE_BIN)
@@ -210,26 +212,16 @@ describe_blocker (AfSendPanel *self,
                   BlockerKind *kind)
 {
   AfPrinter *printer = self->printer;
+  g_autoptr(GError) error = NULL;
 
   *kind = BLOCKER_WAIT;
   if (self->file == NULL)
     return g_strdup (_("Open a sliced file to send it"));
   if (printer == NULL)
     return g_strdup (_("Choose a printer"));
-  if (current_route (self) == AF_PRINT_ROUTE_CLOUD)
-    {
-      if (af_printer_registry_get_cloud_printer (self->registry, printer) == NULL)
-        return g_strdup (_("Sign in to your AtomForm account to print through the cloud"));
-    }
-  else if (af_printer_registry_get_transport (self->registry, printer,
-                                              AF_PRINT_ROUTE_LAN) == NULL)
-    return g_strdup (_("Set up this printer with its access code first, on the Printers page"));
-  if (af_printer_get_connection (printer) != AF_CONNECTION_CONNECTED)
-    return g_strdup (af_printer_get_last_error (printer) != NULL
-                     ? af_printer_get_last_error (printer)
-                     : _("Waiting for the printer to connect…"));
-  if (!af_print_state_is_ready (af_printer_status_get_state (self->status)))
-    return g_strdup (_("The printer is busy; wait until its current print ends"));
+  /* The core's rule for the route chosen, the same as "send"'s. */
+  if (!af_printer_registry_check_ready (self->registry, printer, current_route (self), &error))
+    return g_strdup (error->message);
 
   return describe_check (self, kind);
 }
@@ -259,6 +251,39 @@ update_send (AfSendPanel *self)
   gtk_revealer_set_reveal_child (self->check_revealer, check);
   gtk_label_set_label (self->hint_label, check ? NULL : blocker);
   gtk_widget_set_visible (GTK_WIDGET (self->hint_label), blocker != NULL && !check);
+}
+
+static void
+cloud_refreshed_cb (GObject      *source_object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A failure leaves the list as it was; the job's creation says the rest. */
+  if (!af_printer_registry_refresh_cloud_finish (AF_PRINTER_REGISTRY (source_object), result,
+                                                 &error))
+    g_debug ("Could not read the account's printers again: %s", error->message);
+}
+
+/* Whether the cloud hears the printer is the cloud's to say, as it is now:
+ * choosing the cloud route reads the account's printers again, and the
+ * registry's "cloud-changed" updates Send.
+ */
+static void
+route_changed_cb (AfSendPanel *self)
+{
+  if (self->registry != NULL && self->printer != NULL &&
+      current_route (self) == AF_PRINT_ROUTE_CLOUD)
+    {
+      if (self->refresh_cancellable != NULL)
+        g_cancellable_cancel (self->refresh_cancellable);
+      g_clear_object (&self->refresh_cancellable);
+      self->refresh_cancellable = g_cancellable_new ();
+      af_printer_registry_refresh_cloud_async (self->registry, self->refresh_cancellable,
+                                               cloud_refreshed_cb, NULL);
+    }
+  update_send (self);
 }
 
 static void
@@ -837,6 +862,9 @@ af_send_panel_dispose (GObject *object)
 
   g_clear_handle_id (&self->apply_trays_source, g_source_remove);
   af_send_panel_cancel (self);
+  if (self->refresh_cancellable != NULL)
+    g_cancellable_cancel (self->refresh_cancellable);
+  g_clear_object (&self->refresh_cancellable);
   if (self->printed_cancellable != NULL)
     g_cancellable_cancel (self->printed_cancellable);
   g_clear_object (&self->printed_cancellable);
@@ -936,8 +964,8 @@ af_send_panel_init (AfSendPanel *self)
                            G_CALLBACK (watch_printer), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->use_ams_switch, "notify::active", G_CALLBACK (use_ams_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->route_cloud_button, "notify::active", G_CALLBACK (update_send),
-                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->route_cloud_button, "notify::active",
+                           G_CALLBACK (route_changed_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.start-anyway", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "send.cancel", FALSE);
@@ -959,6 +987,8 @@ af_send_panel_set_registry (AfSendPanel       *self,
   printers = G_LIST_MODEL (af_printer_registry_get_list (registry));
   adw_combo_row_set_model (self->printer_row, printers);
   g_signal_connect_object (printers, "items-changed", G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (registry, "cloud-changed", G_CALLBACK (update_send), self,
                            G_CONNECT_SWAPPED);
   update_page (self);
   watch_printer (self);

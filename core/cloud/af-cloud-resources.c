@@ -365,6 +365,7 @@ struct _AfCloudPrinter
   char    *model_id;
   char    *model_name;
   char    *state;
+  char    *current_job_id;
   gboolean online;
   double   nozzle_diameter;
 };
@@ -378,6 +379,7 @@ static const StringField af_cloud_printer_fields[] = {
   { "model-id", G_STRUCT_OFFSET (AfCloudPrinter, model_id) },
   { "model-name", G_STRUCT_OFFSET (AfCloudPrinter, model_name) },
   { "state", G_STRUCT_OFFSET (AfCloudPrinter, state) },
+  { "current-job-id", G_STRUCT_OFFSET (AfCloudPrinter, current_job_id) },
 };
 
 static void af_cloud_printer_finalize_extra (AfCloudPrinter *self) { }
@@ -391,6 +393,7 @@ const char *af_cloud_printer_get_model_id (AfCloudPrinter *self) { return self->
 const char *af_cloud_printer_get_model_name (AfCloudPrinter *self) { return self->model_name; }
 gboolean af_cloud_printer_get_online (AfCloudPrinter *self) { return self->online; }
 const char *af_cloud_printer_get_state (AfCloudPrinter *self) { return self->state; }
+const char *af_cloud_printer_get_current_job_id (AfCloudPrinter *self) { return self->current_job_id; }
 double af_cloud_printer_get_nozzle_diameter (AfCloudPrinter *self) { return self->nozzle_diameter; }
 
 gboolean
@@ -424,6 +427,8 @@ af_cloud_printer_from_json (JsonObject *object)
   self->model_id = dup_text (object, "model_id");
   self->model_name = dup_text (object, "model_name");
   self->state = dup_text (object, "state");
+  /* An id that is not one is no job: nothing to pause. */
+  self->current_job_id = dup_id (object, "current_job_id");
   self->online = get_bool (object, "online");
   self->nozzle_diameter = get_double (object, "nozzle_diameter");
   /* The serial becomes an MQTT topic: no wildcard, separator or control. */

@@ -60,6 +60,8 @@ const char *af_cloud_printer_get_model_name      (AfCloudPrinter *self);
 gboolean    af_cloud_printer_get_online          (AfCloudPrinter *self);
 /* The cloud's last view: "idle", "running", …, "offline", "unknown". */
 const char *af_cloud_printer_get_state           (AfCloudPrinter *self);
+/* The job the printer runs or was last sent and has not ended, or NULL. */
+const char *af_cloud_printer_get_current_job_id  (AfCloudPrinter *self);
 double      af_cloud_printer_get_nozzle_diameter (AfCloudPrinter *self);
 /* Whether text names this printer: its id, its serial or its name (case-insensitively). */
 gboolean    af_cloud_printer_matches             (AfCloudPrinter *self,

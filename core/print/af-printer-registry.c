@@ -19,6 +19,13 @@
 #include "af-mqtt-session.h"
 #include "af-printer-registry.h"
 #include "af-network-policy.h"
+#include "af-print-error.h"
+
+/* How long a command through the cloud waits for the printer to show it,
+ * and how often it reads the job meanwhile.
+ */
+#define CLOUD_COMMAND_TIMEOUT_S 60
+#define CLOUD_COMMAND_POLL_MS   1000
 
 /* Every connection this program makes to a printer is created in this file
  * (tests/check-connections.sh fails the build's tests otherwise), so that a
@@ -53,6 +60,13 @@ struct _AfPrinterRegistry
 };
 
 G_DEFINE_FINAL_TYPE (AfPrinterRegistry, af_printer_registry, G_TYPE_OBJECT)
+
+enum {
+  CLOUD_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 connection_free (Connection *connection)
@@ -376,6 +390,8 @@ set_cloud_printers (AfPrinterRegistry *self,
                                            af_cloud_printer_get_model_id (cloud_printer));
       follow_cloud_status (self, printer, cloud_printer);
     }
+  /* What the cloud says of each printer (online, state) may have changed. */
+  g_signal_emit (self, signals[CLOUD_CHANGED], 0);
 }
 
 static void
@@ -626,6 +642,381 @@ af_printer_registry_reprint_finish (AfPrinterRegistry  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* --- Readiness and commands, on either route ------------------------------ */
+
+/* The cloud's own view of a printer (GET /v1/printers): the states in which
+ * it takes a new job (docs/cloud-api.md, POST /v1/jobs).
+ */
+static gboolean
+cloud_state_is_ready (const char *state)
+{
+  return g_strcmp0 (state, "idle") == 0 || g_strcmp0 (state, "finished") == 0 ||
+         g_strcmp0 (state, "failed") == 0;
+}
+
+static gboolean
+check_connected (AfPrinter   *printer,
+                 const char  *waiting,
+                 GError     **error)
+{
+  const char *last_error = af_printer_get_last_error (printer);
+
+  if (af_printer_get_connection (printer) == AF_CONNECTION_CONNECTED)
+    return TRUE;
+  if (af_printer_get_connection (printer) == AF_CONNECTION_FAILED && last_error != NULL)
+    g_set_error_literal (error, AF_PRINT_ERROR, AF_PRINT_ERROR_NOT_REACHABLE, last_error);
+  else
+    g_set_error_literal (error, AF_PRINT_ERROR, AF_PRINT_ERROR_NO_RESPONSE, waiting);
+  return FALSE;
+}
+
+static gboolean
+set_busy_error (GError **error)
+{
+  g_set_error_literal (error, AF_PRINT_ERROR, AF_PRINT_ERROR_BUSY,
+                       _("The printer is busy; wait until its current print ends"));
+  return FALSE;
+}
+
+static gboolean
+check_lan_ready (AfPrinterRegistry  *self,
+                 AfPrinter          *printer,
+                 GError            **error)
+{
+  if (lookup (self, printer) == NULL)
+    {
+      g_set_error_literal (error, AF_PRINT_ERROR, AF_PRINT_ERROR_NOT_REACHABLE,
+                           _("Set up this printer with its access code first, on the Printers "
+                             "page"));
+      return FALSE;
+    }
+  if (!check_connected (printer, _("Waiting for the printer to connect…"), error))
+    return FALSE;
+  if (!af_print_state_is_ready (af_printer_status_get_state (af_printer_get_status (printer))))
+    return set_busy_error (error);
+  return TRUE;
+}
+
+/* Everything here is what the cloud says: its gate, the account, the
+ * printer's binding and whether the cloud hears it; never the LAN.
+ */
+static gboolean
+check_cloud_ready (AfPrinterRegistry  *self,
+                   AfPrinter          *printer,
+                   GError            **error)
+{
+  AfCloudPrinter *cloud_printer;
+  g_autofree char *display_name = NULL;
+
+  if (!af_network_policy_check_cloud (error))
+    return FALSE;
+  if (self->cloud == NULL || !af_cloud_client_is_signed_in (self->cloud))
+    {
+      g_set_error_literal (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_SIGNED_IN,
+                           _("Sign in to your AtomForm account to print through the cloud"));
+      return FALSE;
+    }
+  display_name = af_printer_dup_display_name (printer);
+  cloud_printer = af_printer_registry_get_cloud_printer (self, printer);
+  if (cloud_printer == NULL)
+    {
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_FOUND,
+                   _("“%s” is not bound to your AtomForm account; bind it from the printer’s "
+                     "screen, or print over the local network."),
+                   display_name);
+      return FALSE;
+    }
+  if (!af_cloud_printer_get_online (cloud_printer))
+    {
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_PRINTER_OFFLINE,
+                   _("AtomForm’s cloud does not hear from “%s”: it is off, or not connected to "
+                     "the internet. Check the printer, or print over the local network."),
+                   display_name);
+      return FALSE;
+    }
+  /* A printer followed through the cloud broker: its live state. */
+  if (g_hash_table_contains (self->cloud_status, af_printer_get_serial (printer)))
+    {
+      if (!check_connected (printer, _("Waiting for AtomForm’s cloud…"), error))
+        return FALSE;
+      if (!af_print_state_is_ready (af_printer_status_get_state (af_printer_get_status (printer))))
+        return set_busy_error (error);
+      return TRUE;
+    }
+  if (!cloud_state_is_ready (af_cloud_printer_get_state (cloud_printer)))
+    return set_busy_error (error);
+  return TRUE;
+}
+
+gboolean
+af_printer_registry_check_ready (AfPrinterRegistry  *self,
+                                 AfPrinter          *printer,
+                                 AfPrintRoute        route,
+                                 GError            **error)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), FALSE);
+  g_return_val_if_fail (AF_IS_PRINTER (printer), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (route == AF_PRINT_ROUTE_CLOUD)
+    return check_cloud_ready (self, printer, error);
+  return check_lan_ready (self, printer, error);
+}
+
+gboolean
+af_printer_registry_get_command_route (AfPrinterRegistry *self,
+                                       AfPrinter         *printer,
+                                       AfPrintRoute      *route)
+{
+  AfPrintRoute unused;
+
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), FALSE);
+  g_return_val_if_fail (AF_IS_PRINTER (printer), FALSE);
+
+  if (route == NULL)
+    route = &unused;
+  /* The LAN answers at once and needs no account: first when it is up. */
+  if (lookup (self, printer) != NULL &&
+      af_printer_get_connection (printer) == AF_CONNECTION_CONNECTED)
+    {
+      *route = AF_PRINT_ROUTE_LAN;
+      return TRUE;
+    }
+  if (af_printer_registry_get_cloud_printer (self, printer) != NULL &&
+      self->cloud != NULL && af_cloud_client_is_signed_in (self->cloud) &&
+      !af_network_policy_get_lan_only ())
+    {
+      *route = AF_PRINT_ROUTE_CLOUD;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  AfCloudClient  *client;
+  char           *printer_id;
+  char           *display_name;
+  AfPrintCommand  command;
+  char           *key;          /* one press, one action: the retries reuse it */
+  guint           timeout_s;
+} CommandData;
+
+static void
+command_data_free (CommandData *data)
+{
+  g_clear_object (&data->client);
+  g_free (data->printer_id);
+  g_free (data->display_name);
+  g_free (data->key);
+  g_free (data);
+}
+
+/* Whether the cloud's record of the job shows the command done; *ended
+ * when the job ended instead (a pause or resume that came too late).
+ */
+static gboolean
+cloud_command_reached (AfPrintCommand  command,
+                       AfCloudJob     *job,
+                       gboolean       *ended)
+{
+  const char *state = af_cloud_job_get_state (job);
+
+  *ended = af_cloud_job_is_ended (job);
+  switch (command)
+    {
+    case AF_PRINT_COMMAND_PAUSE:
+      return g_strcmp0 (state, "paused") == 0;
+    case AF_PRINT_COMMAND_RESUME:
+      return g_strcmp0 (state, "running") == 0;
+    case AF_PRINT_COMMAND_STOP:
+    default:
+      return *ended;
+    }
+}
+
+static void
+set_no_job_error (GError         **error,
+                  AfPrintCommand   command,
+                  const char      *name)
+{
+  switch (command)
+    {
+    case AF_PRINT_COMMAND_PAUSE:
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
+                   _("AtomForm’s cloud knows of no print on “%s”, so there is nothing to "
+                     "pause."), name);
+      break;
+    case AF_PRINT_COMMAND_RESUME:
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
+                   _("AtomForm’s cloud knows of no print on “%s”, so there is nothing to "
+                     "resume."), name);
+      break;
+    case AF_PRINT_COMMAND_STOP:
+    default:
+      g_set_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
+                   _("AtomForm’s cloud knows of no print on “%s”, so there is nothing to "
+                     "stop."), name);
+      break;
+    }
+}
+
+/* The printer's current job comes from the cloud as it is now, never from
+ * a list read minutes ago; the action is sent, then the job is read until
+ * the printer's report shows it (as the LAN route waits for the report).
+ */
+static void
+cloud_command_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  CommandData *data = task_data;
+  g_autoptr(AfCloudPrinter) cloud_printer = NULL;
+  g_autoptr(AfCloudJob) job = NULL;
+  g_autofree char *job_id = NULL;
+  gint64 deadline;
+  gboolean ended = FALSE;
+  GError *error = NULL;
+
+  cloud_printer = af_cloud_client_get_printer (data->client, data->printer_id, cancellable,
+                                               &error);
+  if (cloud_printer == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (af_cloud_printer_get_current_job_id (cloud_printer) == NULL)
+    {
+      set_no_job_error (&error, data->command, data->display_name);
+      g_task_return_error (task, error);
+      return;
+    }
+  job_id = g_strdup (af_cloud_printer_get_current_job_id (cloud_printer));
+  job = af_cloud_client_job_action (data->client, job_id, data->command, data->key,
+                                    cancellable, &error);
+  deadline = g_get_monotonic_time () + (gint64)data->timeout_s * G_USEC_PER_SEC;
+  while (job != NULL && !cloud_command_reached (data->command, job, &ended) && !ended)
+    {
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_task_return_new_error (task, AF_PRINT_ERROR, AF_PRINT_ERROR_NO_RESPONSE,
+                                   _("AtomForm’s cloud sent the command, but “%s” has not "
+                                     "shown it within %u seconds. Check the printer."),
+                                   data->display_name, data->timeout_s);
+          return;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_usleep (CLOUD_COMMAND_POLL_MS * 1000);
+      g_clear_object (&job);
+      job = af_cloud_client_get_job (data->client, job_id, cancellable, &error);
+    }
+  if (job == NULL)
+    g_task_return_error (task, error);
+  else if (!cloud_command_reached (data->command, job, &ended))
+    g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_INVALID_STATE,
+                             _("The print on “%s” ended before the command reached it."),
+                             data->display_name);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+lan_command_cb (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!af_transport_command_finish (AF_TRANSPORT (source_object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+af_printer_registry_command_async (AfPrinterRegistry   *self,
+                                   AfPrinter           *printer,
+                                   AfPrintRoute         route,
+                                   AfPrintCommand       command,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  AfCloudPrinter *cloud_printer;
+  AfCloudClient *client;
+  CommandData *data;
+  GError *error = NULL;
+
+  g_return_if_fail (AF_IS_PRINTER_REGISTRY (self));
+  g_return_if_fail (AF_IS_PRINTER (printer));
+  g_return_if_fail (command <= AF_PRINT_COMMAND_STOP);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, af_printer_registry_command_async);
+  if (route == AF_PRINT_ROUTE_LAN)
+    {
+      Connection *connection = lookup (self, printer);
+
+      if (connection == NULL)
+        {
+          g_task_return_new_error (task, AF_PRINT_ERROR, AF_PRINT_ERROR_NOT_REACHABLE,
+                                   _("Set up this printer with its access code first, on the "
+                                     "Printers page"));
+          return;
+        }
+      af_transport_command_async (connection->transport, command, cancellable, lan_command_cb,
+                                  g_steal_pointer (&task));
+      return;
+    }
+
+  client = open_cloud_route (self, &error);
+  if (client == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  cloud_printer = af_printer_registry_get_cloud_printer (self, printer);
+  if (cloud_printer == NULL)
+    {
+      g_autofree char *display_name = af_printer_dup_display_name (printer);
+
+      g_task_return_new_error (task, AF_CLOUD_ERROR, AF_CLOUD_ERROR_NOT_FOUND,
+                               _("“%s” is not bound to your AtomForm account; bind it from "
+                                 "the printer’s screen, or print over the local network."),
+                               display_name);
+      return;
+    }
+  data = g_new0 (CommandData, 1);
+  data->client = g_object_ref (client);
+  data->printer_id = g_strdup (af_cloud_printer_get_id (cloud_printer));
+  data->display_name = af_printer_dup_display_name (printer);
+  data->command = command;
+  data->key = g_uuid_string_random ();
+  data->timeout_s = CLOUD_COMMAND_TIMEOUT_S;
+  g_task_set_task_data (task, data, (GDestroyNotify)command_data_free);
+  g_task_run_in_thread (task, cloud_command_thread);
+}
+
+gboolean
+af_printer_registry_command_finish (AfPrinterRegistry  *self,
+                                    GAsyncResult       *result,
+                                    GError            **error)
+{
+  g_return_val_if_fail (AF_IS_PRINTER_REGISTRY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        af_printer_registry_command_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- Adding a printer ---------------------------------------------------- */
 
 typedef struct
@@ -859,6 +1250,13 @@ af_printer_registry_class_init (AfPrinterRegistryClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = af_printer_registry_dispose;
+
+  /* The account's printers were listed again (or dropped): what
+   * af_printer_registry_get_cloud_printer() says may have changed.
+   */
+  signals[CLOUD_CHANGED] = g_signal_new ("cloud-changed", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 0);
 }
 
 static void

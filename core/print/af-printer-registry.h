@@ -127,7 +127,9 @@ void               af_printer_registry_refresh_cloud_async  (AfPrinterRegistry  
 gboolean           af_printer_registry_refresh_cloud_finish (AfPrinterRegistry   *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
-/* The account's view of a bound printer, or NULL (transfer none). */
+/* The account's view of a bound printer, or NULL (transfer none); the
+ * registry's "cloud-changed" signal says when the list was read again.
+ */
 AfCloudPrinter    *af_printer_registry_get_cloud_printer (AfPrinterRegistry    *self,
                                                           AfPrinter            *printer);
 /* A bound printer by the cloud's id, its serial or its name, or NULL
@@ -148,6 +150,52 @@ void               af_printer_registry_reprint_async  (AfPrinterRegistry       *
 AfCloudJob        *af_printer_registry_reprint_finish (AfPrinterRegistry       *self,
                                                        GAsyncResult            *result,
                                                        GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+/* --- Readiness and commands, on either route ----------------------------- */
+
+/* Whether a print can go to printer on route now: the one rule the Send
+ * panel and "send" apply before anything is packed or uploaded.
+ *
+ * LAN: set up with its access code (else AF_PRINT_ERROR_NOT_REACHABLE),
+ * connected (NOT_REACHABLE with the connection's error, or NO_RESPONSE
+ * while it connects), and idle, finished or failed (AF_PRINT_ERROR_BUSY).
+ *
+ * Cloud, by what the cloud says and never by the LAN: LAN-only mode off
+ * (AF_PRIVACY_ERROR), signed in (AF_CLOUD_ERROR_NOT_SIGNED_IN), bound to the
+ * account (NOT_FOUND), online in the cloud's printer list as last refreshed
+ * (PRINTER_OFFLINE), and ready: by the live report of a printer followed
+ * through the cloud broker, else by the list's state (AF_PRINT_ERROR_BUSY).
+ * The cloud checks the same again when the job is created.
+ *
+ * Every message is translated and says what to do.
+ */
+gboolean           af_printer_registry_check_ready    (AfPrinterRegistry       *self,
+                                                       AfPrinter               *printer,
+                                                       AfPrintRoute             route,
+                                                       GError                 **error);
+/* The route pause, resume and stop of printer's current print take: the
+ * LAN while connected there, else the cloud for a bound printer while
+ * signed in and not in LAN-only mode. FALSE when there is none.
+ */
+gboolean           af_printer_registry_get_command_route (AfPrinterRegistry    *self,
+                                                          AfPrinter            *printer,
+                                                          AfPrintRoute         *route);
+/* Pauses, resumes or stops printer's current print on route, and completes
+ * once the printer shows it. LAN: the printer's own command. Cloud: reads
+ * the printer from the cloud now for its current job (an error when the
+ * cloud knows of none), sends POST /v1/jobs/{id}/actions, then reads the job
+ * until its state shows the command (at most a minute; a print that ended
+ * meanwhile is AF_CLOUD_ERROR_INVALID_STATE).
+ */
+void               af_printer_registry_command_async  (AfPrinterRegistry       *self,
+                                                       AfPrinter               *printer,
+                                                       AfPrintRoute             route,
+                                                       AfPrintCommand           command,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+gboolean           af_printer_registry_command_finish (AfPrinterRegistry       *self,
+                                                       GAsyncResult            *result,
+                                                       GError                 **error);
 /* Adds a printer the user entered: connects once with access_code to
  * check the address, code and certificate, and only then saves the
  * printer and stores the code in the keyring (af_printer_list_add_async());

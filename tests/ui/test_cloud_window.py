@@ -14,14 +14,18 @@
 # a browser makes (sign-in form, then the redirect to the loopback listener).
 # The account shows in the menu; the bound printer appears on the Printers
 # page with its cloud badge; a corpus archive is sent through the cloud from
-# the Send panel, which says what leaves the home network, and prints to its
-# end; the print is then listed in the History view (this computer's record
-# and the cloud's), and Reprint prints the file the cloud kept once more. The cloud's own counters prove one job per
-# press. Adding the printer on the LAN then adds the LAN route to the same printer: one card, two
-# routes; the Send panel asks which, says for each what leaves the home
-# network, and the LAN print reaches the printer over the LAN with no cloud
-# job. Sign Out clears the keyring and takes the cloud route away, leaving
-# the LAN one. Screenshots at each step.
+# the Send panel, which says what leaves the home network, is paused and
+# resumed from its card through the cloud, and prints to its end; the print
+# is then listed in the History view (this computer's record and the
+# cloud's), and Reprint prints the file the cloud kept once more. The cloud's own counters prove one job per press. Setting
+# up the printer on the LAN from its card (Set Up…) then adds the LAN route
+# to the same printer: one card, two routes; the Send panel asks which, says
+# for each what leaves the home network, and follows the route chosen (a
+# printer the cloud no longer hears blocks the cloud route only, saying
+# why); the LAN print reaches the printer over the LAN with no cloud job.
+# Sign Out clears the keyring and takes the cloud route away, leaving the
+# LAN one.
+# Screenshots at each step.
 #
 # Runs under tests/headless-run.sh --keyring.
 
@@ -49,8 +53,9 @@ PASSWORD = "correct horse battery"
 ACCESS_CODE = "61803398"
 BADGE = "Reachable through the AtomForm cloud"
 CLOUD_NOTE = "Through the cloud, the file, its thumbnails and its print settings"
-# Simulated seconds per real second: the 2.5 h corpus print takes ~10 s.
-SPEED = "900"
+# Simulated seconds per real second: the 2.5 h corpus print takes ~30 s,
+# time to pause it from its card.
+SPEED = "300"
 
 
 def install_browser(record):
@@ -94,12 +99,20 @@ class CloudPrinter:
         self.info = json.loads(line)
         # Its event lines must be read, or a full pipe would stall the printer.
         threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
+        # The test's own token for the API, taken before the app signs in: the
+        # cloud broker takes only an account's newest token, so a sign-in later
+        # would end the app's broker connection.
         api = cloud.api()
-        token = rc_client.sign_in(api, account["email"], PASSWORD)["access_token"]
+        self.token = rc_client.sign_in(api, account["email"], PASSWORD)["access_token"]
         afui.poll("the printer online in the cloud", lambda: api.request(
             "GET", "/v1/printers/%s" % self.id,
-            headers={"Authorization": "Bearer " + token}).json().get("online"), limit=400)
+            headers={"Authorization": "Bearer " + self.token}).json().get("online"), limit=400)
         api.close()
+
+    def control(self, command):
+        """One control line (docs/virtual-printer.md), e.g. "cloud-offline on"."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -190,7 +203,44 @@ def see_cloud_printer(app):
     afui.screenshot(ui.WINDOW, "cloud-4-printers.png")
 
 
-def send_through_cloud(app):
+def cloud_job(cloud, rc_client, account, printer):
+    """The cloud's record of the printer's current job, or None."""
+    api = cloud.api()
+    auth = {"Authorization": "Bearer " + printer.token}
+    job_id = api.request("GET", "/v1/printers/%s" % printer.id, headers=auth).json().get(
+        "current_job_id")
+    job = api.request("GET", "/v1/jobs/%s" % job_id, headers=auth).json() if job_id else None
+    api.close()
+    return job
+
+
+def pause_and_resume_through_cloud(app, panel, cloud, rc_client, account, printer):
+    """The card of a printer reached only through the cloud pauses and resumes its print
+    through the cloud's API; the cloud's job and the printer's report follow."""
+    ui.click(app.wait_for("the card's Pause button", root=panel, role=pyatspi.ROLE_PUSH_BUTTON,
+                          name="Pause Print"))
+    prompt = app.top_level("Pause the Print?")
+    afui.poll("the pause prompt on screen", lambda: afui.is_showing(prompt), app=app)
+    ui.click(afui.poll("the prompt's Pause button", lambda: ui.find_button(prompt, "Pause"),
+                       app=app))
+    afui.poll("the cloud's job to be paused", lambda: (cloud_job(cloud, rc_client, account,
+                                                                 printer) or {}).get("state")
+              == "paused", app=app, limit=600)
+    afui.poll("the card to show the pause",
+              lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Paused"), app=app,
+              limit=600)
+    afui.screenshot(NAME, "cloud-5a-paused-through-cloud.png")
+    ui.click(app.wait_for("the card's Resume button", root=panel,
+                          role=pyatspi.ROLE_PUSH_BUTTON, name="Resume Print"))
+    afui.poll("the cloud's job to run again", lambda: (cloud_job(cloud, rc_client, account,
+                                                                 printer) or {}).get("state")
+              == "running", app=app, limit=600)
+    afui.poll("the card to show the print again",
+              lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Printing"), app=app,
+              limit=600)
+
+
+def send_through_cloud(app, cloud, rc_client, account, printer):
     afui.open_with_chooser(app, afui.corpus("3mf", NAME))
     app.top_level(NAME)
     afui.wait_print_time(app)
@@ -206,6 +256,10 @@ def send_through_cloud(app):
     afui.poll("Send to turn on", lambda: ui.is_sensitive(send), app=app, limit=600)
     afui.screenshot(NAME, "cloud-5-send-panel.png")
     ui.click(send)
+    afui.poll("the print to run",
+              lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Printing"),
+              app=app, limit=1200)
+    pause_and_resume_through_cloud(app, panel, cloud, rc_client, account, printer)
     afui.poll("the print to finish",
               lambda: afui.find(panel, role=pyatspi.ROLE_LABEL, name="Finished"),
               app=app, limit=2400)
@@ -281,7 +335,15 @@ def lan_starts(printer):
 def add_lan_route(app, printer):
     """Adding the bound printer on the LAN adds its LAN route: one printer, two routes."""
     ui.show_page(app, "Printers")
-    dialog = ui.open_add_dialog(app)
+    # The cloud-only card's own Set Up… (GTK 4.8 adds the button's label to its name).
+    ui.click(app.wait_for("the card's Set Up button", role=pyatspi.ROLE_PUSH_BUTTON,
+                          prefix="Set Up Printer"))
+    dialog = app.top_level(ui.ADD_DIALOG)
+    afui.poll("the Add Printer dialog on screen", lambda: afui.is_showing(dialog), app=app)
+    # Filled in from the card: the serial and the name the account gave it.
+    for title, value in (("Serial Number", printer.serial), ("Name", PRINTER_NAME)):
+        field = ui.entry(app, dialog, title)
+        afui.poll("the %s, filled in" % title, lambda: afui.text_of(field) == value, app=app)
     ui.fill_add_dialog(app, dialog, printer, ACCESS_CODE)
     ui.click(ui.add_button(app, dialog))
     prompt = app.top_level(ui.TRUST_DIALOG)
@@ -296,14 +358,21 @@ def add_lan_route(app, printer):
     afui.screenshot(NAME, "cloud-9-two-routes.png")
 
 
-def send_over_lan(app, printer, cloud, jobs):
-    """With both routes the panel asks which; the LAN note says nothing leaves."""
+def find_now(root, **criteria):
+    """afui.find, once the tree holds still: a node that goes away during the walk
+    (a dialog just closed) makes AT-SPI fail the walk, not the test."""
+    return afui.poll("a walk of the accessible tree",
+                     lambda: (afui.find(root, **criteria),))[0]
+
+
+def open_send_panel(app):
+    """The Send panel on its setup page, and its two route buttons."""
     ui.show_page(app, "File")
-    if afui.find(app.accessible(), role=pyatspi.ROLE_FILLER, name="Send to Printer") is None:
+    if find_now(app.accessible(), role=pyatspi.ROLE_FILLER, name="Send to Printer") is None:
         ui.click(app.wait_for("the send panel toggle", role=pyatspi.ROLE_PUSH_BUTTON,
                               name="Send to Printer"))
     panel = app.wait_for("the send panel", role=pyatspi.ROLE_FILLER, name="Send to Printer")
-    done = afui.find(panel, role=pyatspi.ROLE_PUSH_BUTTON, prefix="Done")
+    done = find_now(panel, role=pyatspi.ROLE_PUSH_BUTTON, prefix="Done")
     if done is not None:
         ui.click(done)
     lan = app.wait_for("the LAN route button", root=panel, role=pyatspi.ROLE_PUSH_BUTTON,
@@ -311,6 +380,56 @@ def send_over_lan(app, printer, cloud, jobs):
     cloud_button = app.wait_for("the cloud route button", root=panel,
                                 role=pyatspi.ROLE_PUSH_BUTTON,
                                 prefix="Send Through the AtomForm Cloud")
+    return panel, lan, cloud_button
+
+
+def cloud_online(cloud, rc_client, account, printer):
+    api = cloud.api()
+    online = api.request("GET", "/v1/printers/%s" % printer.id,
+                         headers={"Authorization": "Bearer " + printer.token}).json().get(
+        "online")
+    api.close()
+    return online
+
+
+def readiness_follows_route(app, printer, cloud, rc_client, account):
+    """Send judges the chosen route: the cloud route by what the cloud says of the
+    printer, the LAN route by the LAN connection, each whatever the other says."""
+    panel, lan, cloud_button = open_send_panel(app)
+    send = afui.poll("the Send button", lambda: ui.find_button(panel, "Send to Printer"),
+                     app=app)
+    ui.click(cloud_button)
+    afui.poll("Send on for the cloud route", lambda: ui.is_sensitive(send), app=app, limit=600)
+
+    # The printer leaves the cloud; the LAN still reaches it, idle.
+    printer.control("cloud-offline on")
+    afui.poll("the cloud to see the printer offline",
+              lambda: not cloud_online(cloud, rc_client, account, printer), app=app, limit=600)
+    ui.click(lan)
+    afui.poll("Send on for the LAN route", lambda: ui.is_sensitive(send), app=app, limit=600)
+    ui.click(cloud_button)
+    hint = afui.poll("why the cloud route cannot send", lambda: next(
+        (n for n in afui.walk(panel) if n.getRole() == pyatspi.ROLE_LABEL
+         and n.name.startswith("AtomForm’s cloud does not hear from “%s”" % PRINTER_NAME)
+         and afui.is_showing(n)), None), app=app, limit=600)
+    afui.check("print over the local network" in hint.name, "the hint offers the LAN route")
+    afui.check(not ui.is_sensitive(send), "Send is off on the cloud route of an offline printer")
+    afui.screenshot(NAME, "cloud-10a-cloud-route-offline.png")
+    ui.click(lan)
+    afui.poll("Send on again for the LAN route", lambda: ui.is_sensitive(send), app=app,
+              limit=600)
+
+    printer.control("cloud-offline off")
+    afui.poll("the cloud to see the printer again",
+              lambda: cloud_online(cloud, rc_client, account, printer), app=app, limit=600)
+    ui.click(cloud_button)
+    afui.poll("Send on again for the cloud route", lambda: ui.is_sensitive(send), app=app,
+              limit=600)
+
+
+def send_over_lan(app, printer, cloud, jobs):
+    """With both routes the panel asks which; the LAN note says nothing leaves."""
+    panel, lan, cloud_button = open_send_panel(app)
     ui.click(cloud_button)
     afui.poll("the cloud note", lambda: next(
         (n for n in afui.walk(panel) if n.getRole() == pyatspi.ROLE_LABEL
@@ -361,7 +480,9 @@ def test():
     sys.path.insert(0, os.path.dirname(os.path.abspath(reference_cloud)))
     import rc_client
 
-    cloud = rc_client.Cloud(tempfile.mkdtemp(prefix="af-cloud-"))
+    # Offline after 5 s without a report (the printer reports every second).
+    cloud = rc_client.Cloud(tempfile.mkdtemp(prefix="af-cloud-"),
+                            extra_args=("--offline-after", "5"))
     printer = None
     try:
         for key, value in (("cloud-base-url", cloud.base_url), ("cloud-ca-file", cloud.ca_file)):
@@ -379,11 +500,12 @@ def test():
             try:
                 sign_in(app, cloud, rc_client, account, record)
                 see_cloud_printer(app)
-                send_through_cloud(app)
+                send_through_cloud(app, cloud, rc_client, account, printer)
                 see_history(app, NAME[:-len(".gcode.3mf")])
                 reprint(app, cloud, NAME[:-len(".gcode.3mf")], jobs_before)
                 afui.check(lan_starts(printer) == 0, "the cloud prints went through the cloud")
                 add_lan_route(app, printer)
+                readiness_follows_route(app, printer, cloud, rc_client, account)
                 send_over_lan(app, printer, cloud, jobs_before + 2)
                 sign_out(app, cloud, account)
             except afui.Failure:
