@@ -15,16 +15,16 @@
 # The account shows in the menu; the bound printer appears on the Printers
 # page with its cloud badge; a corpus archive is sent through the cloud from
 # the Send panel, which says what leaves the home network, is paused and
-# resumed from its card through the cloud, and prints to its end; the print
-# is then listed in the History view (this computer's record and the
-# cloud's), and Reprint prints the file the cloud kept once more. The cloud's
-# own counters prove one job per press. Setting up the printer on the LAN
-# from its card (Set Up…) then adds the LAN route to the same printer: one card, two routes; the Send panel asks which, says
-# for each what leaves the home network, and follows the route chosen (a
-# printer the cloud no longer hears blocks the cloud route only, saying
-# why); the LAN print reaches the printer over the LAN with no cloud job.
-# Sign Out clears the keyring and takes the cloud route away, leaving the
-# LAN one.
+# resumed from its card through the cloud, and prints to its end; the print is
+# then listed in the History view (this computer's record and the cloud's),
+# and Reprint prints the file the cloud kept once more. The cloud's own
+# counters prove one job per press. Setting up the printer on the LAN from its
+# card (Set Up…) then adds the LAN route to the same printer: one card, two
+# routes; the Send panel asks which, says for each what leaves the home
+# network, and follows the route chosen (a printer the cloud no longer hears
+# blocks the cloud route only, saying why); the LAN print reaches the printer
+# over the LAN with no cloud job. Sign Out clears the keyring and takes the
+# cloud route away, leaving the LAN one.
 # Screenshots at each step.
 #
 # Runs under tests/headless-run.sh --keyring.
