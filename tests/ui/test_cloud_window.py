@@ -15,16 +15,16 @@
 # The account shows in the menu; the bound printer appears on the Printers
 # page with its cloud badge; a corpus archive is sent through the cloud from
 # the Send panel, which says what leaves the home network, is paused and
-# resumed from its card through the cloud, and prints to its end; the print
-# is then listed in the History view, and Reprint prints the file the cloud
-# kept once more. The cloud's own counters prove one job per press. Setting
-# up the printer on the LAN from its card (Set Up…) then adds the LAN route
-# to the same printer: one card, two routes; the Send panel asks which, says
-# for each what leaves the home network, and follows the route chosen (a
-# printer the cloud no longer hears blocks the cloud route only, saying
-# why); the LAN print reaches the printer over the LAN with no cloud job.
-# Sign Out clears the keyring and takes the cloud route away, leaving the
-# LAN one.
+# resumed from its card through the cloud, and prints to its end; the print is
+# then listed in the History view (this computer's record and the cloud's),
+# and Reprint prints the file the cloud kept once more. The cloud's own
+# counters prove one job per press. Setting up the printer on the LAN from its
+# card (Set Up…) then adds the LAN route to the same printer: one card, two
+# routes; the Send panel asks which, says for each what leaves the home
+# network, and follows the route chosen (a printer the cloud no longer hears
+# blocks the cloud route only, saying why); the LAN print reaches the printer
+# over the LAN with no cloud job. Sign Out clears the keyring and takes the
+# cloud route away, leaving the LAN one.
 # Screenshots at each step.
 #
 # Runs under tests/headless-run.sh --keyring.
@@ -293,6 +293,14 @@ def see_history(app, stem):
                "the history says when the cloud deletes the file")
     app.wait_for("the entry's thumbnail", role=pyatspi.ROLE_IMAGE,
                  prefix="Thumbnail of " + stem)
+    # This computer's own record of the send (core/privacy's local history),
+    # above the cloud's: when, which printer, which route.
+    app.wait_for("the local record", role=pyatspi.ROLE_LABEL, name="Sent From This Computer")
+    local = afui.poll("the send in the local record", lambda: next(
+        (n for n in afui.walk(app.accessible()) if n.getRole() == pyatspi.ROLE_LABEL
+         and n.name.endswith(" · %s · Through the cloud" % PRINTER_NAME)
+         and afui.is_showing(n)), None), app=app, limit=600)
+    afui.check(local is not None, "the local record lists the cloud send")
     afui.screenshot(NAME, "cloud-7-history.png")
 
 
@@ -476,7 +484,7 @@ def sign_out(app, cloud, account):
     afui.screenshot(ui.WINDOW, "cloud-12-signed-out.png")
     close_menu()
     ui.show_page(app, "History")
-    app.wait_for("the signed-out history", role=pyatspi.ROLE_LABEL, name="No History")
+    app.wait_for("the signed-out history", role=pyatspi.ROLE_LABEL, name="No Cloud History")
 
 
 def test():
