@@ -41,7 +41,7 @@ SEND_PANEL = [(LABEL, "Add a printer to send this file to it"),
 PRINTERS_VIEW = [(LABEL, "No Printers"),
                  (LABEL, "Add a printer on your network with its IP address, serial number and "
                   "access code to send prints to it")]
-HISTORY_VIEW = [(LABEL, "No History"), (BUTTON, "Sign In…")]
+HISTORY_VIEW = [(LABEL, "No Cloud History"), (BUTTON, "Sign In…")]
 PRIVACY_VIEW = [(LABEL, "On This Computer"), (ROW, "Clear Local Data"),
                 (BUTTON, "Forget access codes")]
 SHORTCUTS_WINDOW = [(LABEL, (SHORTCUTS, "Open a sliced file")),
