@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
@@ -25,8 +26,14 @@ struct _AfHandoffRequest
   char *name;
 };
 
-/* Copies older than this are removed when the next one is made. */
-#define MAX_COPY_AGE_SECONDS (7 * 24 * 60 * 60)
+struct _AfHandoffHold
+{
+  int fd;
+};
+
+#define MAX_COPY_AGE_SECONDS ((gint64) AF_HANDOFF_COPY_MAX_AGE_DAYS * 24 * 60 * 60)
+/* g_mkdtemp()'s "XXXXXX": the folders that hold our copies. */
+#define COPY_DIR_NAME_LENGTH 6
 #define COPY_BUFFER_SIZE     (256 * 1024)
 /* "1.0.0" and room to spare; a longer version is no version of ours. */
 #define MAX_VERSION_LENGTH   32
@@ -557,39 +564,186 @@ copy_fd (int          in_fd,
   return TRUE;
 }
 
-/* Removes folders of copies older than a week, and nothing else: only
- * folders named like ours, holding only files.
+typedef struct
+{
+  char   *path;
+  gint64  mtime;
+} CopyDir;
+
+static void
+copy_dir_clear (gpointer data)
+{
+  g_free (((CopyDir *) data)->path);
+}
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  gint64 ma = ((const CopyDir *) a)->mtime;
+  gint64 mb = ((const CopyDir *) b)->mtime;
+
+  return ma < mb ? 1 : ma > mb ? -1 : 0;
+}
+
+/* The folders of copies under cache_dir, newest first: only real folders
+ * named as g_mkdtemp() names ours; never the one to keep.
+ */
+static GArray *
+list_copy_dirs (const char *cache_dir,
+                const char *keep)
+{
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (CopyDir));
+  g_autoptr(GDir) dir = g_dir_open (cache_dir, 0, NULL);
+  const char *entry;
+
+  g_array_set_clear_func (found, copy_dir_clear);
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      CopyDir copy = { g_build_filename (cache_dir, entry, NULL), 0 };
+      struct stat st;
+
+      if (strlen (entry) != COPY_DIR_NAME_LENGTH || g_strcmp0 (copy.path, keep) == 0 ||
+          lstat (copy.path, &st) != 0 || !S_ISDIR (st.st_mode))
+        {
+          g_free (copy.path);
+          continue;
+        }
+      copy.mtime = st.st_mtime;
+      g_array_append_val (found, copy);
+    }
+  g_array_sort (found, compare_newest_first);
+  return found;
+}
+
+static gboolean
+set_remove_error (GError     **error,
+                  const char  *path,
+                  int          saved_errno)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, AF_HANDOFF_ERROR, AF_HANDOFF_ERROR_FAILED,
+               /* Translators: %s is a copy of a slicer's file, the second %s why */
+               _("Could not delete the copy “%s”: %s. Delete it yourself, or check the "
+                 "folder's permissions."), display, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* Removes a folder of copies and the files in it, unless a window holds
+ * it (af_handoff_hold_copy()): the exclusive lock is refused then, and it
+ * stays. Anything but a regular file in it keeps the folder too.
+ */
+static gboolean
+remove_copy_dir (const char  *path,
+                 GError     **error)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  g_autoptr(GDir) dir = NULL;
+  const char *file;
+  gboolean ok = TRUE;
+
+  if (fd < 0)
+    return errno == ENOENT ? TRUE : set_remove_error (error, path, errno);
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      g_debug ("A window has the copy in %s open; it stays", path);
+      close (fd);
+      return TRUE;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while (ok && dir != NULL && (file = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, file, NULL);
+      struct stat st;
+
+      if (lstat (child, &st) == 0 && S_ISREG (st.st_mode) && g_unlink (child) != 0 &&
+          errno != ENOENT)
+        ok = set_remove_error (error, child, errno);
+    }
+  if (ok && g_rmdir (path) != 0 && errno != ENOENT && errno != ENOTEMPTY)
+    ok = set_remove_error (error, path, errno);
+  close (fd);
+  return ok;
+}
+
+/* After a new copy (keep): the rule in af-handoff.h. Failures are only
+ * logged: the new copy is made, and the next one tries again.
  */
 static void
 prune_old_copies (const char *cache_dir,
                   const char *keep)
 {
-  g_autoptr(GDir) dir = g_dir_open (cache_dir, 0, NULL);
+  g_autoptr(GArray) copies = list_copy_dirs (cache_dir, keep);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  const char *entry;
 
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+  for (guint i = 0; i < copies->len; i++)
     {
-      g_autofree char *sub = g_build_filename (cache_dir, entry, NULL);
-      g_autoptr(GDir) inner = NULL;
-      const char *file;
-      struct stat st;
+      const CopyDir *copy = &g_array_index (copies, CopyDir, i);
+      g_autoptr(GError) error = NULL;
 
-      if (strlen (entry) != 6 || g_str_equal (sub, keep) || lstat (sub, &st) != 0 ||
-          !S_ISDIR (st.st_mode) || now - st.st_mtime < MAX_COPY_AGE_SECONDS)
+      if (i + 1 < AF_HANDOFF_MAX_COPIES && now - copy->mtime < MAX_COPY_AGE_SECONDS)
         continue;
-
-      inner = g_dir_open (sub, 0, NULL);
-      while (inner != NULL && (file = g_dir_read_name (inner)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (sub, file, NULL);
-
-          if (lstat (child, &st) == 0 && S_ISREG (st.st_mode))
-            g_unlink (child);
-        }
-      if (g_rmdir (sub) != 0)
-        g_debug ("Could not remove an old copy: %s", g_strerror (errno));
+      if (!remove_copy_dir (copy->path, &error))
+        g_debug ("Could not remove an old copy: %s", error->message);
     }
+}
+
+gboolean
+af_handoff_clear_copies (const char  *cache_dir,
+                         GError     **error)
+{
+  g_autoptr(GArray) copies = NULL;
+
+  g_return_val_if_fail (cache_dir != NULL, FALSE);
+
+  copies = list_copy_dirs (cache_dir, NULL);
+  for (guint i = 0; i < copies->len; i++)
+    {
+      if (!remove_copy_dir (g_array_index (copies, CopyDir, i).path, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+AfHandoffHold *
+af_handoff_hold_copy (const char *path,
+                      const char *cache_dir)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *name = NULL;
+  AfHandoffHold *hold;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (cache_dir != NULL, NULL);
+
+  folder = g_path_get_dirname (path);
+  parent = g_path_get_dirname (folder);
+  name = g_path_get_basename (folder);
+  if (strlen (name) != COPY_DIR_NAME_LENGTH || !g_str_equal (parent, cache_dir))
+    return NULL;
+  fd = open (folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  if (flock (fd, LOCK_SH | LOCK_NB) != 0)
+    {
+      close (fd);
+      return NULL;
+    }
+  hold = g_new (AfHandoffHold, 1);
+  hold->fd = fd;
+  return hold;
+}
+
+void
+af_handoff_hold_free (AfHandoffHold *hold)
+{
+  if (hold == NULL)
+    return;
+  close (hold->fd);
+  g_free (hold);
 }
 
 /* Opens without blocking on a FIFO, so that its type can be checked. */

@@ -68,8 +68,37 @@ gboolean          af_handoff_check_file       (const char        *path,
 GFile            *af_handoff_resolve_url      (const char        *url,
                                                GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The copies of slicers' files are the user's print jobs, so they are not
+ * kept for ever (docs/privacy.md, "On this computer"). Each copy has a
+ * folder of its own under the cache folder. When a new copy is made, the
+ * older copies whose folder is older than AF_HANDOFF_COPY_MAX_AGE_DAYS are
+ * removed, and of the others only the newest AF_HANDOFF_MAX_COPIES - 1 stay
+ * (with the new one, AF_HANDOFF_MAX_COPIES). af_handoff_clear_copies()
+ * removes them all: Clear Local Data and `forget-local-data` call it
+ * through af_local_store_forget_local_data(). A copy a window has open
+ * (af_handoff_hold_copy()) is left alone by both.
+ */
+#define AF_HANDOFF_COPY_MAX_AGE_DAYS 7
+#define AF_HANDOFF_MAX_COPIES        10
+
+typedef struct _AfHandoffHold AfHandoffHold;
+
 /* Where af_handoff_copy_from_slicer() puts its copies. */
 char             *af_handoff_get_cache_dir    (void) G_GNUC_WARN_UNUSED_RESULT;
+/* Removes every copy under cache_dir but those held open. Only folders
+ * named as af_handoff_copy_from_slicer() names them, holding only files,
+ * are touched.
+ */
+gboolean          af_handoff_clear_copies     (const char        *cache_dir,
+                                               GError           **error);
+/* Keeps the copy at path from being removed until af_handoff_hold_free()
+ * (a shared flock(2) on its folder, which the process holding it loses
+ * when it ends, however it ends). NULL when path is not a copy under
+ * cache_dir, or it is being removed.
+ */
+AfHandoffHold    *af_handoff_hold_copy        (const char        *path,
+                                               const char        *cache_dir) G_GNUC_WARN_UNUSED_RESULT;
+void              af_handoff_hold_free        (AfHandoffHold     *hold);
 /* Copies the slicer's temporary file (read only, never changed) to a new
  * folder of its own under cache_dir, named after output_name (what the
  * slicer calls SLIC3R_PP_OUTPUT_NAME; its last component) or, without one,
@@ -88,5 +117,6 @@ char             *af_handoff_copy_file_full   (const char        *path,
                                                GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AfHandoffRequest, af_handoff_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AfHandoffHold, af_handoff_hold_free)
 
 G_END_DECLS

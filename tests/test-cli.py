@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.parse
 import zipfile
@@ -707,6 +708,44 @@ class HandoffTest(CliTestCase):
         help_text = run('--from-slicer', '--help')
         self.assertOk(help_text)
         self.assertIn(b'SLIC3R_PP_OUTPUT_NAME', help_text.stdout)
+    def test_from_slicer_copies_pruned_and_forgotten(self):
+        # The slicer's call, with its environment; the window it starts has
+        # no display here and ends at once, which leaves the copy as it is.
+        cache = os.path.join(self.tmp, 'cache')
+        copies = os.path.join(cache, 'atomform-connect', 'from-slicer')
+        env = headless_env(XDG_CACHE_HOME=cache, XDG_STATE_HOME=os.path.join(self.tmp, 'state'),
+                           SLIC3R_PP_HOST='File', SLIC3R_LAYER_HEIGHT='0.2')
+
+        def hand_off(name):
+            temp = os.path.join(self.tmp, '.28394.gcode.pp')
+            shutil.copy(gcode_path('orcaslicer-2.3.0-k1max.gcode'), temp)
+            self.assertOk(run('--from-slicer', temp,
+                              env=dict(env, SLIC3R_PP_OUTPUT_NAME='/media/SD/' + name)))
+            os.unlink(temp)
+
+        def held():
+            return sorted(name for folder in os.listdir(copies)
+                          for name in os.listdir(os.path.join(copies, folder)))
+
+        def age(name, seconds):
+            [folder] = [f for f in os.listdir(copies)
+                        if os.listdir(os.path.join(copies, f)) == [name]]
+            then = time.time() - seconds
+            os.utime(os.path.join(copies, folder), (then, then))
+
+        week = 7 * 24 * 3600
+        hand_off('Old.gcode')
+        self.assertEqual(held(), ['Old.gcode'])
+        age('Old.gcode', week + 60)
+        hand_off('Recent.gcode')
+        self.assertEqual(held(), ['Recent.gcode'])
+        age('Recent.gcode', week - 60)
+        hand_off('New.gcode')
+        self.assertEqual(held(), ['New.gcode', 'Recent.gcode'])
+        # Forgetting local data takes the copies too (the window's Clear
+        # Local Data calls the same core function).
+        self.assertOk(run('forget-local-data', env=env))
+        self.assertEqual(os.listdir(copies), [])
 
 if __name__ == '__main__':
     if len(sys.argv) < 3:

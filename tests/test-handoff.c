@@ -532,6 +532,98 @@ test_copy_prunes (void)
   af_test_remove_tree (dir);
 }
 
+static guint
+count_entries (const char *path)
+{
+  g_autoptr(GDir) handle = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  while (handle != NULL && g_dir_read_name (handle) != NULL)
+    n++;
+  return n;
+}
+
+/* At most AF_HANDOFF_MAX_COPIES: past it the oldest go, however recent. */
+static void
+test_copy_keeps_newest (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autofree char *source = af_test_write_file (dir, "new.gcode", "G28\n", 4);
+  g_autofree char *oldest = g_strdup_printf ("%s/old%03u", cache, AF_HANDOFF_MAX_COPIES - 2);
+  g_autofree char *next = g_strdup_printf ("%s/old%03u", cache, AF_HANDOFF_MAX_COPIES - 3);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* AF_HANDOFF_MAX_COPIES - 1 copies, a minute apart, the oldest last. */
+  for (guint i = 0; i + 1 < AF_HANDOFF_MAX_COPIES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("old%03u", i);
+      g_autofree char *sub = g_build_filename (cache, name, NULL);
+      g_autofree char *file = NULL;
+
+      g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+      file = af_test_write_file (sub, "x.gcode", "G28\n", 4);
+      set_age (sub, 60 * (i + 1));
+    }
+
+  /* At the limit with the new one: all stay. */
+  first = af_handoff_copy_from_slicer (source, NULL, cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_entries (cache), ==, AF_HANDOFF_MAX_COPIES);
+  g_assert_true (g_file_test (oldest, G_FILE_TEST_IS_DIR));
+
+  /* One past it: the oldest goes, the others and the first copy stay. */
+  second = af_handoff_copy_from_slicer (source, NULL, cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_entries (cache), ==, AF_HANDOFF_MAX_COPIES);
+  g_assert_false (g_file_test (oldest, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (next, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (first, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (second, G_FILE_TEST_IS_REGULAR));
+
+  af_test_remove_tree (dir);
+}
+
+/* Clearing removes every copy but one a window holds, and nothing else. */
+static void
+test_copy_clear_and_hold (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autofree char *other = g_build_filename (cache, "not-ours", NULL);
+  g_autofree char *source = af_test_write_file (dir, "new.gcode", "G28\n", 4);
+  g_autofree char *first = af_handoff_copy_from_slicer (source, "First.gcode", cache, NULL);
+  g_autofree char *second = af_handoff_copy_from_slicer (source, "Second.gcode", cache, NULL);
+  g_autofree char *stray = NULL;
+  g_autoptr(AfHandoffHold) hold = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (other, 0700), ==, 0);
+  stray = af_test_write_file (other, "keep.txt", "x", 1);
+  g_assert_null (af_handoff_hold_copy (source, cache));
+  hold = af_handoff_hold_copy (second, cache);
+  g_assert_nonnull (hold);
+
+  g_assert_true (af_handoff_clear_copies (cache, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (first, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (second, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (stray, G_FILE_TEST_IS_REGULAR));
+
+  /* Released, it goes with the next clearing. */
+  g_clear_pointer (&hold, af_handoff_hold_free);
+  g_assert_true (af_handoff_clear_copies (cache, &error));
+  g_assert_false (g_file_test (second, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (stray, G_FILE_TEST_IS_REGULAR));
+  /* No folder at all is nothing to clear. */
+  g_assert_true (af_handoff_clear_copies (dir, &error));
+  g_assert_no_error (error);
+
+  af_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -548,6 +640,8 @@ main (int   argc,
   g_test_add_func ("/af/handoff/copy/names", test_copy_names);
   g_test_add_func ("/af/handoff/copy/refused", test_copy_refused);
   g_test_add_func ("/af/handoff/copy/prunes", test_copy_prunes);
+  g_test_add_func ("/af/handoff/copy/keeps-newest", test_copy_keeps_newest);
+  g_test_add_func ("/af/handoff/copy/clear-and-hold", test_copy_clear_and_hold);
 
   return g_test_run ();
 }

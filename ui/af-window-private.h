@@ -9,6 +9,7 @@
 
 #include "af-cloud.h"
 #include "af-file-view.h"
+#include "af-handoff.h"
 #include "af-history-view.h"
 #include "af-lan.h"
 #include "af-print.h"
@@ -50,6 +51,8 @@ struct _AfWindow
   /* Owned per load: cancelled by the next open and by closing the window. */
   GCancellable         *cancellable;
   GFile                *loading_file;
+  /* Keeps the slicer's copy shown from being pruned or cleared. */
+  AfHandoffHold        *handoff_hold;
 
   /* The browser sign-in in progress, its prompt, and the account's work
    * (sign-in, sign-out, reading the account), cancelled on close.

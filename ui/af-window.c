@@ -53,6 +53,21 @@ show_page (AfWindow   *self,
   gtk_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
 }
 
+/* A copy a slicer handed over stays until another file is shown or the
+ * window closes, whatever Clear Local Data or the next hand-off prunes.
+ */
+static void
+hold_handoff_copy (AfWindow *self,
+                   GFile    *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *cache_dir = af_handoff_get_cache_dir ();
+
+  g_clear_pointer (&self->handoff_hold, af_handoff_hold_free);
+  if (path != NULL)
+    self->handoff_hold = af_handoff_hold_copy (path, cache_dir);
+}
+
 static void
 show_file (AfWindow     *self,
            AfSlicedFile *sliced_file)
@@ -63,6 +78,7 @@ show_file (AfWindow     *self,
 
   af_file_view_set_file (self->file_view, sliced_file);
   af_send_panel_set_file (self->send_panel, sliced_file);
+  hold_handoff_copy (self, file);
   adw_view_switcher_title_set_title (self->switcher_title, name);
   adw_view_switcher_title_set_subtitle (self->switcher_title, folder);
   gtk_window_set_title (GTK_WINDOW (self), name);
@@ -256,6 +272,7 @@ af_window_dispose (GObject *object)
   g_clear_object (&self->chooser);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->loading_file);
+  g_clear_pointer (&self->handoff_hold, af_handoff_hold_free);
   g_clear_object (&self->recent_menu);
   g_clear_object (&self->settings);
   g_clear_object (&self->printer_registry);

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "af-handoff.h"
 #include "af-local-store.h"
 #include "af-privacy-error.h"
 #include "af-privacy-private.h"
@@ -888,9 +889,12 @@ gboolean
 af_local_store_forget_local_data (AfLocalStore *self,
                                   GError      **error)
 {
+  g_autofree char *handoff_dir = af_handoff_get_cache_dir ();
+
   g_return_val_if_fail (AF_IS_LOCAL_STORE (self), FALSE);
   return af_local_store_clear_history (self, error)
          && af_local_store_clear_thumbnails (self, error)
+         && af_handoff_clear_copies (handoff_dir, error)
          && exec_locked (self, "DELETE FROM activity;"
                                  " DELETE FROM cache WHERE name NOT IN ('settings', 'settings-etag');", error);
 }

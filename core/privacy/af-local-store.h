@@ -178,8 +178,9 @@ char         *af_local_store_cache_get        (AfLocalStore    *self,
 
 /* --- On this computer ---------------------------------------------- */
 
-/* Clears the local history, cached thumbnails, the activity log and the
- * cache of cloud answers but the privacy settings. Pending outbox actions
+/* Clears the local history, cached thumbnails, the copies of files slicers
+ * handed over (af_handoff_clear_copies(); one a window has open stays), the
+ * activity log and the cache of cloud answers but the privacy settings. Pending outbox actions
  * stay: they are requests the user made and are still owed to the server.
  * The last known privacy settings stay too: without them incognito
  * printing would be off on this computer until the cloud is read again
