@@ -365,25 +365,6 @@ af_cli_cloud_connect (AfPrinterRegistry  *registry,
 /* --- history ------------------------------------------------------------- */
 
 static char *
-format_local_time (GDateTime *time)
-{
-  g_autoptr(GDateTime) local = NULL;
-
-  if (time == NULL)
-    return NULL;
-  local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
-}
-
-static char *
-format_date (GDateTime *time)
-{
-  g_autoptr(GDateTime) local = g_date_time_to_local (time);
-
-  return g_date_time_format (local, "%-d %B %Y");
-}
-
-static char *
 format_filament (GPtrArray *filament)
 {
   GString *text = g_string_new (NULL);
@@ -423,9 +404,9 @@ append_entry_text (GString             *out,
   af_cli_rows_add (rows, _("Printer"), g_strdup (af_cloud_history_entry_get_printer_name (entry)));
   af_cli_rows_add (rows, _("Status"), g_strdup (af_cloud_history_entry_get_status (entry)));
   af_cli_rows_add (rows, _("Sent"),
-                   format_local_time (af_cloud_history_entry_get_created_at (entry)));
-  af_cli_rows_add (rows, _("Started"), format_local_time (started));
-  af_cli_rows_add (rows, _("Ended"), format_local_time (ended));
+                   af_format_date_time (af_cloud_history_entry_get_created_at (entry)));
+  af_cli_rows_add (rows, _("Started"), af_format_date_time (started));
+  af_cli_rows_add (rows, _("Ended"), af_format_date_time (ended));
   if (started != NULL && ended != NULL)
     af_cli_rows_add (rows, _("Duration"),
                      af_format_duration (g_date_time_difference (ended, started) /
@@ -434,7 +415,7 @@ append_entry_text (GString             *out,
                    format_filament (af_cloud_history_entry_get_filament (entry)));
   if (af_cloud_history_entry_get_file_available (entry) && expires != NULL)
     {
-      g_autofree char *date = format_date (expires);
+      g_autofree char *date = af_format_date (expires);
 
       /* Translators: a history entry's file, e.g. "Stored until 4 March 2027" */
       af_cli_rows_add (rows, _("File"), g_strdup_printf (_("Stored until %s"),

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "af-cli-private.h"
+#include "af-format.h"
 #include "af-privacy.h"
 #include "af-settings.h"
 
@@ -24,17 +25,6 @@
  */
 
 static const GOptionEntry no_options[] = { G_OPTION_ENTRY_NULL };
-
-static char *
-format_time (GDateTime *time)
-{
-  g_autoptr(GDateTime) local = NULL;
-
-  if (time == NULL)
-    return NULL;
-  local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M %Z");
-}
 
 static AfLocalStore *
 open_store (GError **error)
@@ -193,7 +183,7 @@ say_request (AfPrivacy       *privacy,
       g_print (_("Done.\n"));
       return;
     }
-  due = format_time (af_privacy_request_get_due_at (request));
+  due = af_format_date_time (af_privacy_request_get_due_at (request));
   /* Translators: request id, its kind, its status, its deadline */
   g_print (_("Request %s (%s): %s; due by %s.\n"), af_privacy_request_get_id (request),
            af_privacy_request_type_describe (af_privacy_request_get_request_type (request)),
@@ -222,7 +212,7 @@ privacy_show (char   ***args,
     return FALSE;
   if (af_cloud_client_is_signed_in (af_privacy_get_client (privacy)))
     refresh (privacy);
-  due = format_time (af_privacy_get_file_deletion_due_at (privacy));
+  due = af_format_date_time (af_privacy_get_file_deletion_due_at (privacy));
   if (json)
     {
       JsonObject *object = json_object_new ();
@@ -366,7 +356,7 @@ privacy_consents (char   ***args,
     {
       g_autoptr(AfConsent) consent = g_list_model_get_item (consents, i);
       const char *name = af_consent_purpose_describe (af_consent_get_purpose_id (consent));
-      g_autofree char *due = format_time (af_consent_get_withdrawal_due_at (consent));
+      g_autofree char *due = af_format_date_time (af_consent_get_withdrawal_due_at (consent));
 
       g_print ("%-24s %s — %s", af_consent_get_purpose_id (consent),
                af_consent_describe_status (consent), name != NULL ? name : "");
@@ -479,7 +469,7 @@ privacy_requests (char   ***args,
   for (guint i = 0; i < g_list_model_get_n_items (requests); i++)
     {
       g_autoptr(AfPrivacyRequest) request = g_list_model_get_item (requests, i);
-      g_autofree char *due = format_time (af_privacy_request_get_due_at (request));
+      g_autofree char *due = af_format_date_time (af_privacy_request_get_due_at (request));
 
       g_print ("%s  %s  %s", af_privacy_request_get_id (request),
                af_privacy_request_type_describe (af_privacy_request_get_request_type (request)),
@@ -702,7 +692,7 @@ af_cli_activity (char   ***args,
   for (guint i = 0; i < g_list_model_get_n_items (log); i++)
     {
       g_autoptr(AfActivityEntry) entry = g_list_model_get_item (log, i);
-      g_autofree char *time = format_time (af_activity_entry_get_time (entry));
+      g_autofree char *time = af_format_date_time (af_activity_entry_get_time (entry));
 
       g_print ("%s  %s:%u  %s  ↑%" G_GUINT64_FORMAT " ↓%" G_GUINT64_FORMAT "%s\n", time,
                af_activity_entry_get_host (entry), af_activity_entry_get_port (entry),

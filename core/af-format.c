@@ -105,3 +105,38 @@ af_format_slicer (AfGcodeInfo *info)
   /* Translators: a slicer and its version, e.g. "OrcaSlicer 2.3.0" */
   return g_strdup_printf (C_("slicer", "%s %s"), name, version);
 }
+
+char *
+af_format_date_time (GDateTime *time)
+{
+  g_autoptr(GDateTime) local = NULL;
+
+  if (time == NULL)
+    return NULL;
+  local = g_date_time_to_local (time);
+  /* Translators: a date and time, e.g. "4 December 2026, 15:02", see strftime(3) */
+  return g_date_time_format (local, _("%-d %B %Y, %H:%M"));
+}
+
+char *
+af_format_date (GDateTime *time)
+{
+  g_autoptr(GDateTime) local = NULL;
+
+  if (time == NULL)
+    return NULL;
+  local = g_date_time_to_local (time);
+  /* Translators: a date, e.g. "4 March 2027", see strftime(3) */
+  return g_date_time_format (local, _("%-d %B %Y"));
+}
+
+char *
+af_format_rfc3339 (GDateTime *time)
+{
+  g_autoptr(GDateTime) utc = NULL;
+
+  if (time == NULL)
+    return NULL;
+  utc = g_date_time_to_utc (time);
+  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+}

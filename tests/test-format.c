@@ -48,6 +48,25 @@ test_duration_negative (void)
   check (af_format_duration, -1, "0 s");
 }
 
+/* Both faces show a time the same way, in the local zone; JSON has UTC. */
+static void
+test_date_time (void)
+{
+  g_autoptr(GDateTime) local = g_date_time_new_local (2026, 12, 4, 15, 2, 30);
+  g_autoptr(GTimeZone) east = g_time_zone_new_offset (2 * 3600);
+  g_autoptr(GDateTime) there = g_date_time_new (east, 2026, 12, 4, 1, 2, 3);
+  g_autofree char *date_time = af_format_date_time (local);
+  g_autofree char *date = af_format_date (local);
+  g_autofree char *rfc3339 = af_format_rfc3339 (there);
+
+  g_assert_cmpstr (date_time, ==, "4 December 2026, 15:02");
+  g_assert_cmpstr (date, ==, "4 December 2026");
+  g_assert_cmpstr (rfc3339, ==, "2026-12-03T23:02:03Z");
+  g_assert_null (af_format_date_time (NULL));
+  g_assert_null (af_format_date (NULL));
+  g_assert_null (af_format_rfc3339 (NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -57,6 +76,7 @@ main (int   argc,
   g_test_add_func ("/af/format/duration-compact", test_duration_compact);
   g_test_add_func ("/af/format/duration-spoken", test_duration_spoken);
   g_test_add_func ("/af/format/duration-negative", test_duration_negative);
+  g_test_add_func ("/af/format/date-time", test_date_time);
 
   return g_test_run ();
 }

@@ -249,7 +249,7 @@ class PrivacyCliTest(unittest.TestCase):
         for purpose in PURPOSES:
             r = run('privacy', 'withdraw', purpose, check=0)
             self.assertRegex(r.stdout, r'Request prq_\S+ \(Consent withdrawal\): Received, '
-                                       r'pending; due by \d{4}-\d\d-\d\d')
+                                       r'pending; due by \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d\.')
         consents = {c['purpose_id']: c for c in run_json('privacy', 'consents', '--json')}
         for purpose in PURPOSES:
             self.assertEqual(consents[purpose]['status'], 'withdrawal_pending')

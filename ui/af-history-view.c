@@ -79,18 +79,6 @@ describe_status (const char *status)
 }
 
 static char *
-format_time (GDateTime *time)
-{
-  g_autoptr(GDateTime) local = NULL;
-
-  if (time == NULL)
-    return NULL;
-  local = g_date_time_to_local (time);
-  /* Translators: a date and time in the history, see strftime(3) */
-  return g_date_time_format (local, _("%-d %B %Y, %H:%M"));
-}
-
-static char *
 format_filament (GPtrArray *filament)
 {
   GString *text = g_string_new (NULL);
@@ -114,14 +102,11 @@ static char *
 describe_file (AfCloudHistoryEntry *entry)
 {
   GDateTime *expires = af_cloud_history_entry_get_file_expires_at (entry);
-  g_autoptr(GDateTime) local = NULL;
   g_autofree char *date = NULL;
 
   if (!af_cloud_history_entry_get_file_available (entry) || expires == NULL)
     return g_strdup (_("The cloud no longer keeps the file"));
-  local = g_date_time_to_local (expires);
-  /* Translators: a date, e.g. "4 March 2027", see strftime(3) */
-  date = g_date_time_format (local, _("%-d %B %Y"));
+  date = af_format_date (expires);
   /* Translators: when the cloud deletes a printed file,
    * e.g. "The cloud keeps the file until 4 March 2027"
    */
@@ -148,7 +133,7 @@ describe_deletion (AfHistoryView       *self,
     case AF_HISTORY_DELETION_PENDING:
       if (due == NULL)
         return g_strdup (_("Deletion pending"));
-      when = format_time (due);
+      when = af_format_date_time (due);
       /* Translators: %s is a date and time, e.g. "7 December 2026, 09:00" */
       return g_strdup_printf (_("Deletion pending until %s"), when);
     case AF_HISTORY_DELETION_NONE:
@@ -166,7 +151,7 @@ describe_entry (AfCloudHistoryEntry *entry)
   GDateTime *started = af_cloud_history_entry_get_started_at (entry);
   GDateTime *ended = af_cloud_history_entry_get_ended_at (entry);
   g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *when = format_time (started != NULL ? started
+  g_autofree char *when = af_format_date_time (started != NULL ? started
                                        : af_cloud_history_entry_get_created_at (entry));
   g_autofree char *filament = format_filament (af_cloud_history_entry_get_filament (entry));
   g_autofree char *file = describe_file (entry);
@@ -442,7 +427,7 @@ new_local_row (AfLocalHistoryEntry *entry,
   GtkWidget *image = gtk_image_new_from_icon_name ("image-missing-symbolic");
   const char *title = af_local_history_entry_get_title (entry);
   const char *printer = af_local_history_entry_get_printer (entry);
-  g_autofree char *when = format_time (af_local_history_entry_get_time (entry));
+  g_autofree char *when = af_format_date_time (af_local_history_entry_get_time (entry));
   g_autofree char *subtitle = NULL;
   g_autofree char *name = NULL;
 

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "af-format.h"
 #include "af-permissions-group.h"
 #include "af-privacy-view.h"
 #include "af-settings.h"
@@ -111,18 +112,6 @@ describe_withdrawal_effect (const char *purpose_id)
   return _("Cloud features that depend on this consent stop.");
 }
 
-static char *
-format_time (GDateTime *time)
-{
-  g_autoptr(GDateTime) local = NULL;
-
-  if (time == NULL)
-    return NULL;
-  local = g_date_time_to_local (time);
-  /* The same translated format as the history's dates, in the user's order. */
-  return g_date_time_format (local, _("%-d %B %Y, %H:%M"));
-}
-
 static void
 show_toast (AfPrivacyView *self,
             const char    *message)
@@ -214,7 +203,7 @@ update_settings (AfPrivacyView *self)
   gtk_switch_set_active (self->reprint_switch, af_privacy_get_history_reprint (self->privacy));
   self->updating--;
 
-  due = format_time (af_privacy_get_file_deletion_due_at (self->privacy));
+  due = af_format_date_time (af_privacy_get_file_deletion_due_at (self->privacy));
   if (af_privacy_get_history_reprint (self->privacy))
     subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                              "Print files are kept for reprinting for %d day, "
@@ -362,15 +351,15 @@ describe_consent (AfConsent *consent)
   if (af_consent_get_withdrawal_queued (consent))
     return g_strdup (af_consent_describe_status (consent));
   if (g_strcmp0 (status, "withdrawal_pending") == 0
-      && (when = format_time (af_consent_get_withdrawal_due_at (consent))) != NULL)
+      && (when = af_format_date_time (af_consent_get_withdrawal_due_at (consent))) != NULL)
     /* Translators: %s is a date and time */
     return g_strdup_printf (_("Withdrawal pending until %s"), when);
   if (g_strcmp0 (status, "withdrawn") == 0
-      && (when = format_time (af_consent_get_withdrawn_at (consent))) != NULL)
+      && (when = af_format_date_time (af_consent_get_withdrawn_at (consent))) != NULL)
     /* Translators: %s is a date and time */
     return g_strdup_printf (_("Withdrawn on %s"), when);
   if (g_strcmp0 (status, "given") == 0
-      && (when = format_time (af_consent_get_given_at (consent))) != NULL)
+      && (when = af_format_date_time (af_consent_get_given_at (consent))) != NULL)
     /* Translators: %s is a date and time */
     return g_strdup_printf (_("Given on %s"), when);
   return g_strdup (af_consent_describe_status (consent));
@@ -520,8 +509,8 @@ static char *
 describe_request (AfPrivacyRequest *request)
 {
   GString *text = g_string_new (af_privacy_request_describe_status (request));
-  g_autofree char *due = format_time (af_privacy_request_get_due_at (request));
-  g_autofree char *closed = format_time (af_privacy_request_get_closed_at (request));
+  g_autofree char *due = af_format_date_time (af_privacy_request_get_due_at (request));
+  g_autofree char *closed = af_format_date_time (af_privacy_request_get_closed_at (request));
   const char *reason;
 
   if (!af_privacy_request_is_closed (request) && due != NULL)
@@ -693,7 +682,7 @@ create_activity_row (gpointer item,
   AfActivityEntry *entry = item;
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *title = NULL;
-  g_autofree char *when = format_time (af_activity_entry_get_time (entry));
+  g_autofree char *when = af_format_date_time (af_activity_entry_get_time (entry));
   g_autofree char *sent = g_format_size (af_activity_entry_get_bytes_sent (entry));
   g_autofree char *received = g_format_size (af_activity_entry_get_bytes_received (entry));
   g_autofree char *subtitle = NULL;
@@ -722,7 +711,7 @@ create_local_history_row (gpointer item,
 {
   AfLocalHistoryEntry *entry = item;
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *when = format_time (af_local_history_entry_get_time (entry));
+  g_autofree char *when = af_format_date_time (af_local_history_entry_get_time (entry));
   const char *printer = af_local_history_entry_get_printer (entry);
   g_autofree char *subtitle = NULL;
 
