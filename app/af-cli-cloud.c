@@ -639,11 +639,14 @@ af_cli_history (char   ***args,
                 GError  **error)
 {
   gboolean json = FALSE;
+  gboolean local = FALSE;
   g_autofree char *printer_name = NULL;
   g_autofree char *thumbnail_dir = NULL;
   int limit = HISTORY_DEFAULT_LIMIT;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Write the entries as JSON"), NULL },
+    { "local", 0, 0, G_OPTION_ARG_NONE, &local,
+      N_("The prints this computer sent, from its own record; contacts no server"), NULL },
     { "printer", 'p', 0, G_OPTION_ARG_STRING, &printer_name,
       N_("Only the prints of this bound printer, by name, serial or id"), N_("PRINTER") },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
@@ -667,7 +670,9 @@ af_cli_history (char   ***args,
   context = af_cli_option_context_new (NULL,
                                        _("Shows the print history of your AtomForm account: "
                                          "when, where and with which filament, and until when "
-                                         "the cloud keeps each file."),
+                                         "the cloud keeps each file. With --local, the prints "
+                                         "this computer sent (none while incognito printing "
+                                         "is on)."),
                                        entries);
   if (!g_option_context_parse_strv (context, args, error))
     return FALSE;
@@ -677,6 +682,15 @@ af_cli_history (char   ***args,
                    _("--limit takes a number from 1 to %d; got %d."), HISTORY_MAX_LIMIT, limit);
       return FALSE;
     }
+  if (local && (printer_name != NULL || thumbnail_dir != NULL))
+    {
+      g_set_error (error, AF_CLI_ERROR, AF_CLI_ERROR_USAGE,
+                   _("--local takes only --json and --limit; --printer and --thumbnail-dir "
+                     "are for the account’s history."));
+      return FALSE;
+    }
+  if (local)
+    return af_cli_history_local ((guint) limit, json, error);
 
   client = signed_in_client_new (error);
   if (client == NULL)

@@ -635,6 +635,87 @@ af_cli_history_delete (char   ***args,
   return TRUE;
 }
 
+/* history --local: the local submission history, read from the local store
+ * only, so it works signed out and in LAN-only mode and contacts nothing.
+ */
+static void
+add_local_entry_json (JsonArray           *array,
+                      AfLocalHistoryEntry *entry)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *time = af_format_rfc3339 (af_local_history_entry_get_time (entry));
+  const struct { const char *name; const char *value; } strings[] = {
+    { "time", time },
+    { "title", af_local_history_entry_get_title (entry) },
+    { "printer", af_local_history_entry_get_printer (entry) },
+    { "route", af_local_history_entry_get_route (entry) },
+    { "cloud_entry_id", af_local_history_entry_get_cloud_entry_id (entry) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    {
+      if (strings[i].value != NULL)
+        json_object_set_string_member (object, strings[i].name, strings[i].value);
+      else
+        json_object_set_null_member (object, strings[i].name);
+    }
+  json_array_add_object_element (array, object);
+}
+
+static void
+append_local_entry_text (GString             *out,
+                         AfLocalHistoryEntry *entry)
+{
+  g_autoptr(GArray) rows = af_cli_rows_new ();
+  const char *printer = af_local_history_entry_get_printer (entry);
+
+  g_string_append_printf (out, "%s\n", af_local_history_entry_get_title (entry) ?: "");
+  af_cli_rows_add (rows, _("Sent"), af_format_date_time (af_local_history_entry_get_time (entry)));
+  af_cli_rows_add (rows, _("Printer"), g_strdup (printer != NULL && *printer != '\0'
+                                                 ? printer : _("Unknown printer")));
+  af_cli_rows_add (rows, _("Route"), g_strdup (af_local_history_entry_describe_route (entry)));
+  af_cli_rows_append (out, rows, "  ");
+}
+
+gboolean
+af_cli_history_local (guint     limit,
+                      gboolean  json,
+                      GError  **error)
+{
+  g_autoptr(AfLocalStore) store = NULL;
+  g_autoptr(GListModel) history = NULL;
+  guint n;
+
+  if ((store = open_store (error)) == NULL
+      || (history = af_local_store_list_history (store, error)) == NULL)
+    return FALSE;
+  n = MIN (g_list_model_get_n_items (history), limit);
+  if (json)
+    {
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(AfLocalHistoryEntry) entry = g_list_model_get_item (history, i);
+          add_local_entry_json (array, entry);
+        }
+      return print_json_array (array);
+    }
+  if (n == 0)
+    af_cli_print_text (_("This computer remembers no prints it sent.\n"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AfLocalHistoryEntry) entry = g_list_model_get_item (history, i);
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      if (i > 0)
+        g_string_append_c (out, '\n');
+      append_local_entry_text (out, entry);
+      af_cli_print_text (out->str);
+    }
+  return TRUE;
+}
+
 gboolean
 af_cli_activity (char   ***args,
                  GError  **error)

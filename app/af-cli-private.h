@@ -69,6 +69,12 @@ gboolean        af_cli_privacy            (char         ***args,
 void            af_cli_privacy_follow_prints (AfPrinterRegistry *registry);
 gboolean        af_cli_history_delete     (char         ***args,
                                            GError       **error);
+/* "history --local": the prints this computer sent, newest first, from
+ * the local store alone (no network).
+ */
+gboolean        af_cli_history_local      (guint            limit,
+                                           gboolean         json,
+                                           GError         **error);
 gboolean        af_cli_activity           (char         ***args,
                                            GError       **error);
 gboolean        af_cli_forget_local_data  (char         ***args,

@@ -85,6 +85,8 @@ af_cli_get_commands_help (void)
            "  whoami                           Show the account you are signed in to\n"
            "  history [--json] [--printer P] [--limit N]\n"
            "                                   Show the account's print history\n"
+           "  history --local [--json] [--limit N]\n"
+           "                                   Show the prints this computer sent\n"
            "  send FILE --printer P --cloud    Print FILE through AtomForm's cloud\n"
            "  history delete ID…|--all         Delete print history entries\n"
            "  privacy show|set|consents|withdraw|request|requests|cancel|download\n"

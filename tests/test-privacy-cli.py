@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import unittest
+from datetime import datetime, timedelta, timezone
 
 EXE = CORPUS = REFERENCE_CLOUD = VIRTUAL_PRINTER = SCHEMA_DIR = APP_ID = None
 PYTHON = '/usr/bin/python3'
@@ -503,6 +504,79 @@ class PrivacyCliTest(unittest.TestCase):
             self.assertIn('cloud-api', {e['purpose'] for e in log})
             run('forget-local-data', check=0)
             self.assertEqual(run_json('activity', '--json'), [])
+        finally:
+            vp.terminate()
+            vp.wait(10)
+
+    # --- the local history on the command line ------------------------------------
+
+    def add_lan_printer(self, name):
+        vp = subprocess.Popen([PYTHON, VIRTUAL_PRINTER, '--speed', '3000'],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+        info = json.loads(vp.stdout.readline())
+        r = subprocess.run([EXE, 'add-printer', '--host', info['host'], '--serial',
+                            info['serial'], '--name', name,
+                            '--mqtt-port', str(info['mqtt_port']),
+                            '--ftps-port', str(info['ftps_port']),
+                            '--trust-fingerprint', info['fingerprint']],
+                           input=info['access_code'] + '\n', env=ENV,
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            vp.terminate()
+            vp.wait(10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return vp
+
+    def test_local_history_lists_this_computers_prints(self):
+        account = new_account('localhist')
+        login(account)
+        vp = self.add_lan_printer('Desk')
+        try:
+            run('privacy', 'set', 'lan-only', 'on', check=0)
+            run('forget-local-data', check=0)
+            self.assertEqual(run_json('history', '--local', '--json'), [])
+            r = run('history', '--local', check=0)
+            self.assertEqual(r.stdout, 'This computer remembers no prints it sent.\n')
+            before = counters()['connections']
+            sent_after = datetime.now(timezone.utc).replace(microsecond=0)
+            r = run('send', ARCHIVE, '--printer', 'Desk', '--wait', '--force', check=0)
+            self.assertIn('FINISH 100 %', r.stderr)
+            title = os.path.basename(ARCHIVE)
+            rows = run_json('history', '--local', '--json')
+            self.assertEqual([(e['title'], e['printer'], e['route'], e['cloud_entry_id'])
+                              for e in rows], [(title, 'Desk', 'lan', None)])
+            when = datetime.strptime(rows[0]['time'], '%Y-%m-%dT%H:%M:%SZ')
+            when = when.replace(tzinfo=timezone.utc)
+            self.assertTrue(sent_after <= when <= datetime.now(timezone.utc), rows[0]['time'])
+            # The human form: the window's translated date format, local time.
+            r = run('history', '--local', check=0)
+            self.assertEqual(r.stdout, '%s\n  Sent:     %s\n  Printer:  Desk\n'
+                                       '  Route:    Over the network (LAN)\n'
+                             % (title, when.astimezone().strftime('%-d %B %Y, %H:%M')))
+            # Incognito on (offline, so still in the outbox): a second print adds none.
+            run('privacy', 'set', 'incognito', 'on', check=0)
+            r = run('send', ARCHIVE, '--printer', 'Desk', '--wait', '--force', check=0)
+            self.assertIn('FINISH 100 %', r.stderr)
+            self.assertEqual(run_json('history', '--local', '--json'), rows)
+            r = run('history', '--local', '--limit', '0', check=2)
+            self.assertIn('--limit takes a number from 1 to 1000', r.stderr)
+            r = run('history', '--local', '--printer', 'Desk', check=2)
+            self.assertIn('--local takes only --json and --limit', r.stderr)
+            after = counters()['connections']
+            self.assertEqual(after['api'], before['api'])
+            self.assertEqual(after['broker_by_username'], before['broker_by_username'])
+            # Signed out it still lists, and contacts nothing.
+            run('privacy', 'set', 'incognito', 'off', check=0)
+            run('privacy', 'set', 'lan-only', 'off', check=0)
+            run('privacy', 'requests', check=0)
+            self.assertEqual(local_rows('outbox', 'state = 0'), [])
+            run('logout', check=0)
+            before = counters()['connections']
+            self.assertEqual(run_json('history', '--local', '--json', '--limit', '1'), rows)
+            self.assertEqual(counters()['connections']['api'], before['api'])
+            run('forget-local-data', check=0)
+            self.assertEqual(run_json('history', '--local', '--json'), [])
         finally:
             vp.terminate()
             vp.wait(10)

@@ -411,14 +411,6 @@ read_local_thread (GTask        *task,
   g_task_return_pointer (task, record, (GDestroyNotify)local_record_free);
 }
 
-static const char *
-describe_route (const char *route)
-{
-  if (g_strcmp0 (route, "cloud") == 0)
-    return _("Through the cloud");
-  return _("Over the network (LAN)");
-}
-
 static GtkWidget *
 new_local_row (AfLocalHistoryEntry *entry,
                GBytes              *thumbnail)
@@ -436,7 +428,7 @@ new_local_row (AfLocalHistoryEntry *entry,
    */
   subtitle = g_strdup_printf (_("%s · %s · %s"), when,
                               printer != NULL && *printer != '\0' ? printer : _("Unknown printer"),
-                              describe_route (af_local_history_entry_get_route (entry)));
+                              af_local_history_entry_describe_route (entry));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title != NULL ? title : "");
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);

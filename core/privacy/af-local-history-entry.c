@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "af-local-history-entry.h"
 
 struct _AfLocalHistoryEntry
@@ -127,3 +129,12 @@ const char *af_local_history_entry_get_printer (AfLocalHistoryEntry *self) { ret
 const char *af_local_history_entry_get_route (AfLocalHistoryEntry *self) { return self->route; }
 const char *af_local_history_entry_get_thumbnail_path (AfLocalHistoryEntry *self) { return self->thumbnail_path; }
 const char *af_local_history_entry_get_cloud_entry_id (AfLocalHistoryEntry *self) { return self->cloud_entry_id; }
+
+const char *
+af_local_history_entry_describe_route (AfLocalHistoryEntry *self)
+{
+  g_return_val_if_fail (AF_IS_LOCAL_HISTORY_ENTRY (self), NULL);
+  if (g_strcmp0 (self->route, "cloud") == 0)
+    return _("Through the cloud");
+  return _("Over the network (LAN)");
+}

@@ -35,5 +35,9 @@ const char  *af_local_history_entry_get_printer        (AfLocalHistoryEntry *sel
 const char  *af_local_history_entry_get_route          (AfLocalHistoryEntry *self);
 const char  *af_local_history_entry_get_thumbnail_path (AfLocalHistoryEntry *self);
 const char  *af_local_history_entry_get_cloud_entry_id (AfLocalHistoryEntry *self);
+/* The route in words, the same in the window and on the command line:
+ * "Through the cloud" or "Over the network (LAN)".
+ */
+const char  *af_local_history_entry_describe_route     (AfLocalHistoryEntry *self);
 
 G_END_DECLS
