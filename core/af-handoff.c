@@ -626,7 +626,7 @@ set_remove_error (GError     **error,
   g_set_error (error, AF_HANDOFF_ERROR, AF_HANDOFF_ERROR_FAILED,
                /* Translators: %s is a copy of a slicer's file, the second %s why */
                _("Could not delete the copy “%s”: %s. Delete it yourself, or check the "
-                 "folder's permissions."), display, g_strerror (saved_errno));
+                 "folder’s permissions."), display, g_strerror (saved_errno));
   return FALSE;
 }
 

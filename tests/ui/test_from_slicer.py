@@ -73,6 +73,22 @@ def copy(src, dest):
         g.write(f.read())
 
 
+def held_copies():
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME")
+                         or os.path.join(os.path.expanduser("~"), ".cache"),
+                         "atomform-connect", "from-slicer")
+    if not os.path.isdir(cache):
+        return []
+    return sorted(name for folder in os.listdir(cache)
+                  for name in os.listdir(os.path.join(cache, folder)))
+
+
+def forget_local_data(exe):
+    result = subprocess.run([exe, "forget-local-data"], env=afui.APP_ENV, capture_output=True,
+                            text=True, timeout=60)
+    afui.check(result.returncode == 0, "forget-local-data: %r" % result.stderr)
+
+
 def test():
     exe = sys.argv[1]
     with tempfile.TemporaryDirectory(prefix="af-slicer-") as tmp:
@@ -117,6 +133,17 @@ def test():
             afui.check("gone.gcode” does not exist" in result.stderr,
                        "the message names the file: %r" % result.stderr)
             afui.check(len(app.frames()) == 2, "nothing new opens")
+
+            # Clear Local Data (forget-local-data runs the same core function)
+            # leaves the copies the windows show: they are read again to send.
+            shown = ["Cube & Co + 5% \u00fc.gcode", "Mini Cube.bgcode"]
+            afui.check(held_copies() == shown, "the copies: %r" % held_copies())
+            forget_local_data(exe)
+            afui.check(held_copies() == shown, "the copies shown stay: %r" % held_copies())
+
+        # With the window gone they are the user's data like any other.
+        forget_local_data(exe)
+        afui.check(held_copies() == [], "the copies are removed: %r" % held_copies())
 
 
 afui.run(test)
