@@ -418,17 +418,9 @@ new_local_row (AfLocalHistoryEntry *entry,
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *image = gtk_image_new_from_icon_name ("image-missing-symbolic");
   const char *title = af_local_history_entry_get_title (entry);
-  const char *printer = af_local_history_entry_get_printer (entry);
-  g_autofree char *when = af_format_date_time (af_local_history_entry_get_time (entry));
-  g_autofree char *subtitle = NULL;
+  g_autofree char *subtitle = af_local_history_entry_describe (entry);
   g_autofree char *name = NULL;
 
-  /* Translators: a print this computer sent: when, to which printer, how, e.g.
-   * "4 December 2026, 15:02 · Workshop P1S · Over the network (LAN)"
-   */
-  subtitle = g_strdup_printf (_("%s · %s · %s"), when,
-                              printer != NULL && *printer != '\0' ? printer : _("Unknown printer"),
-                              af_local_history_entry_describe_route (entry));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title != NULL ? title : "");
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);

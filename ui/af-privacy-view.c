@@ -711,17 +711,8 @@ create_local_history_row (gpointer item,
 {
   AfLocalHistoryEntry *entry = item;
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *when = af_format_date_time (af_local_history_entry_get_time (entry));
-  const char *printer = af_local_history_entry_get_printer (entry);
-  g_autofree char *subtitle = NULL;
+  g_autofree char *subtitle = af_local_history_entry_describe (entry);
 
-  /* Translators: printer · route · time, e.g.
-   * "Workshop P1S · through the cloud · 2026-12-04 14:00"
-   */
-  subtitle = g_strdup_printf (_("%s · %s · %s"), printer != NULL ? printer : _("Unknown printer"),
-                              g_strcmp0 (af_local_history_entry_get_route (entry), "cloud") == 0
-                              ? _("through the cloud") : _("on the home network"),
-                              when);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                  af_local_history_entry_get_title (entry));

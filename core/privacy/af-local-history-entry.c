@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "af-format.h"
 #include "af-local-history-entry.h"
 
 struct _AfLocalHistoryEntry
@@ -137,4 +138,21 @@ af_local_history_entry_describe_route (AfLocalHistoryEntry *self)
   if (g_strcmp0 (self->route, "cloud") == 0)
     return _("Through the cloud");
   return _("Over the network (LAN)");
+}
+
+char *
+af_local_history_entry_describe (AfLocalHistoryEntry *self)
+{
+  g_autofree char *when = NULL;
+
+  g_return_val_if_fail (AF_IS_LOCAL_HISTORY_ENTRY (self), NULL);
+
+  when = af_format_date_time (self->time);
+  /* Translators: a print this computer sent: when, to which printer, how, e.g.
+   * "4 December 2026, 15:02 · Workshop P1S · Over the network (LAN)"
+   */
+  return g_strdup_printf (_("%s · %s · %s"), when,
+                          self->printer != NULL && *self->printer != '\0'
+                          ? self->printer : _("Unknown printer"),
+                          af_local_history_entry_describe_route (self));
 }

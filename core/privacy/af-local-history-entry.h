@@ -39,5 +39,9 @@ const char  *af_local_history_entry_get_cloud_entry_id (AfLocalHistoryEntry *sel
  * "Through the cloud" or "Over the network (LAN)".
  */
 const char  *af_local_history_entry_describe_route     (AfLocalHistoryEntry *self);
+/* When, to which printer, how, in the user's words, as both views show it:
+ * "4 December 2026, 15:02 · Workshop P1S · Over the network (LAN)".
+ */
+char        *af_local_history_entry_describe           (AfLocalHistoryEntry *self) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
