@@ -107,6 +107,19 @@ af_json_load_untrusted (JsonParser  *parser,
   return json_parser_load_from_data (parser, data != NULL ? data : "", length, error);
 }
 
+JsonObject *
+af_json_get_root_object (JsonParser *parser)
+{
+  JsonNode *root;
+
+  g_return_val_if_fail (JSON_IS_PARSER (parser), NULL);
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_node_get_object (root);
+}
+
 /* The shortest text of conversion ("g" or "f") that reads back as value. */
 static gboolean
 format_round_trip (char       *buffer,
@@ -135,7 +148,12 @@ append_shortest (GString    *out,
   g_autofree char *copy = g_strndup (token, length);
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
   double value = g_ascii_strtod (copy, NULL);
-  double magnitude = fabs (value);
+  double magnitude;
+
+  /* "-0" would read back as the integer 0 and print as "0". */
+  if (value == 0)
+    value = 0;
+  magnitude = fabs (value);
 
   /* %g switches to exponents as soon as they are shorter ("2.2e+02" for
    * 220); people read plain decimals better in the range measurements take.

@@ -40,6 +40,10 @@ gboolean  af_json_load_untrusted   (JsonParser  *parser,
                                     const char  *data,
                                     gssize       length,
                                     GError     **error);
+/* The object at the root of what parser loaded, or NULL when the text held
+ * no value at all (only white space parses as "no root") or another kind.
+ */
+JsonObject *af_json_get_root_object (JsonParser *parser);
 
 /* Serialises like json_generator_to_data(), but writes every floating-point
  * number in its shortest form that reads back to the same double ("0.2",

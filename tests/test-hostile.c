@@ -621,6 +621,30 @@ test_json_control_escapes (void)
                    "a\x1b\x7f\xc2\x9b\xc2\xa0z");
 }
 
+/* Negative zero is written "0": "-0" reads back as an integer and prints
+ * as "0", so the text would change on a second round (found by fuzz-json).
+ * White space alone holds no object.
+ */
+static void
+test_json_negative_zero (void)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) blank = json_parser_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *again = NULL;
+
+  json_node_set_double (node, -0.0);
+  text = af_json_to_data (node, FALSE);
+  g_assert_cmpstr (text, ==, "0");
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  again = af_json_to_data (json_parser_get_root (parser), FALSE);
+  g_assert_cmpstr (again, ==, text);
+
+  g_assert_true (af_json_load_untrusted (blank, " \n", -1, NULL));
+  g_assert_null (af_json_get_root_object (blank));
+}
+
 /* {"print":{"gcode_state":"RUNNING","x":[[…]]}} nesting @depth deep. */
 static char *
 report_at_depth (guint depth)
@@ -688,6 +712,7 @@ main (int   argc,
   g_test_add_func ("/af/hostile/data-uri", test_data_uri);
   g_test_add_func ("/af/hostile/text-for-terminal", test_text_for_terminal);
   g_test_add_func ("/af/hostile/json-control-escapes", test_json_control_escapes);
+  g_test_add_func ("/af/hostile/json-negative-zero", test_json_negative_zero);
 
   status = g_test_run ();
 

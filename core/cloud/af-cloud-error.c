@@ -110,10 +110,9 @@ read_problem (const char *content_type,
 
   parser = json_parser_new_immutable ();
   if (!af_json_load_untrusted (parser, body, body_length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      (object = af_json_get_root_object (parser)) == NULL)
     return;
 
-  object = json_node_get_object (json_parser_get_root (parser));
   type = dup_member (object, "type");
   if (type != NULL && g_str_has_prefix (type, PROBLEM_PREFIX))
     problem->type = g_strdup (type + strlen (PROBLEM_PREFIX));

@@ -700,10 +700,9 @@ set_objects_info (Parser     *p,
   JsonArray *objects;
 
   if (p->has_objects_info || !af_json_load_untrusted (json, value, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (json)))
+      (root = af_json_get_root_object (json)) == NULL)
     return;
 
-  root = json_node_get_object (json_parser_get_root (json));
   if (!json_object_has_member (root, "objects") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "objects")))
     return;

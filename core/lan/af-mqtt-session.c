@@ -480,13 +480,12 @@ handle_report (AfMqttSession *self,
   JsonNode *node;
 
   if (!af_json_load_untrusted (parser, payload, length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      (root = af_json_get_root_object (parser)) == NULL)
     {
       g_debug ("Printer %s sent a report that is not a JSON object", self->redacted);
       return;
     }
 
-  root = json_node_get_object (json_parser_get_root (parser));
   self->last_report = g_get_monotonic_time ();
   self->watchdog_stage = 0;
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "af-json.h"
 #include "af-printer-status.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
@@ -59,9 +60,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
    * merger ignores; unwrapped, the seeds reach every field.
    */
   if (json_parser_load_from_data (parser, (const char *)data, size, &error) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      af_json_get_root_object (parser) != NULL)
     {
-      JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+      JsonObject *root = af_json_get_root_object (parser);
       JsonNode *pushall = json_object_get_member (root, "pushall");
 
       if (pushall != NULL && JSON_NODE_HOLDS_OBJECT (pushall) &&
