@@ -12,6 +12,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "af-cloud-private.h"
 #include "af-core.h"
 #include "af-test-cloud.h"
 #include "af-test-util.h"
@@ -134,6 +135,33 @@ test_problem_hostile (void)
   error = af_cloud_error_from_response (409, "application/problem+json", deep->str, deep->len,
                                         -1, NULL);
   g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* White space parses to no value at all: read by status alone, without
+   * a json-glib critical (the tests run with fatal warnings).
+   */
+  error = af_cloud_error_from_response (409, "application/problem+json", " \n", 2, -1, NULL);
+  g_assert_error (error, AF_CLOUD_ERROR, AF_CLOUD_ERROR_CONFLICT);
+}
+
+/* Integers arrive as JSON numbers: one too large for 64 bits, or written
+ * with an exponent, is refused rather than cast (which is undefined).
+ */
+static void
+test_json_int_range (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  g_assert_true (json_parser_load_from_data (parser,
+                                             "{\"big\": 8.8e22, \"small\": -1e300, "
+                                             "\"fine\": 8883.0, \"int\": 42}", -1, NULL));
+  object = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (af_cloud_json_get_int (object, "big", -7), ==, -7);
+  g_assert_cmpint (af_cloud_json_get_int (object, "small", -7), ==, -7);
+  g_assert_cmpint (af_cloud_json_get_int (object, "fine", -7), ==, 8883);
+  g_assert_cmpint (af_cloud_json_get_int (object, "int", -7), ==, 42);
+  g_assert_cmpint (af_cloud_json_get_int (object, "absent", -7), ==, -7);
 }
 
 static void
@@ -1246,6 +1274,7 @@ main (int   argc,
   g_test_add_func ("/af/cloud/problem/detail-shown", test_problem_detail_shown);
   g_test_add_func ("/af/cloud/problem/unavailable", test_problem_unavailable);
   g_test_add_func ("/af/cloud/problem/hostile", test_problem_hostile);
+  g_test_add_func ("/af/cloud/json-int-range", test_json_int_range);
   g_test_add_func ("/af/cloud/backoff", test_backoff);
   g_test_add_func ("/af/cloud/retry-after", test_retry_after);
   g_test_add_func ("/af/cloud/api-version", test_api_version);

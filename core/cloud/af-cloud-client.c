@@ -130,7 +130,14 @@ af_cloud_json_get_int (JsonObject *object,
   if (json_node_get_value_type (node) == G_TYPE_INT64)
     return json_node_get_int (node);
   if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64)json_node_get_double (node);
+    {
+      double value = json_node_get_double (node);
+
+      /* 1e30 or NaN would not fit: casting them is undefined. */
+      if (!(value >= -9.2e18 && value <= 9.2e18))
+        return fallback;
+      return (gint64)value;
+    }
   return fallback;
 }
 
