@@ -20,10 +20,6 @@
 /* One page: enough for a window; the command line pages further. */
 #define HISTORY_PAGE_SIZE 50
 #define THUMBNAIL_SIZE    64
-/* A cached thumbnail larger than this is not shown (the store writes the
- * archive's plate picture, a few kB).
- */
-#define LOCAL_THUMBNAIL_MAX_BYTES (1024 * 1024)
 
 struct _AfHistoryView
 {
@@ -337,89 +333,30 @@ new_delete_button (AfCloudHistoryEntry *entry)
 
 /* --- What this computer sent ------------------------------------------ */
 
-typedef struct
-{
-  GListModel *entries;     /* AfLocalHistoryEntry, at most HISTORY_PAGE_SIZE */
-  GPtrArray  *thumbnails;  /* GBytes or NULL, one per entry */
-} LocalRecord;
-
-static void
-local_record_free (LocalRecord *record)
-{
-  g_clear_object (&record->entries);
-  g_clear_pointer (&record->thumbnails, g_ptr_array_unref);
-  g_free (record);
-}
-
-static GBytes *
-read_thumbnail (const char *path)
-{
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-
-  if (path == NULL)
-    return NULL;
-  file = g_file_new_for_path (path);
-  /* The size first: a file grown past the limit is never read whole. */
-  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL,
-                            &error);
-  if (info == NULL || g_file_info_get_size (info) > LOCAL_THUMBNAIL_MAX_BYTES)
-    return NULL;
-  bytes = g_file_load_bytes (file, NULL, NULL, &error);
-  if (bytes == NULL || g_bytes_get_size (bytes) > LOCAL_THUMBNAIL_MAX_BYTES)
-    {
-      if (error != NULL)
-        g_debug ("No thumbnail %s: %s", path, error->message);
-      return NULL;
-    }
-  return g_steal_pointer (&bytes);
-}
-
+/* The newest HISTORY_PAGE_SIZE rows of the local store, off the main loop. */
 static void
 read_local_thread (GTask        *task,
                    gpointer      source_object,
                    gpointer      task_data,
                    GCancellable *cancellable)
 {
-  g_autoptr(GListModel) all = NULL;
-  LocalRecord *record;
+  GListModel *all;
   GError *error = NULL;
-  GListStore *store;
-  guint n;
 
   all = af_local_store_list_history (task_data, &error);
   if (all == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  record = g_new0 (LocalRecord, 1);
-  store = g_list_store_new (AF_TYPE_LOCAL_HISTORY_ENTRY);
-  record->entries = G_LIST_MODEL (store);
-  record->thumbnails = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
-  n = MIN (g_list_model_get_n_items (all), HISTORY_PAGE_SIZE);
-  for (guint i = 0; i < n && !g_cancellable_is_cancelled (cancellable); i++)
-    {
-      g_autoptr(AfLocalHistoryEntry) entry = g_list_model_get_item (all, i);
-
-      g_list_store_append (store, entry);
-      g_ptr_array_add (record->thumbnails,
-                       read_thumbnail (af_local_history_entry_get_thumbnail_path (entry)));
-    }
-  g_task_return_pointer (task, record, (GDestroyNotify)local_record_free);
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, all, g_object_unref);
 }
 
+/* The store caches no picture of a print, so a row is text alone. */
 static GtkWidget *
-new_local_row (AfLocalHistoryEntry *entry,
-               GBytes              *thumbnail)
+new_local_row (AfLocalHistoryEntry *entry)
 {
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *image = gtk_image_new_from_icon_name ("image-missing-symbolic");
   const char *title = af_local_history_entry_get_title (entry);
   g_autofree char *subtitle = af_local_history_entry_describe (entry);
-  g_autofree char *name = NULL;
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title != NULL ? title : "");
@@ -427,26 +364,6 @@ new_local_row (AfLocalHistoryEntry *entry,
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   subtitle, -1);
-
-  gtk_image_set_pixel_size (GTK_IMAGE (image), THUMBNAIL_SIZE);
-  gtk_widget_add_css_class (image, "af-history-thumbnail");
-  /* Translators: the accessible name of a history entry's picture; %s is its title */
-  name = g_strdup_printf (_("Thumbnail of %s"), title != NULL ? title : "");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
-                                  -1);
-  if (thumbnail != NULL)
-    {
-      g_autoptr(GdkTexture) texture = NULL;
-      g_autoptr(GError) error = NULL;
-
-      /* A damaged cache file keeps the placeholder. */
-      texture = gdk_texture_new_from_bytes (thumbnail, &error);
-      if (texture != NULL)
-        gtk_image_set_from_paintable (GTK_IMAGE (image), GDK_PAINTABLE (texture));
-      else
-        g_debug ("Unreadable cached thumbnail: %s", error->message);
-    }
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), image);
   return row;
 }
 
@@ -456,13 +373,13 @@ local_read_cb (GObject      *source_object,
                gpointer      user_data)
 {
   AfHistoryView *self = AF_HISTORY_VIEW (source_object);
+  g_autoptr(GListModel) entries = NULL;
   g_autoptr(GError) error = NULL;
-  LocalRecord *record;
   GtkWidget *child;
   guint n;
 
-  record = g_task_propagate_pointer (G_TASK (result), &error);
-  if (record == NULL)
+  entries = g_task_propagate_pointer (G_TASK (result), &error);
+  if (entries == NULL)
     {
       /* The view stays usable without it; the Privacy view names the store. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -471,16 +388,14 @@ local_read_cb (GObject      *source_object,
     }
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->local_list))) != NULL)
     gtk_list_box_remove (self->local_list, child);
-  n = g_list_model_get_n_items (record->entries);
+  n = MIN (g_list_model_get_n_items (entries), HISTORY_PAGE_SIZE);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(AfLocalHistoryEntry) entry = g_list_model_get_item (record->entries, i);
+      g_autoptr(AfLocalHistoryEntry) entry = g_list_model_get_item (entries, i);
 
-      gtk_list_box_append (self->local_list,
-                           new_local_row (entry, g_ptr_array_index (record->thumbnails, i)));
+      gtk_list_box_append (self->local_list, new_local_row (entry));
     }
   gtk_widget_set_visible (self->local_box, n > 0);
-  local_record_free (record);
 }
 
 static void

@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AfHistoryView, af_history_view, AF, HISTORY_VIEW, AdwBin)
 
 /* Two records, newest first. What this computer sent (the local submission
- * history of core/privacy: title, time, printer, route, its thumbnail;
+ * history of core/privacy: title, time, printer, route;
  * incognito prints are not in it), read from the local store off the main
  * loop. And the account's cloud print history: thumbnail, title, printer,
  * status, times, filament and until when the cloud keeps the file, with
